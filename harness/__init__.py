@@ -1,0 +1,28 @@
+"""spine-harness: contract testing and cutover rehearsals for the NHS Spine.
+
+What users may import is listed in `__all__`; everything else may change.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from harness.core.difference import Difference, DiffKind, Verdict
+from harness.core.exchange import Exchange, Request, Response
+from harness.errors import HarnessError
+
+try:
+    __version__ = version("spine-harness")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "DiffKind",
+    "Difference",
+    "Exchange",
+    "HarnessError",
+    "Request",
+    "Response",
+    "Verdict",
+    "__version__",
+]

@@ -1,0 +1,91 @@
+"""Requests, responses and exchanges: the values every layer passes around."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+Headers = tuple[tuple[str, str], ...]
+Query = tuple[tuple[str, str], ...]
+
+
+def make_headers(items: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> Headers:
+    """Headers as an ordered tuple of (name, value); names keep their case."""
+    if items is None:
+        return ()
+    pairs = items.items() if isinstance(items, Mapping) else items
+    return tuple((str(k), str(v)) for k, v in pairs)
+
+
+def header(headers: Headers, name: str, default: str | None = None) -> str | None:
+    """The first value of a header, matched case-insensitively."""
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return default
+
+
+def media_type(headers: Headers) -> str:
+    """The bare media type of Content-Type, lower-cased ('' when absent)."""
+    value = header(headers, "content-type") or ""
+    return value.split(";", 1)[0].strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """An HTTP request relative to a target's base URL.
+
+    `path` starts with '/' and excludes the query string; `query` keeps order and repeats.
+    """
+
+    method: str
+    path: str
+    query: Query = ()
+    headers: Headers = ()
+    body: bytes = b""
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        return header(self.headers, name, default)
+
+    @property
+    def target(self) -> str:
+        """Path plus query string, as sent on the wire."""
+        return f"{self.path}?{urlencode(self.query)}" if self.query else self.path
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """An HTTP response with the time it took (milliseconds, wall clock)."""
+
+    status: int
+    headers: Headers = ()
+    body: bytes = b""
+    elapsed_ms: float = 0.0
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        return header(self.headers, name, default)
+
+    @property
+    def media_type(self) -> str:
+        return media_type(self.headers)
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request and its response, identified within a contract.
+
+    `source` is one of: recorded, scenario, generated, stateful, proxy, har, regression.
+    `step` and `scenario` place the exchange inside a scripted sequence (None when alone).
+    """
+
+    id: str
+    service: str
+    operation: str
+    request: Request
+    response: Response
+    source: str = "recorded"
+    scenario: str | None = None
+    step: int | None = None
+    meta: Mapping[str, object] = field(default_factory=dict)

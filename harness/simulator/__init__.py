@@ -1,0 +1,1 @@
+"""The legacy Spine simulator (and its `spine2` candidate flavour): real ASGI services."""
