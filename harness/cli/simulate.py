@@ -1,0 +1,49 @@
+"""`harness simulate`: serve the legacy Spine simulator (or the spine2 candidate)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from harness.simulator.context import FLAVOURS, SimulatorConfig
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Population seed.")
+@click.option(
+    "--population",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Number of synthetic patients (the spec's sandbox patients are always added).",
+)
+@click.option(
+    "--flavour",
+    type=click.Choice(FLAVOURS),
+    default="legacy",
+    show_default=True,
+    help="legacy: the old platform; spine2: a faithful re-implementation (a candidate).",
+)
+@click.option(
+    "--drift",
+    "drift_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Drift profile (YAML) injecting declared divergences into the spine2 flavour.",
+)
+def simulate(
+    host: str, port: int, seed: int, population: int, flavour: str, drift_file: Path | None
+) -> None:
+    """Serve PDS (FHIR and SOAP), SDS and EPS on one port, with /openapi.json."""
+    from harness.serving import serve_forever
+    from harness.simulator.app import build_app
+
+    config = SimulatorConfig(
+        seed=seed,
+        population=population,
+        flavour=flavour,  # type: ignore[arg-type]
+        drift_file=drift_file,
+    )
+    serve_forever(build_app(config), host, port)
