@@ -1,0 +1,40 @@
+"""`harness mock serve`: serve recorded contracts as a mock legacy Spine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def mock() -> None:
+    """Mocks answered from recorded contracts."""
+
+
+@mock.command()
+@click.option(
+    "--contracts",
+    "contracts_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("contracts"),
+    show_default=True,
+    help="Contracts directory.",
+)
+@click.option("--service", "services", multiple=True, help="Only these services (repeatable).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8100, show_default=True, type=int, help="0 picks a free port.")
+def serve(contracts_dir: Path, services: tuple[str, ...], host: str, port: int) -> None:
+    """Serve contracts over HTTP: recorded answers in recorded order; a miss gets 501 and why."""
+    from harness.errors import HarnessError
+    from harness.mock.respx_router import load_exchanges
+    from harness.mock.server import mock_app
+    from harness.serving import serve_forever
+
+    if not contracts_dir.is_dir():
+        raise HarnessError("no such contracts directory", file=str(contracts_dir))
+    exchanges = load_exchanges(contracts_dir, services or None)
+    if not exchanges:
+        raise HarnessError("no recorded exchanges found", file=str(contracts_dir))
+    click.echo(f"harness mock: {len(exchanges)} recorded exchanges from {contracts_dir}", err=True)
+    serve_forever(mock_app(exchanges), host, port)

@@ -1,0 +1,85 @@
+"""`harness report html|junit|summary|all|allure reports/<name>`: (re)write one output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from harness.errors import HarnessError
+
+_DIRECTORY = click.argument(
+    "report_dir", type=click.Path(path_type=Path, file_okay=False), metavar="REPORT_DIR"
+)
+
+
+@click.group()
+def report() -> None:
+    """Rewrite the outputs of a finished (or interrupted) rehearsal from its results."""
+
+
+def _one(kind: str, help_text: str) -> click.Command:
+    @click.command(name=kind, help=help_text)
+    @_DIRECTORY
+    def command(report_dir: Path) -> None:
+        from harness.reports import write_one
+
+        path = write_one(report_dir, kind)  # type: ignore[arg-type]
+        click.echo(str(path))
+
+    return command
+
+
+report.add_command(_one("html", "Write report.html (self-contained, opens offline)."))
+report.add_command(_one("junit", "Write junit.xml (one test case per operation) for CI."))
+report.add_command(_one("summary", "Write summary.json (counts, parity, latency, gate)."))
+
+
+@report.command(name="all")
+@_DIRECTORY
+def all_outputs(report_dir: Path) -> None:
+    """Write summary.json, junit.xml and report.html."""
+    from harness.reports import write_reports
+
+    write_reports(report_dir)
+    for name in ("summary.json", "junit.xml", "report.html"):
+        click.echo(str(report_dir / name))
+
+
+def _severity(values: tuple[str, ...]) -> dict[str, str]:
+    from harness.reports.allure import DEFAULT_SEVERITIES, SEVERITIES
+
+    severities = dict(DEFAULT_SEVERITIES)
+    for value in values:
+        operation, _, level = value.partition("=")
+        if not operation or level not in SEVERITIES:
+            raise HarnessError(
+                f"expected OPERATION=LEVEL, LEVEL one of {', '.join(SEVERITIES)}; got {value!r}",
+                field="--severity",
+            )
+        severities[operation] = level
+    return severities
+
+
+@report.command()
+@_DIRECTORY
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output directory [default: REPORT_DIR/allure-results].",
+)
+@click.option(
+    "--severity",
+    multiple=True,
+    metavar="OPERATION=LEVEL",
+    help="Severity label per operation (repeatable); getPatient retrievals are critical.",
+)
+@click.option("--report-url", help="Link to report.html [default: its file:// URI].")
+def allure(
+    report_dir: Path, out: Path | None, severity: tuple[str, ...], report_url: str | None
+) -> None:
+    """Turn the rehearsal into allure-results (one test per exchange) for `allure generate`."""
+    from harness.reports.allure import AllureOptions, export_allure
+
+    options = AllureOptions(severities=_severity(severity), report_url=report_url)
+    click.echo(str(export_allure(report_dir, out, options)))

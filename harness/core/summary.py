@@ -1,0 +1,293 @@
+"""Summarise a rehearsal's results in one pass, in bounded memory.
+
+`SummaryBuilder.add(result)` takes result dicts (the `results.jsonl` line format) one at a time and
+keeps only per-group state: verdict counts per service and operation, one latency sketch per side
+per operation, and one example per divergence group (operation, path, kind). The number of groups
+is capped (`MAX_DIVERGENCE_GROUPS`, `MAX_ERROR_GROUPS`); what falls past a cap is still counted.
+
+Parity of a group = (match + waived) / exchanges * 100: errors and mismatches count against it
+(the gate's definition). Divergences are grouped by path shape (list indices become `*`, as in the
+gate's terminal summary); each group's example keeps its concrete path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.core.gate import divergence_key as path_shape
+from harness.core.latency import LatencySketch
+
+SUMMARY_FORMAT_VERSION = 1
+VERDICTS = ("match", "mismatch", "waived", "error")
+MAX_DIVERGENCE_GROUPS = 2_000
+MAX_ERROR_GROUPS = 500
+MAX_EXAMPLE_CHARS = 4_000
+SIDES = ("legacy", "candidate")
+
+
+def parity(counts: Mapping[str, int]) -> float | None:
+    """Percentage of exchanges that matched or were waived; None when there were none."""
+    total = sum(counts.get(v, 0) for v in VERDICTS)
+    if total == 0:
+        return None
+    return round(100.0 * (counts.get("match", 0) + counts.get("waived", 0)) / total, 3)
+
+
+def clip_value(value: object, limit: int = MAX_EXAMPLE_CHARS) -> object:
+    """A JSON value kept as is when small; a long string or big subtree becomes clipped text."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + " …[clipped]"
+    if isinstance(value, (dict, list)):
+        text = repr_json(value)
+        return value if len(text) <= limit else text[:limit] + " …[clipped]"
+    return value
+
+
+def repr_json(value: object) -> str:
+    """Compact JSON text of a JSON-compatible value (stdlib json: core stays dependency-light)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _counts() -> dict[str, int]:
+    return dict.fromkeys(VERDICTS, 0)
+
+
+@dataclass(slots=True)
+class _OperationState:
+    service: str
+    operation: str
+    counts: dict[str, int] = field(default_factory=_counts)
+    latency: dict[str, LatencySketch] = field(
+        default_factory=lambda: {side: LatencySketch() for side in SIDES}
+    )
+
+
+@dataclass(slots=True)
+class _DivergenceGroup:
+    service: str
+    operation: str
+    path: str
+    kind: str
+    exchanges: int = 0
+    waived: int = 0
+    example: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _ErrorGroup:
+    service: str
+    operation: str
+    message: str
+    count: int = 0
+    example: dict[str, object] = field(default_factory=dict)
+
+
+def _text(result: Mapping[str, Any], key: str, default: str = "") -> str:
+    value = result.get(key)
+    return default if value is None else str(value)
+
+
+def _request_line(request: object) -> str:
+    if not isinstance(request, Mapping):
+        return ""
+    method = str(request.get("method", ""))
+    path = str(request.get("path", ""))
+    query = request.get("query") or []
+    if isinstance(query, list) and query:
+        pairs = "&".join(f"{p[0]}={p[1]}" for p in query if isinstance(p, list) and len(p) == 2)
+        path = f"{path}?{pairs}" if pairs else path
+    return f"{method} {path}".strip()
+
+
+class SummaryBuilder:
+    """Feed result dicts with `add`, then read `to_dict()` (summary.json without the header)."""
+
+    def __init__(self) -> None:
+        self._operations: dict[tuple[str, str], _OperationState] = {}
+        self._divergences: dict[tuple[str, str, str], _DivergenceGroup] = {}
+        self._errors: dict[tuple[str, str], _ErrorGroup] = {}
+        self.divergences_dropped = 0
+        self.errors_dropped = 0
+        self.results = 0
+
+    def add_all(self, results: Iterable[Mapping[str, Any]]) -> SummaryBuilder:
+        for result in results:
+            self.add(result)
+        return self
+
+    def add(self, result: Mapping[str, Any]) -> None:
+        self.results += 1
+        service = _text(result, "service", "unknown")
+        operation = _text(result, "operation", "unknown")
+        verdict = _text(result, "verdict", "error")
+        if verdict not in VERDICTS:
+            verdict = "error"
+        state = self._operations.get((service, operation))
+        if state is None:
+            state = self._operations[(service, operation)] = _OperationState(service, operation)
+        state.counts[verdict] += 1
+        latency = result.get("latency_ms") or {}
+        if isinstance(latency, Mapping):
+            for side in SIDES:
+                value = latency.get(side)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    state.latency[side].add(float(value))
+        if verdict == "error":
+            self._add_error(result, service, operation)
+        differences = result.get("differences") or []
+        if isinstance(differences, list):
+            seen: set[tuple[str, str, str]] = set()
+            for difference in differences:
+                if isinstance(difference, Mapping):
+                    self._add_difference(result, service, operation, difference, seen)
+
+    def _add_difference(
+        self,
+        result: Mapping[str, Any],
+        service: str,
+        operation: str,
+        difference: Mapping[str, Any],
+        seen: set[tuple[str, str, str]],
+    ) -> None:
+        path = _text(difference, "path")
+        key = (operation, path_shape(path), _text(difference, "kind", "changed"))
+        if key in seen:  # the same path twice in one exchange counts once
+            return
+        seen.add(key)
+        group = self._divergences.get(key)
+        if group is None:
+            if len(self._divergences) >= MAX_DIVERGENCE_GROUPS:
+                self.divergences_dropped += 1
+                return
+            group = self._divergences[key] = _DivergenceGroup(service, operation, key[1], key[2])
+            group.example = {
+                "id": _text(result, "id"),
+                "path": path,
+                "request": _request_line(result.get("request")),
+                "legacy": clip_value(difference.get("legacy")),
+                "candidate": clip_value(difference.get("candidate")),
+                "reproducer": _text(result, "reproducer"),
+            }
+        group.exchanges += 1
+        if difference.get("waiver") is not None:
+            group.waived += 1
+
+    def _add_error(self, result: Mapping[str, Any], service: str, operation: str) -> None:
+        message = _text(result, "error", "unknown error").strip()
+        first_line = message.splitlines()[0] if message else "unknown error"
+        key = (operation, first_line[:300])
+        group = self._errors.get(key)
+        if group is None:
+            if len(self._errors) >= MAX_ERROR_GROUPS:
+                self.errors_dropped += 1
+                return
+            group = self._errors[key] = _ErrorGroup(service, operation, key[1])
+            group.example = {
+                "id": _text(result, "id"),
+                "request": _request_line(result.get("request")),
+                "error": clip_value(message),
+                "reproducer": _text(result, "reproducer"),
+            }
+        group.count += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """Totals, services, operations (with latency), divergences and errors, sorted stably."""
+        totals = _counts()
+        services: dict[str, dict[str, int]] = {}
+        operations = []
+        for (service, operation), state in sorted(self._operations.items()):
+            per_service = services.setdefault(service, _counts())
+            for verdict, count in state.counts.items():
+                totals[verdict] += count
+                per_service[verdict] += count
+            operations.append(
+                {
+                    "service": service,
+                    "operation": operation,
+                    **_with_parity(state.counts),
+                    "latency_ms": {side: state.latency[side].to_dict() for side in SIDES},
+                }
+            )
+        divergences = [
+            {
+                "service": g.service,
+                "operation": g.operation,
+                "path": g.path,
+                "kind": g.kind,
+                "exchanges": g.exchanges,
+                "waived": g.waived,
+                "example": g.example,
+            }
+            for g in sorted(self._divergences.values(), key=lambda g: (g.operation, g.path, g.kind))
+        ]
+        errors = [
+            {
+                "service": g.service,
+                "operation": g.operation,
+                "message": g.message,
+                "count": g.count,
+                "example": g.example,
+            }
+            for g in sorted(self._errors.values(), key=lambda g: (g.operation, -g.count, g.message))
+        ]
+        return {
+            "totals": _with_parity(totals),
+            "services": [
+                {"service": name, **_with_parity(counts)}
+                for name, counts in sorted(services.items())
+            ],
+            "operations": operations,
+            "divergences": divergences,
+            "divergence_groups_dropped": self.divergences_dropped,
+            "errors": errors,
+            "error_groups_dropped": self.errors_dropped,
+        }
+
+
+def _with_parity(counts: Mapping[str, int]) -> dict[str, Any]:
+    total = sum(counts.get(v, 0) for v in VERDICTS)
+    return {"exchanges": total, **{v: counts.get(v, 0) for v in VERDICTS}, "parity": parity(counts)}
+
+
+def divergence_key(divergence: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The identity of a divergence across rehearsals: operation, path, kind."""
+    return (
+        str(divergence.get("operation", "")),
+        str(divergence.get("path", "")),
+        str(divergence.get("kind", "")),
+    )
+
+
+def failing_keys(summary: Mapping[str, Any]) -> set[tuple[str, str, str]]:
+    """Divergences of a summary that are not entirely waived."""
+    keys = set()
+    for divergence in summary.get("divergences") or []:
+        if isinstance(divergence, Mapping) and divergence.get("waived", 0) < divergence.get(
+            "exchanges", 0
+        ):
+            keys.add(divergence_key(divergence))
+    return keys
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Divergences new in this rehearsal, fixed since the previous one, and still failing."""
+
+    new: tuple[tuple[str, str, str], ...]
+    fixed: tuple[tuple[str, str, str], ...]
+    still_failing: tuple[tuple[str, str, str], ...]
+
+
+def changes_between(previous: Mapping[str, Any], current: Mapping[str, Any]) -> Changes:
+    """Compare the unwaived divergences of two summaries, keyed by operation + path + kind."""
+    before = failing_keys(previous)
+    now = failing_keys(current)
+    return Changes(
+        new=tuple(sorted(now - before)),
+        fixed=tuple(sorted(before - now)),
+        still_failing=tuple(sorted(now & before)),
+    )

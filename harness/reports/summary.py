@@ -1,0 +1,75 @@
+"""summary.json: one streaming pass over results.jsonl, plus the rehearsal header and the gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from harness.core.summary import SUMMARY_FORMAT_VERSION, SummaryBuilder
+from harness.reports.reading import iter_results, read_gate, read_rehearsal
+
+SUMMARY_FILE = "summary.json"
+REHEARSAL_FIELDS = (
+    "name",
+    "started_at",
+    "finished_at",
+    "interrupted",
+    "targets",
+    "contracts",
+    "policy",
+    "seed",
+    "command",
+    "harness_version",
+)
+
+
+def gate_section(gate: dict[str, Any] | None) -> dict[str, Any]:
+    """The gate decision as summary.json carries it; `evaluated: false` when there is none."""
+    if gate is None:
+        return {"evaluated": False}
+    copied = {key: value for key, value in gate.items() if key != "format_version"}
+    return {"evaluated": True, **copied}
+
+
+def build_summary(report_dir: Path) -> dict[str, Any]:
+    """Read the rehearsal directory and return the summary.json document (not written)."""
+    rehearsal = read_rehearsal(report_dir)
+    gate = read_gate(report_dir)
+    results = iter_results(report_dir)
+    builder = SummaryBuilder().add_all(results)
+    verdict = "not evaluated" if gate is None else ("passed" if gate.get("passed") else "failed")
+    return {
+        "format_version": SUMMARY_FORMAT_VERSION,
+        "rehearsal": {key: rehearsal.get(key) for key in REHEARSAL_FIELDS},
+        "results": {"read": results.lines, "torn_last_line": results.torn_last_line},
+        "verdict": verdict,
+        "gate": gate_section(gate),
+        **builder.to_dict(),
+    }
+
+
+def write_summary(report_dir: Path, summary: dict[str, Any]) -> Path:
+    path = report_dir / SUMMARY_FILE
+    data = orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    write_atomically(path, data)
+    return path
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write next to the target and rename, so a reader never sees half a file."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+def load_summary(path: Path) -> dict[str, Any] | None:
+    """A summary.json of this format version, or None (absent, unreadable, other version)."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("format_version") != SUMMARY_FORMAT_VERSION:
+        return None
+    return data

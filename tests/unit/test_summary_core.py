@@ -1,0 +1,144 @@
+"""The pure summary: counts, parity, divergence groups, latency sketch, changes between runs."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from harness.core.latency import EXACT_LIMIT, LatencySketch
+from harness.core.summary import (
+    MAX_DIVERGENCE_GROUPS,
+    SummaryBuilder,
+    changes_between,
+    clip_value,
+    parity,
+)
+from tests.reports_factory import result
+
+
+def test_counts_and_parity_per_service_and_operation() -> None:
+    results = [
+        result(1, "pds", "getPatient"),
+        result(2, "pds", "getPatient", "mismatch", [{"path": "/id", "kind": "changed"}]),
+        result(3, "pds", "getPatient", "waived", [{"path": "/x", "waiver": "W1"}]),
+        result(4, "pds", "searchPatients", "error", error="boom\nstack"),
+        result(5, "sds", "searchDevices"),
+    ]
+    summary = SummaryBuilder().add_all(results).to_dict()
+    assert summary["totals"] == {
+        "exchanges": 5,
+        "match": 2,
+        "mismatch": 1,
+        "waived": 1,
+        "error": 1,
+        "parity": 60.0,
+    }
+    services = {s["service"]: s for s in summary["services"]}
+    assert services["pds"]["parity"] == 50.0
+    assert services["sds"]["parity"] == 100.0
+    operations = {o["operation"]: o for o in summary["operations"]}
+    assert operations["getPatient"]["parity"] == pytest.approx(66.667)
+    assert operations["searchPatients"]["error"] == 1
+    assert summary["errors"][0]["message"] == "boom"
+    assert summary["errors"][0]["example"]["id"] == "pds-searchPatients-00004"
+
+
+def test_divergences_grouped_with_the_first_example_and_waived_counted() -> None:
+    diff = {"path": "/name/0/given", "kind": "changed", "legacy": "A", "candidate": "B"}
+    results = [
+        result(n, "pds", "getPatient", "mismatch", [diff, diff | {"legacy": f"other {n}"}])
+        for n in range(5)
+    ] + [result(9, "pds", "getPatient", "waived", [diff | {"waiver": "W-1"}])]
+    groups = SummaryBuilder().add_all(results).to_dict()["divergences"]
+    assert len(groups) == 1
+    group = groups[0]
+    # the same path twice in one exchange counts once; the example is the first one seen
+    assert (group["exchanges"], group["waived"]) == (6, 1)
+    assert group["example"]["id"] == "pds-getPatient-00000"
+    assert (group["example"]["legacy"], group["example"]["candidate"]) == ("A", "B")
+    assert group["example"]["reproducer"].endswith("--only pds-getPatient-00000")
+    assert group["example"]["request"].startswith("GET /personal-demographics/FHIR/R4/Patient/")
+
+
+def test_list_indices_share_one_group_and_the_example_keeps_its_path() -> None:
+    results = [
+        result(n, "pds", "searchPatients", "mismatch", [{"path": f"/entry/{n}/resource/id"}])
+        for n in range(4)
+    ] + [result(9, "smsp", "getNHSNumber", "mismatch", [{"path": "/Envelope/Body/id[2]/@root"}])]
+    groups = SummaryBuilder().add_all(results).to_dict()["divergences"]
+    assert [(g["path"], g["exchanges"]) for g in groups] == [
+        ("/Envelope/Body/id[*]/@root", 1),
+        ("/entry/*/resource/id", 4),
+    ]
+    assert groups[1]["example"]["path"] == "/entry/0/resource/id"
+
+
+def test_divergence_groups_are_bounded() -> None:
+    builder = SummaryBuilder()
+    for n in range(MAX_DIVERGENCE_GROUPS + 10):
+        builder.add(result(n, "pds", "getPatient", "mismatch", [{"path": f"/field{n}"}]))
+    summary = builder.to_dict()
+    assert len(summary["divergences"]) == MAX_DIVERGENCE_GROUPS
+    assert summary["divergence_groups_dropped"] == 10
+    assert summary["totals"]["mismatch"] == MAX_DIVERGENCE_GROUPS + 10
+
+
+def test_big_values_are_clipped_for_the_example() -> None:
+    assert clip_value("x" * 10, limit=5) == "xxxxx …[clipped]"
+    clipped = clip_value({"a": "y" * 100}, limit=20)
+    assert isinstance(clipped, str) and clipped.endswith("[clipped]")
+    assert clip_value({"a": 1}) == {"a": 1}
+
+
+def test_parity_of_nothing_is_unknown() -> None:
+    assert parity({}) is None
+    assert SummaryBuilder().to_dict()["totals"]["parity"] is None
+
+
+def test_changes_between_rehearsals_keyed_by_operation_path_kind() -> None:
+    def summary(*keys: tuple[str, str, str], waived: int = 0) -> dict[str, object]:
+        return {
+            "divergences": [
+                {"operation": o, "path": p, "kind": k, "exchanges": 2, "waived": waived}
+                for o, p, k in keys
+            ]
+        }
+
+    a, b, c = ("getPatient", "/a", "changed"), ("getPatient", "/b", "missing"), ("x", "/c", "extra")
+    changes = changes_between(summary(a, b), summary(b, c))
+    assert changes.new == (c,)
+    assert changes.fixed == (a,)
+    assert changes.still_failing == (b,)
+    # fully waived divergences are not failing: they count as fixed
+    assert changes_between(summary(a), summary(a, waived=2)).fixed == (a,)
+
+
+def test_latency_sketch_is_exact_for_small_samples() -> None:
+    sketch = LatencySketch()
+    for value in [5.0, 1.0, 3.0, 2.0, 4.0]:
+        sketch.add(value)
+    figures = sketch.to_dict()
+    assert figures["p50"] == 3.0
+    assert figures["p25"] == 2.0
+    assert figures["p95"] == pytest.approx(4.8)
+    assert (figures["min"], figures["max"], figures["mean"]) == (1.0, 5.0, 3.0)
+    assert figures["approximate"] is False
+    assert LatencySketch().to_dict() == {"count": 0}
+
+
+def test_latency_sketch_stays_within_one_percent_in_bounded_memory() -> None:
+    rng = random.Random(7)
+    values = [rng.lognormvariate(2.5, 0.8) for _ in range(50_000)]
+    sketch = LatencySketch()
+    for value in values:
+        sketch.add(value)
+    ordered = sorted(values)
+    assert sketch.approximate
+    for q in (0.05, 0.5, 0.95, 0.99):
+        true = ordered[math.ceil(q * (len(ordered) - 1))]
+        assert sketch.quantile(q) == pytest.approx(true, rel=0.01)
+    # memory: buckets of 1% over the observed range, not one entry per value
+    assert len(sketch._buckets) < 2_000
+    assert sketch.count == len(values) > EXACT_LIMIT
