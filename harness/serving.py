@@ -44,6 +44,7 @@ def uvicorn_config(app: Any, **overrides: Any) -> uvicorn.Config:
         "loop": "uvloop",
         "http": "httptools",
         "access_log": False,
+        "server_header": False,  # the simulated services set their own Server header
         "log_level": "warning",
         "lifespan": "off",
     }
