@@ -134,7 +134,7 @@ def seed_store(
         store.add(
             Record(
                 prescription=drive(prescription, target, dispenser),
-                task_id=store.identifiers.uuid(),
+                task_id=store.identifiers.seeded(),
                 order=order,
                 authored_on=authored,
                 last_message_id=message_id,

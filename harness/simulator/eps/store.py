@@ -1,8 +1,9 @@
 """Where prescriptions live for the server's lifetime, and who allocates identifiers.
 
-Identifiers the service allocates (task ids, message ids, response bundle ids) come from a
-generator seeded with (seed, flavour): the same sequence for the same seed on legacy, a
-different one on spine2, as two implementations would.
+Identifiers of the seeded starting set come from a generator seeded with (seed, flavour): the
+same for the same seed on legacy, different on spine2, as two implementations' data would be.
+Identifiers the service allocates while answering (task ids, message ids, response bundle ids)
+are fresh UUIDs on every call, as on the real platform, so recording twice learns them as noise.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ NOMINATED_RELEASE_LIMIT = 25  # prescriptions per nominated download, as the spe
 
 
 class Identifiers:
-    """Deterministic UUIDs for one (seed, flavour)."""
+    """Seeded UUIDs for the starting set of one (seed, flavour); fresh ones at run time."""
 
     def __init__(self, seed: int, flavour: str) -> None:
         self._random = random.Random(f"eps:{flavour}:{seed}")
 
-    def uuid(self) -> str:
+    def seeded(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    def uuid(self) -> str:
+        return str(uuid.uuid4())
 
 
 @dataclass

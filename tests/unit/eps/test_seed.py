@@ -42,9 +42,16 @@ def test_same_seed_same_everything_on_legacy() -> None:
     first, _ = _store()
     second, _ = _store()
     assert _snapshot(first) == _snapshot(second)
-    assert [first.identifiers.uuid() for _ in range(3)] == [
-        second.identifiers.uuid() for _ in range(3)
+    assert [first.identifiers.seeded() for _ in range(3)] == [
+        second.identifiers.seeded() for _ in range(3)
     ]
+
+
+def test_identifiers_allocated_while_answering_are_fresh_on_every_call() -> None:
+    first, _ = _store()
+    second, _ = _store()
+    allocated = {first.identifiers.uuid() for _ in range(3)} | {second.identifiers.uuid()}
+    assert len(allocated) == 4
 
 
 def test_spine2_allocates_its_own_identifiers_for_the_same_prescriptions() -> None:
@@ -52,7 +59,7 @@ def test_spine2_allocates_its_own_identifiers_for_the_same_prescriptions() -> No
     spine2, _ = _store(flavour="spine2")
     assert [s for s, _, _ in _snapshot(legacy)] == [s for s, _, _ in _snapshot(spine2)]
     assert [t for _, t, _ in _snapshot(legacy)] != [t for _, t, _ in _snapshot(spine2)]
-    assert legacy.identifiers.uuid() != spine2.identifiers.uuid()
+    assert legacy.identifiers.seeded() != spine2.identifiers.seeded()
 
 
 def test_another_seed_gives_other_prescriptions() -> None:
