@@ -13,11 +13,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from harness.simulator.context import SimulatorConfig, SimulatorContext
+from harness.simulator.flavour import candidate_middleware
 from harness.simulator.service import Service
 
 # Each entry: "module:function" taking a SimulatorContext and returning a Service.
 # Order matters: later services may use state set up by earlier ones (e.g. the PDS population).
-SERVICE_BUILDERS: list[str] = []
+SERVICE_BUILDERS: list[str] = [
+    "harness.simulator.pds:build",
+    "harness.simulator.smsp:build",
+    "harness.simulator.sds:build",
+    "harness.simulator.eps:build",
+]
 
 ServiceBuilder = Callable[[SimulatorContext], Service]
 
@@ -45,17 +51,29 @@ def openapi_document(services: list[Service], config: SimulatorConfig) -> dict[s
             "description": f"Simulated Spine services, flavour `{config.flavour}`.",
         },
         "servers": [{"url": "/"}],
-        "tags": [{"name": s.name, "description": s.description} for s in services],
+        "tags": _tags(services),
         "paths": paths,
         "components": components,
     }
+
+
+def _tags(services: list[Service]) -> list[dict[str, str]]:
+    """One tag per service name (PDS has two faces, FHIR and SOAP, under one tag)."""
+    descriptions: dict[str, list[str]] = {}
+    for service in services:
+        descriptions.setdefault(service.name, []).append(service.description)
+    return [
+        {"name": name, "description": " ".join(d for d in texts if d)}
+        for name, texts in descriptions.items()
+    ]
 
 
 def build_app(config: SimulatorConfig | None = None) -> Starlette:
     config = config or SimulatorConfig()
     context = SimulatorContext(config)
     services = [build(context) for build in load_builders()]
-    document = orjson.dumps(openapi_document(services, config))
+    spec = openapi_document(services, config)
+    document = orjson.dumps(spec)
 
     async def openapi(_: Request) -> Response:
         return Response(document, media_type="application/json")
@@ -63,7 +81,8 @@ def build_app(config: SimulatorConfig | None = None) -> Starlette:
     routes: list[BaseRoute] = [Route("/openapi.json", openapi, methods=["GET"])]
     for service in services:
         routes.extend(service.routes)
-    app = Starlette(routes=routes)
+    # The spine2 flavour and drift, when configured, rewrite answers on their way out.
+    app = Starlette(routes=routes, middleware=candidate_middleware(context, spec))
     app.state.context = context
     app.state.services = services
     return app

@@ -1,0 +1,270 @@
+"""The `spine2` flavour: the same answers, presented the way a re-implementation would.
+
+Everything that may legitimately differ between two faithful implementations does:
+JSON key order (sorted, where legacy keeps FHIR's element order) and indentation; header order
+(reversed), header name case (Title-Case) and the `Server` header; XML namespace prefixes
+(renamed `ns1`, `ns2`... with no default namespace), attribute order (reversed), indentation
+and the XML declaration's quoting.
+Values never change. Prefixes used inside QName-valued content (a SOAP `faultcode` of
+`SOAP-ENV:Client`, an `xsi:type`) are kept: renaming them would change that content's text.
+
+Generated identifiers and timestamps differ on their own: services draw them per flavour
+(`SimulatorContext.flavour`). Installed by `build_app` as ASGI middleware; drift wraps it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from lxml import etree
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from harness.core.operations import OperationIndex
+
+if TYPE_CHECKING:
+    from harness.simulator.context import SimulatorContext
+
+SPINE2_SERVER = "Spine2/1.0 (candidate)"
+XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
+_QNAME_CONTENT = re.compile(r"^\s*([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*$")
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+class BufferedResponse:
+    """Collects an ASGI response (start message and body) so it can be rewritten whole."""
+
+    def __init__(self) -> None:
+        self.start: Message | None = None
+        self.chunks: list[bytes] = []
+        self.complete = False
+
+    def feed(self, message: Message) -> bool:
+        """Take a message; True once the whole body has arrived."""
+        if message["type"] == "http.response.start":
+            self.start = message
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+            self.complete = not message.get("more_body", False)
+        return self.complete
+
+    @property
+    def status(self) -> int:
+        return int(self.start["status"]) if self.start else 500
+
+    @property
+    def headers(self) -> RawHeaders:
+        return list(self.start.get("headers", [])) if self.start else []
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+async def send_whole(
+    send: Send, status: int, headers: RawHeaders, body: bytes, head: bool = False
+) -> None:
+    """Send a response in one body message with a Content-Length that matches `body`
+    (for HEAD, whose body is empty, the Content-Length the app declared is kept)."""
+    declared = header_value(headers, b"content-length")
+    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+    length = declared if head and not body and declared else str(len(body))
+    headers.append((b"content-length", length.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def header_value(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+def media_kind(content_type: str | None) -> str:
+    """'json', 'xml' or '' from a Content-Type value."""
+    bare = (content_type or "").split(";", 1)[0].strip().lower()
+    if bare.endswith("json"):
+        return "json"
+    if bare.endswith("xml"):
+        return "xml"
+    return ""
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+def rewrite_json(body: bytes) -> bytes:
+    """Every object's keys sorted (lists keep their order), indented: done in C by orjson."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+
+
+# --- XML ----------------------------------------------------------------------------------------
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def _namespace(name: str) -> str | None:
+    return name[1:].split("}", 1)[0] if name[:1] == "{" else None
+
+
+_QNAME_CANDIDATES = etree.XPath("//text()[contains(., ':')] | //@*[contains(., ':')]")
+_NAMESPACED_ATTRIBUTES = etree.XPath("//@*[namespace-uri() != '']")
+_SEVERAL_ATTRIBUTES = etree.XPath("//*[count(@*) > 1]")
+
+
+def _nodes(xpath: etree.XPath, root: etree._Element) -> list[Any]:
+    result = xpath(root)
+    return list(result) if isinstance(result, list) else []
+
+
+def _prefix_plan(root: etree._Element) -> dict[str, str]:
+    """Namespace URI -> the prefix spine2 writes it with (XPath does the scanning, in C)."""
+    used: dict[str, None] = {}
+    for element in root.iter():
+        tag = element.tag
+        if isinstance(tag, str) and tag[:1] == "{":
+            used[tag[1:].split("}", 1)[0]] = None
+    for attribute in _nodes(_NAMESPACED_ATTRIBUTES, root):
+        uri = _namespace(str(attribute.attrname))
+        if uri and uri != XML_NAMESPACE:
+            used[uri] = None
+    kept: dict[str, str] = {}  # URIs whose prefix appears inside QName-valued content
+    for content in _nodes(_QNAME_CANDIDATES, root):
+        found = _QNAME_CONTENT.match(str(content))
+        element = content.getparent()
+        if found and element is not None:
+            prefix = found.group(1)
+            uri = element.nsmap.get(prefix)
+            if uri is not None:
+                kept.setdefault(uri, prefix)
+    plan = dict(kept)
+    taken = set(kept.values()) | {prefix for prefix in root.nsmap if prefix}
+    counter = 1
+    for uri in used:
+        if uri in plan:
+            continue
+        while f"ns{counter}" in taken:
+            counter += 1
+        plan[uri] = f"ns{counter}"
+        taken.add(plan[uri])
+    return plan
+
+
+def _reverse_attributes(root: etree._Element) -> None:
+    for element in _nodes(_SEVERAL_ATTRIBUTES, root):
+        attributes = element.attrib
+        items = attributes.items()
+        attributes.clear()
+        for name, value in reversed(items):
+            attributes[name] = value
+
+
+def _is_indented(root: etree._Element) -> bool:
+    return any(
+        (element.tail and not element.tail.strip() and "\n" in element.tail)
+        for element in root.iter()
+    )
+
+
+def _strip_indentation(root: etree._Element) -> None:
+    for element in root.iter():
+        if len(element) and element.text is not None and not element.text.strip():
+            element.text = None
+        if element.tail is not None and not element.tail.strip():
+            element.tail = None
+
+
+def rewrite_xml(body: bytes) -> bytes:
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except etree.XMLSyntaxError:
+        return body
+    plan = {prefix: uri for uri, prefix in _prefix_plan(root).items()}
+    # Declared on a wrapper, the plan's prefixes replace every declaration of the same URI
+    # below it; the legacy declarations, now unused, are removed.
+    wrapper = etree.Element("spine2", nsmap=plan)
+    wrapper.append(root)
+    etree.cleanup_namespaces(wrapper, top_nsmap=plan)
+    _reverse_attributes(root)
+    if _is_indented(root):
+        _strip_indentation(root)
+    else:
+        etree.indent(root, space="   ")
+    text = etree.tostring(root, encoding="UTF-8")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + text + b"\n"
+
+
+# --- headers and the middleware -----------------------------------------------------------------
+
+
+def _title(name: bytes) -> bytes:
+    return b"-".join(part[:1].upper() + part[1:].lower() for part in name.split(b"-"))
+
+
+def rewrite_headers(headers: RawHeaders) -> RawHeaders:
+    kept = [(_title(k), v) for k, v in headers if k.lower() not in (b"server", b"content-length")]
+    kept.reverse()
+    kept.insert(0, (b"Server", SPINE2_SERVER.encode()))
+    return kept
+
+
+def rewrite_body(content_type: str | None, body: bytes) -> bytes:
+    if not body:
+        return body
+    kind = media_kind(content_type)
+    if kind == "json":
+        return rewrite_json(body)
+    if kind == "xml":
+        return rewrite_xml(body)
+    return body
+
+
+class Spine2Flavour:
+    """ASGI middleware giving every HTTP answer the spine2 presentation."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response = BufferedResponse()
+
+        async def capture(message: Message) -> None:
+            if message["type"] not in ("http.response.start", "http.response.body"):
+                await send(message)
+            elif response.feed(message):
+                headers = response.headers
+                body = rewrite_body(header_value(headers, b"content-type"), response.body)
+                rewritten = rewrite_headers(headers)
+                if not body and (length := header_value(headers, b"content-length")):
+                    rewritten.append((b"content-length", length.encode()))
+                head = scope.get("method") == "HEAD"
+                await send_whole(send, response.status, rewritten, body, head)
+
+        await self.app(scope, receive, capture)
+
+
+def candidate_middleware(context: SimulatorContext, openapi: Mapping[str, Any]) -> list[Middleware]:
+    """What `build_app` installs: drift (outermost, when a file is given), then the flavour."""
+    middleware: list[Middleware] = []
+    if context.config.drift_file is not None:
+        from harness.simulator.drift import DriftMiddleware, load_profile
+
+        operations = {operation.id for operation in OperationIndex.from_openapi(openapi).operations}
+        profile = load_profile(context.config.drift_file, operations)
+        middleware.append(
+            Middleware(DriftMiddleware, profile=profile, openapi=openapi, context=context)
+        )
+    if context.flavour == "spine2":
+        middleware.append(Middleware(Spine2Flavour))
+    return middleware
