@@ -1,0 +1,73 @@
+"""Body comparators, one module per media family, behind one Protocol chosen by media type.
+
+Each comparator parses both bodies, walks them together and appends `Difference`s whose paths
+are body paths (`/...`), consulting the rule trie states for the node it is at.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from harness.core.difference import Difference
+    from harness.core.rules import RuleNode
+
+
+class BodyComparator(Protocol):
+    """Compares two bodies of one media family."""
+
+    name: str
+
+    def diff(
+        self,
+        legacy: bytes,
+        candidate: bytes,
+        states: tuple[RuleNode, ...],
+        out: list[Difference],
+    ) -> bool:
+        """Append the differences to `out`.
+
+        Returns False (appending nothing) when neither body parses as this family, so the caller
+        can fall back to comparing text; one unparseable side is a `type` difference at `/`.
+        """
+        ...
+
+
+def family_of(media_type: str) -> str:
+    """`json`, `xml` or `text` for a bare, lower-case media type."""
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return "json"
+    if media_type in ("text/xml", "application/xml") or media_type.endswith("+xml"):
+        return "xml"
+    return "text"
+
+
+def comparator_for(media_type: str) -> BodyComparator:
+    """The comparator for a media type (text for anything not JSON or XML)."""
+    return comparator_named(family_of(media_type))
+
+
+_BY_FAMILY: dict[str, BodyComparator] = {}
+
+
+def comparator_named(family: str) -> BodyComparator:
+    """The comparator for `json`, `xml` or `text` (anything else is text)."""
+    found = _BY_FAMILY.get(family)
+    if found is None:
+        from harness.core.canonical.json import JSON
+        from harness.core.canonical.text import TEXT
+        from harness.core.canonical.xml import XML
+
+        _BY_FAMILY.update(json=JSON, xml=XML, text=TEXT)
+        found = _BY_FAMILY.get(family, TEXT)
+    return found
+
+
+def root_path(path: str) -> str:
+    """Body paths are built from '' (the root); the root itself is reported as '/'."""
+    return path or "/"
+
+
+def snippet(text: str, limit: int = 200) -> str:
+    """A short form of a long value for a difference."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,138 @@
+"""Compare two responses: status, then the configured headers, then the body by media type.
+
+Build a `Comparator` once per operation (rules compiled into a trie) and call `.compare` for each
+exchange; `Comparators` keeps one per operation for a noise model. Differences come out in that
+order: status, headers, body (document order), at most `max_differences` of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from harness.core.canonical import comparator_named, family_of
+from harness.core.canonical.headers import diff_headers, header_values
+from harness.core.canonical.text import TEXT
+from harness.core.canonical.values import ValueCheck
+from harness.core.difference import Difference, DiffKind
+from harness.core.exchange import Response
+from harness.core.rules import CompiledRules, NoiseModel, Rule, compile_rules
+
+DEFAULT_HEADERS = ("content-type", "etag", "location", "x-request-id", "x-correlation-id")
+
+
+@dataclass(frozen=True, slots=True)
+class CompareOptions:
+    """What to compare: which headers (case-insensitive), status, body; and a cap on output."""
+
+    headers: tuple[str, ...] = DEFAULT_HEADERS
+    status: bool = True
+    body: bool = True
+    max_differences: int = 200
+
+
+class Comparator:
+    """Compares pairs of responses for one operation with its rules (compiled once)."""
+
+    __slots__ = ("_body_states", "_headers", "_options", "_rules")
+
+    def __init__(self, rules: Iterable[Rule] = (), options: CompareOptions | None = None) -> None:
+        self._options = options or CompareOptions()
+        self._rules: CompiledRules = compile_rules(rules)
+        self._body_states = self._rules.body_states
+        self._headers = frozenset(name.lower() for name in self._options.headers)
+
+    @property
+    def options(self) -> CompareOptions:
+        return self._options
+
+    def compare(self, legacy: Response, candidate: Response) -> list[Difference]:
+        """The differences between the legacy (or recorded) answer and the candidate's."""
+        out: list[Difference] = []
+        options = self._options
+        if (
+            options.status
+            and legacy.status != candidate.status
+            and not self._status_accepted(legacy.status, candidate.status)
+        ):
+            out.append(Difference("status", DiffKind.STATUS, legacy.status, candidate.status))
+        if self._headers:
+            diff_headers(legacy.headers, candidate.headers, self._headers, self._rules.headers, out)
+        if options.body:
+            self._compare_bodies(legacy, candidate, out)
+        if len(out) > options.max_differences:
+            del out[options.max_differences :]
+        return out
+
+    def _status_accepted(self, legacy: int, candidate: int) -> bool:
+        for rule in self._rules.status:
+            if rule.kind == "ignore":
+                return True
+            check = ValueCheck.of(rule)
+            if check is not None and check.accepts(str(legacy), str(candidate)):
+                return True
+        return False
+
+    def _compare_bodies(self, legacy: Response, candidate: Response, out: list[Difference]) -> None:
+        body_a, body_b = legacy.body, candidate.body
+        family_a, family_b = family_of(legacy.media_type), family_of(candidate.media_type)
+        if family_a == family_b:
+            if body_a == body_b:
+                return
+            comparator = comparator_named(family_a)
+        else:
+            self._report_content_type(legacy, candidate, out)
+            comparator = TEXT
+        if not comparator.diff(body_a, body_b, self._body_states, out):
+            TEXT.diff(body_a, body_b, self._body_states, out)
+
+    def _report_content_type(
+        self, legacy: Response, candidate: Response, out: list[Difference]
+    ) -> None:
+        """Differing media families are always a content-type difference (unless ignored)."""
+        if any(d.path == "header:content-type" for d in out):
+            return
+        if any(r.kind == "ignore" for r in self._rules.headers.get("content-type", ())):
+            return
+        out.append(
+            Difference(
+                "header:content-type",
+                DiffKind.HEADER,
+                header_values(legacy.headers, "content-type"),
+                header_values(candidate.headers, "content-type"),
+            )
+        )
+
+
+def compare(
+    legacy: Response,
+    candidate: Response,
+    rules: Iterable[Rule] = (),
+    options: CompareOptions | None = None,
+) -> list[Difference]:
+    """One-off comparison (compiles the rules each call: use `Comparator` in loops)."""
+    return Comparator(rules, options).compare(legacy, candidate)
+
+
+class Comparators:
+    """One `Comparator` per operation for a noise model plus extra (configured) rules, memoised."""
+
+    __slots__ = ("_cache", "_extra", "_noise", "_options")
+
+    def __init__(
+        self,
+        noise: NoiseModel | None = None,
+        extra_rules: Iterable[Rule] = (),
+        options: CompareOptions | None = None,
+    ) -> None:
+        self._noise = noise or NoiseModel({})
+        self._extra = tuple(extra_rules)
+        self._options = options
+        self._cache: dict[str, Comparator] = {}
+
+    def for_operation(self, operation: str) -> Comparator:
+        comparator = self._cache.get(operation)
+        if comparator is None:
+            rules = self._noise.rules_for(operation) + self._extra
+            comparator = self._cache[operation] = Comparator(rules, self._options)
+        return comparator
