@@ -60,3 +60,26 @@ def png_facts(path: Path) -> tuple[int, int, int]:
         position += 12 + length
     raw = zlib.decompress(pixels)
     return width, height, len(set(raw[:4_000_000]))
+
+
+def rendered_text(browser: str, profile: Path, url: str, marker: str, attempts: int = 3) -> str:
+    """The page's text once scripts rendered it (scripts and styles dropped).
+
+    On a loaded machine `--dump-dom` sometimes fires before a large single-page app (Allure's
+    index.html) has mounted, whatever the virtual time budget; the page is loaded again, up to
+    `attempts` times, until `marker` appears. The last text is returned either way.
+    """
+    import lxml.html
+
+    text = ""
+    for attempt in range(attempts):
+        done = run(
+            browser, profile / str(attempt), url, "--dump-dom", "--virtual-time-budget=10000"
+        )
+        document = lxml.html.fromstring(done.stdout)
+        for node in document.xpath("//script|//style"):
+            node.drop_tree()
+        text = " ".join(document.text_content().split())
+        if marker in text:
+            break
+    return text

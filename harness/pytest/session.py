@@ -1,0 +1,117 @@
+"""What the plugin keeps for one pytest run: contracts, policy, and the replayer in its loop.
+
+Each pytest process (the main one, or each xdist worker) has its own `HarnessSession`: it
+collects the same items in the same order everywhere, and replays units on one private event
+loop (uvloop when available) kept open for the whole run, so connections are reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from harness.config.policy import load_policy
+from harness.contracts import Contract, discover
+from harness.core.policy import Policy
+from harness.errors import HarnessError
+from harness.rehearsal.plan import Unit, plan_units
+from harness.rehearsal.unit import ReplayedStep, UnitReplayer
+
+
+class HarnessSession:
+    KEY: pytest.StashKey[HarnessSession] = pytest.StashKey()
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        contracts_dir: Path,
+        contracts: list[Contract],
+        policy: Policy,
+    ) -> None:
+        self.config = config
+        self.contracts_dir = contracts_dir
+        self.contracts = contracts
+        self.policy = policy
+        self.candidate_url: str = config.getoption("harness_candidate")
+        self.legacy_url: str | None = config.getoption("harness_legacy")
+        self.report_url: str | None = config.getoption("harness_report_url")
+        self.timeout_s: float = config.getoption("harness_timeout")
+        # allure-pytest writes results only with --alluredir; allure itself is imported then only.
+        self.allure_enabled = bool(
+            getattr(config.option, "allure_report_dir", None)
+        ) and config.pluginmanager.hasplugin("allure_pytest")
+        self._loop: asyncio.Runner | None = None
+        self._replayer: UnitReplayer | None = None
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> HarnessSession:
+        """Contracts and policy from the options; bad input is a usage error, not a traceback."""
+        base = config.invocation_params.dir
+        contracts_dir = base / str(config.getoption("harness_contracts"))
+        try:
+            if not contracts_dir.is_dir():
+                raise HarnessError(
+                    "no such contracts directory",
+                    file=str(contracts_dir),
+                    field="--harness-contracts",
+                )
+            contracts = discover(contracts_dir)
+            if not contracts:
+                raise HarnessError(
+                    "no contract found (expected <service>/contract.yaml)", file=str(contracts_dir)
+                )
+            policy_option = config.getoption("harness_policy")
+            policy = load_policy(base / str(policy_option)) if policy_option else Policy()
+        except HarnessError as error:
+            raise pytest.UsageError(f"harness: {error}") from None
+        return cls(config, contracts_dir, contracts, policy)
+
+    def services(self) -> list[str]:
+        return sorted({contract.service for contract in self.contracts})
+
+    def collect(self, session: pytest.Session) -> list[pytest.Item]:
+        from harness.pytest.items import ContractsCollector, item_for
+
+        try:
+            units = list(plan_units(self.contracts))
+        except HarnessError as error:
+            raise pytest.UsageError(f"harness: {error}") from None
+        root = ContractsCollector.from_parent(session, name="harness", nodeid="harness")
+        return [item_for(root, self, unit) for unit in units]
+
+    def replay(self, unit: Unit) -> list[ReplayedStep]:
+        if self._loop is None:
+            self._loop = asyncio.Runner(loop_factory=_loop_factory())
+            self._replayer = UnitReplayer(
+                self.contracts,
+                self.candidate_url,
+                self.legacy_url,
+                contracts_dir=self.contracts_dir,
+                policy=self.policy,
+                today=dt.datetime.now(dt.UTC).date(),
+                timeout_s=self.timeout_s,
+            )
+        assert self._replayer is not None
+        return self._loop.run(self._replayer.replay(unit))
+
+    def close(self) -> None:
+        if self._loop is None:
+            return
+        try:
+            if self._replayer is not None:
+                self._loop.run(self._replayer.aclose())
+        finally:
+            self._loop.close()
+            self._loop = None
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
+        return None
+    return uvloop.new_event_loop

@@ -1,0 +1,139 @@
+"""The spine-harness pytest plugin (entry point `pytest11: harness`).
+
+`pytest --harness-candidate URL` turns every contract exchange (and every scenario) into a test
+item named `service::operation::exchange-id` (`service::scenario::name`), marked with its service.
+Fixtures `legacy`, `candidate`, `compare` and `harness_simulator` help people write their own
+parity tests.
+
+Loading must not slow pytest down when the plugin is unused (it is installed for everyone with
+the package): this module imports only pytest and the standard library; everything else is
+imported when an option or fixture is actually used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.pytest.fixtures import ParityChecker, SyncClient
+    from harness.serving import ThreadServer
+
+SIMULATOR_POPULATION = 500
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "spine-harness: contract exchanges as tests")
+    group.addoption(
+        "--harness-candidate",
+        metavar="URL",
+        help="Base URL of the candidate: collect every contract exchange and scenario as a test.",
+    )
+    group.addoption(
+        "--harness-legacy",
+        metavar="URL",
+        help="Base URL of a live legacy target (default: compare with the recorded answers).",
+    )
+    group.addoption(
+        "--harness-contracts",
+        metavar="DIR",
+        default="contracts",
+        help="Contracts directory (default: contracts).",
+    )
+    group.addoption(
+        "--harness-policy",
+        metavar="FILE",
+        help="Gate policy: waivers become xfail, `severity` feeds Allure.",
+    )
+    group.addoption(
+        "--harness-report-url",
+        metavar="URL",
+        help="Link every item to this rehearsal report (Allure link).",
+    )
+    group.addoption(
+        "--harness-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=10.0,
+        help="Seconds per request (default: 10).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for service in ("pds", "sds", "eps"):
+        config.addinivalue_line("markers", f"{service}: contract exchanges of service {service}")
+    if config.getoption("harness_candidate", None):
+        from harness.pytest.session import HarnessSession
+
+        session = HarnessSession.from_config(config)
+        config.stash[HarnessSession.KEY] = session
+        for service in session.services():
+            config.addinivalue_line(
+                "markers", f"{service}: contract exchanges of service {service}"
+            )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Add the contract items before -k / -m deselection (which runs after us)."""
+    if not config.getoption("harness_candidate", None):
+        return
+    from harness.pytest.session import HarnessSession
+
+    added = config.stash[HarnessSession.KEY].collect(session)
+    items.extend(added)
+    # Counted like collected tests ("collected N items", "--co" summary).
+    report = pytest.CollectReport("harness", "passed", None, [*added])
+    config.hook.pytest_collectreport(report=report)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not config.getoption("harness_candidate", None):
+        return
+    from harness.pytest.session import HarnessSession
+
+    found = config.stash.get(HarnessSession.KEY, None)
+    if found is not None:
+        found.close()
+
+
+@pytest.fixture(scope="session")
+def harness_simulator() -> Iterator[ThreadServer]:
+    """The legacy simulator on an ephemeral loopback port (small population); `.url` is its base."""
+    from harness.serving import serve_in_thread
+    from harness.simulator.app import build_app
+    from harness.simulator.context import SimulatorConfig
+
+    with serve_in_thread(build_app(SimulatorConfig(population=SIMULATOR_POPULATION))) as server:
+        yield server
+
+
+@pytest.fixture
+def candidate(request: pytest.FixtureRequest) -> Iterator[SyncClient]:
+    """An httpx.Client on --harness-candidate (skips the test when the option is not given)."""
+    from harness.pytest.fixtures import client_for
+
+    with client_for(request.config, "candidate") as client:
+        yield client
+
+
+@pytest.fixture
+def legacy(request: pytest.FixtureRequest) -> Iterator[SyncClient]:
+    """An httpx.Client on --harness-legacy (skips the test when the option is not given)."""
+    from harness.pytest.fixtures import client_for
+
+    with client_for(request.config, "legacy") as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def compare(request: pytest.FixtureRequest) -> ParityChecker:
+    """`compare(legacy_response, candidate_response, operation=...)`: differences after the
+    contract's noise model for that operation; `compare.assert_same(...)` fails readably."""
+    from harness.pytest.fixtures import ParityChecker
+
+    return ParityChecker.from_config(request.config)
