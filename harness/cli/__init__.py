@@ -55,7 +55,8 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors exit 2 with a clear message, never a traceback."""
     try:
-        cli.main(args=argv, prog_name="harness", standalone_mode=False)
+        # Without standalone mode click returns a `ctx.exit(n)` code instead of exiting.
+        code = cli.main(args=argv, prog_name="harness", standalone_mode=False)
     except HarnessError as error:
         click.echo(f"harness: error: {error.describe()}", err=True)
         sys.exit(2)
@@ -67,3 +68,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except click.exceptions.Exit as exit_:
         sys.exit(exit_.exit_code)
+    if isinstance(code, int) and not isinstance(code, bool):
+        sys.exit(code)

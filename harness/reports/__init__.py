@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harness.core.summary import changes_between
+from harness.reports.coverage import write_coverage
 from harness.reports.html import write_html
 from harness.reports.junit import write_junit
 from harness.reports.summary import build_summary, write_summary
@@ -49,4 +50,5 @@ def write_reports(report_dir: Path) -> None:
     summary = build_summary(report_dir)
     write_summary(report_dir, summary)
     write_junit(report_dir, summary)
+    write_coverage(report_dir)
     _write_html(report_dir, summary)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.summary import Changes
+from harness.reports.coverage import coverage_section
 from harness.reports.html_style import CONTENT_SECURITY_POLICY, CSS, SCRIPT
 from harness.reports.summary import write_atomically
 from harness.reports.svg import (
@@ -386,8 +387,9 @@ def render_html(
     changes: Changes | None,
     previous: str | None,
     directory: str = "",
+    extra_sections: str = "",
 ) -> str:
-    """The whole page as one string."""
+    """The whole page as one string (`extra_sections`: e.g. interface coverage)."""
     name = (summary.get("rehearsal") or {}).get("name") or directory
     body = "".join(
         (
@@ -402,6 +404,7 @@ def render_html(
             _divergences(summary),
             _errors(summary),
             _latency(summary),
+            extra_sections,
             _footer(summary),
             "</main>",
         )
@@ -423,6 +426,8 @@ def write_html(
     previous: str | None,
 ) -> Path:
     path = report_dir / HTML_FILE
-    html = render_html(summary, points, changes, previous, report_dir.name)
+    html = render_html(
+        summary, points, changes, previous, report_dir.name, coverage_section(report_dir)
+    )
     write_atomically(path, html.encode("utf-8"))
     return path

@@ -1,0 +1,144 @@
+"""`harness demo`: the whole product in one command, on this machine.
+
+Starts the legacy simulator and the `spine2` candidate (with the demo drift profile, unless
+`--no-drift`) as child processes on free loopback ports, rehearses the committed contracts against
+both (differential), writes `reports/demo-<time>/` and prints the one-screen summary. With drift
+the report shows every injected divergence and nothing else; without it, 100% parity.
+The demo exits 0 once it has run (the gate verdict is part of what it shows); 2 on a setup error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+
+DEFAULT_DRIFT = Path("fixtures/drift/demo.yaml")
+DEFAULT_POLICY = Path("fixtures/policies/demo.yaml")
+
+
+@click.command()
+@click.option(
+    "--contracts",
+    type=click.Path(path_type=Path),
+    default=Path("contracts"),
+    show_default=True,
+    help="Recorded contracts to replay.",
+)
+@click.option(
+    "--drift",
+    "drift_file",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DRIFT,
+    show_default=True,
+    help="Drift profile injected into the candidate.",
+)
+@click.option("--no-drift", is_flag=True, help="A faithful candidate: expect 100% parity.")
+@click.option(
+    "--policy",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_POLICY,
+    show_default=True,
+    help="Gate policy.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Reports directory.",
+)
+@click.option(
+    "--replay-only", is_flag=True, help="Compare with the recordings only (no live legacy target)."
+)
+@click.option(
+    "--population",
+    type=click.IntRange(min=0),
+    help="Simulator population [from the contracts' provenance, else 10000].",
+)
+@click.option("--concurrency", type=click.IntRange(min=1), default=32, show_default=True)
+def demo(
+    contracts: Path,
+    drift_file: Path,
+    no_drift: bool,
+    policy: Path,
+    out: Path,
+    replay_only: bool,
+    population: int | None,
+    concurrency: int,
+) -> None:
+    """Rehearse the committed contracts against a local legacy simulator and spine2 candidate."""
+    from rich.console import Console
+
+    from harness.contracts import discover
+    from harness.errors import HarnessError
+    from harness.rehearsal.session import RehearsalRequest, rehearse
+    from harness.serving import spawn_harness_server
+
+    console = Console()
+    found = discover(contracts) if contracts.is_dir() else []
+    if not found:
+        raise HarnessError(
+            "no recorded contracts to replay: record them first with `harness record` "
+            "(see docs/readme/contracts.md)",
+            file=str(contracts),
+        )
+    if not no_drift and not drift_file.is_file():
+        raise HarnessError("drift profile not found (or use --no-drift)", file=str(drift_file))
+    seed, size = _simulator_settings(found[0].provenance)
+    size = population if population is not None else size
+    base = ["simulate", "--seed", str(seed), "--population", str(size)]
+    candidate_args = [*base, "--flavour", "spine2"]
+    if not no_drift:
+        candidate_args += ["--drift", str(drift_file)]
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    name = f"demo-{'nodrift-' if no_drift else ''}{stamp}"
+    console.print(
+        f"Starting the legacy simulator and the spine2 candidate "
+        f"({'no drift' if no_drift else drift_file}; population {size}, seed {seed})..."
+    )
+    with contextlib.ExitStack() as stack:
+        legacy = None if replay_only else stack.enter_context(spawn_harness_server(base))
+        candidate = stack.enter_context(spawn_harness_server(candidate_args))
+        console.print(
+            f"legacy: {legacy.url if legacy else '(recordings)'}   candidate: {candidate.url}"
+        )
+        outcome = rehearse(
+            RehearsalRequest(
+                candidate=candidate.url,
+                legacy=legacy.url if legacy else None,
+                contracts=contracts,
+                name=name,
+                policy=policy if policy.is_file() else None,
+                out=out,
+                concurrency=concurrency,
+                progress=console.is_terminal,
+                seed=seed,
+                command="harness demo" + (" --no-drift" if no_drift else ""),
+            ),
+            console,
+        )
+    report = outcome.report_dir / "report.html"
+    console.print(f"Open {report if report.exists() else outcome.report_dir}", highlight=False)
+
+
+def _simulator_settings(provenance: dict[str, Any]) -> tuple[int, int]:
+    """Simulator seed and population the contracts were recorded from (provenance), else defaults.
+
+    `provenance.target` reads like `harness simulate --seed 0 --population 500` when recorded
+    with `harness record --simulator`.
+    """
+    target = str(provenance.get("target", ""))
+    command = str(provenance.get("command", ""))
+    seed = _flag(target, "--seed") or _flag(command, "--simulator-seed") or 0
+    population = _flag(target, "--population") or _flag(command, "--population") or 10_000
+    return seed, population
+
+
+def _flag(text: str, name: str) -> int | None:
+    found = re.search(rf"{re.escape(name)}[ =](\d+)", text)
+    return int(found.group(1)) if found else None

@@ -1,0 +1,38 @@
+"""`harness gate REPORT_DIR --policy FILE`: re-evaluate a finished rehearsal with today's date.
+
+Exit codes: 0 gate passed, 1 gate failed, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("report_dir", type=click.Path(path_type=Path))
+@click.option("--policy", type=click.Path(path_type=Path), help="Gate policy (YAML).")
+@click.option("--profile", help="Configuration profile (e.g. ci).")
+def gate(report_dir: Path, policy: Path | None, profile: str | None) -> None:
+    """Re-apply waivers and thresholds to REPORT_DIR/results.jsonl; rewrite gate.json + reports."""
+    import datetime as dt
+
+    from rich.console import Console
+
+    from harness.config.policy import load_policy
+    from harness.config.settings import load_settings
+    from harness.core.policy import Policy
+    from harness.rehearsal.session import read_rehearsal, regate
+    from harness.rehearsal.summary import print_summary
+
+    settings = load_settings({"policy": policy}, profile=profile)
+    meta = read_rehearsal(report_dir)
+    chosen = settings.policy or (Path(meta["policy"]) if meta.get("policy") else None)
+    rules = load_policy(chosen) if chosen else Policy()
+    today = dt.datetime.now(dt.UTC).date()
+    decision, tally = regate(report_dir, rules, today)
+    interrupted = bool(meta.get("interrupted"))
+    print_summary(Console(), tally, decision, report_dir, interrupted)
+    if not decision.passed:
+        raise SystemExit(1)

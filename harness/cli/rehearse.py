@@ -1,0 +1,127 @@
+"""`harness rehearse`: replay contracts against a candidate (and a live legacy), compare, gate.
+
+Exit codes: 0 gate passed, 1 gate failed, 2 usage or configuration error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--candidate", metavar="URL", help="Base URL of the new implementation.")
+@click.option("--legacy", metavar="URL", help="Base URL of a live legacy target (differential).")
+@click.option(
+    "--contracts", type=click.Path(path_type=Path), help="Contracts directory [contracts]."
+)
+@click.option("--name", help="Rehearsal name (the report directory) [rehearsal-<utc time>].")
+@click.option("--policy", type=click.Path(path_type=Path), help="Gate policy (YAML).")
+@click.option("--out", type=click.Path(path_type=Path), help="Reports directory [reports].")
+@click.option("--resume", metavar="NAME", help="Continue an interrupted rehearsal.")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight [32].")
+@click.option("--timeout", type=click.FloatRange(min=0.001), help="Seconds per request [10].")
+@click.option("--only", multiple=True, metavar="ID", help="Only this exchange or scenario.")
+@click.option("--profile", help="Configuration profile (e.g. ci).")
+@click.option("--progress/--no-progress", default=None, help="Live progress bar.")
+@click.option(
+    "--generate",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Add N generated requests (schemathesis + domain strategies); needs --legacy.",
+)
+@click.option("--seed", type=int, help="Generation seed (same seed, same cases) [0].")
+@click.option("--stateful", is_flag=True, help="Also run generated stateful workflows.")
+@click.option(
+    "--time-budget",
+    type=click.FloatRange(min=0.001),
+    metavar="SECONDS",
+    help="Stop generating (and shrinking) after this long.",
+)
+@click.option(
+    "--save-regressions/--no-save-regressions",
+    default=True,
+    help="Write shrunk divergences to contracts/<service>/regressions/ [on].",
+)
+def rehearse(
+    candidate: str | None,
+    legacy: str | None,
+    contracts: Path | None,
+    name: str | None,
+    policy: Path | None,
+    out: Path | None,
+    resume: str | None,
+    concurrency: int | None,
+    timeout: float | None,
+    only: tuple[str, ...],
+    profile: str | None,
+    progress: bool | None,
+    generate: int,
+    seed: int | None,
+    stateful: bool,
+    time_budget: float | None,
+    save_regressions: bool,
+) -> None:
+    """Replay every contract exchange against the candidate, compare, report and gate."""
+    from rich.console import Console
+
+    from harness.config.settings import load_settings
+    from harness.generation.options import GenerationOptions
+    from harness.rehearsal.session import RehearsalRequest
+    from harness.rehearsal.session import rehearse as run
+
+    settings = load_settings(
+        {
+            "candidate": candidate,
+            "legacy": legacy,
+            "contracts": contracts,
+            "policy": policy,
+            "out": out,
+            "concurrency": concurrency,
+            "timeout": timeout,
+            "progress": progress,
+            "seed": seed,
+        },
+        profile=profile,
+    )
+    console = Console()
+    try:
+        outcome = run(
+            RehearsalRequest(
+                candidate=settings.candidate,
+                legacy=settings.legacy,
+                contracts=None if resume and contracts is None else settings.contracts,
+                name=name,
+                policy=settings.policy,
+                out=settings.out,
+                resume=resume,
+                concurrency=settings.concurrency,
+                timeout=settings.timeout,
+                only=only,
+                progress=settings.progress and console.is_terminal,
+                seed=settings.seed,
+                secrets=settings.secrets,
+                command=shlex.join(["harness", *sys.argv[1:]]),
+                generation=(
+                    GenerationOptions(
+                        generate,
+                        seed=settings.seed,
+                        stateful=stateful,
+                        time_budget_s=time_budget,
+                        save_regressions=save_regressions,
+                    )
+                    if generate or stateful
+                    else None
+                ),
+            ),
+            console,
+        )
+    except KeyboardInterrupt:  # a second Ctrl-C, or one outside the run itself
+        console.print("harness: interrupted; results so far are in the report directory")
+        raise SystemExit(130) from None
+    if outcome.exit_code:
+        raise SystemExit(outcome.exit_code)

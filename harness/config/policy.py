@@ -1,0 +1,177 @@
+"""Load and validate a gate policy file (YAML). Errors name the file, line, entry and field.
+
+```yaml
+format_version: 1
+thresholds:            # minimum parity in percent; the most specific scope wins
+  "*": 100
+  pds.searchPatients: 99.5
+max_errors: 0          # exchanges that could not be compared (target down, timeout)
+waivers:
+  - id: W-001
+    operation: pds.searchPatients       # glob over service.operation
+    path: /entry/*/search/score         # glob: * within a segment, ** across segments
+    candidate: {regex: "^0\\.9"}        # optional value predicates: equals / regex
+    owner: jane.doe@example.nhs.uk
+    reason: score rounding differs; agreed with the PDS team
+    expires: 2027-03-31
+severity:              # optional: Allure severity per scope (most specific wins)
+  "*": normal
+  pds.getPatient: critical             # blocker | critical | normal | minor | trivial
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Hashable, Mapping
+from pathlib import Path
+from typing import Any
+
+from harness.contracts.yamlfile import Located, load_yaml
+from harness.core.policy import Policy, Threshold, ValuePredicate, Waiver
+from harness.errors import HarnessError
+
+POLICY_FORMAT_VERSION = 1
+_TOP_KEYS = {"format_version", "thresholds", "max_errors", "waivers", "severity"}
+SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
+_WAIVER_KEYS = {"id", "operation", "path", "owner", "reason", "expires", "legacy", "candidate"}
+_SCOPE = re.compile(r"^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?)$")
+
+
+def load_policy(path: Path) -> Policy:
+    if not path.is_file():
+        raise HarnessError("policy file not found", file=str(path))
+    data, where = load_yaml(path)
+    return policy_from_data(data, where)
+
+
+def policy_from_data(data: Any, where: Located) -> Policy:
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise where.error("a policy is a mapping (thresholds, max_errors, waivers)")
+    unknown = sorted(set(map(str, data)) - _TOP_KEYS)
+    if unknown:
+        raise where.error(f"unknown key (expected one of {sorted(_TOP_KEYS)})", unknown[0])
+    version = data.get("format_version", POLICY_FORMAT_VERSION)
+    if version != POLICY_FORMAT_VERSION:
+        raise where.error(
+            f"unsupported format_version {version!r} (expected {POLICY_FORMAT_VERSION})",
+            "format_version",
+        )
+    return Policy(
+        thresholds=_thresholds(data.get("thresholds", {"*": 100}), where),
+        max_errors=_max_errors(data.get("max_errors", 0), where),
+        waivers=_waivers(data.get("waivers") or [], where),
+        source=where.file,
+        severities=_severities(data.get("severity") or {}, where),
+    )
+
+
+def _severities(raw: Any, where: Located) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, Mapping):
+        raise where.error("severity: a mapping of scope -> severity", "severity")
+    out = []
+    for scope, value in raw.items():
+        key = ("severity", scope)
+        if not isinstance(scope, str) or not _SCOPE.match(scope):
+            raise where.error("a scope is '*', a service or service.operation", *key)
+        if value not in SEVERITIES:
+            raise where.error(
+                f"severity must be one of {', '.join(SEVERITIES)}, got {value!r}", *key
+            )
+        out.append((scope, str(value)))
+    return tuple(out)
+
+
+def _thresholds(raw: Any, where: Located) -> tuple[Threshold, ...]:
+    if not isinstance(raw, Mapping):
+        raise where.error("thresholds: a mapping of scope -> minimum parity %", "thresholds")
+    out = []
+    for scope, value in raw.items():
+        key = ("thresholds", scope)
+        if not isinstance(scope, str) or not _SCOPE.match(scope):
+            raise where.error("a scope is '*', a service or service.operation", *key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+            raise where.error(f"minimum parity must be a percentage 0..100, got {value!r}", *key)
+        out.append(Threshold(scope, float(value)))
+    if not any(t.scope == "*" for t in out):
+        out.insert(0, Threshold("*", 100.0))
+    return tuple(out)
+
+
+def _max_errors(raw: Any, where: Located) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise where.error(f"max_errors must be a whole number >= 0, got {raw!r}", "max_errors")
+    return raw
+
+
+def _waivers(raw: Any, where: Located) -> tuple[Waiver, ...]:
+    if not isinstance(raw, list):
+        raise where.error("waivers: a list of waivers", "waivers")
+    seen: set[str] = set()
+    out = []
+    for index, entry in enumerate(raw):
+        key: tuple[Hashable, ...] = ("waivers", index)
+        if not isinstance(entry, Mapping):
+            raise where.error("a waiver is a mapping", *key)
+        label = f"waiver {entry.get('id', '#' + str(index + 1))}"
+        unknown = sorted(set(map(str, entry)) - _WAIVER_KEYS)
+        if unknown:
+            raise _entry_error(
+                where, label, f"unknown field (expected {sorted(_WAIVER_KEYS)})", *key, unknown[0]
+            )
+        for name in ("id", "operation", "path", "owner", "reason"):
+            value = entry.get(name)
+            if not isinstance(value, str) or not value.strip():
+                raise _entry_error(where, label, "required, a non-empty string", *key, name)
+        if entry["id"] in seen:
+            raise _entry_error(where, label, "duplicate waiver id", *key, "id")
+        seen.add(entry["id"])
+        out.append(
+            Waiver(
+                id=entry["id"],
+                operation=entry["operation"],
+                path=entry["path"],
+                owner=entry["owner"],
+                reason=entry["reason"],
+                expires=_date(entry.get("expires"), where, label, *key, "expires"),
+                legacy=_predicate(entry.get("legacy"), where, label, *key, "legacy"),
+                candidate=_predicate(entry.get("candidate"), where, label, *key, "candidate"),
+            )
+        )
+    return tuple(out)
+
+
+def _date(raw: Any, where: Located, label: str, *key: Hashable) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise _entry_error(where, label, f"required, a date YYYY-MM-DD, got {raw!r}", *key)
+
+
+def _predicate(raw: Any, where: Located, label: str, *key: Hashable) -> ValuePredicate | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not raw or set(map(str, raw)) - {"equals", "regex"}:
+        raise _entry_error(where, label, "a predicate is {equals: VALUE} and/or {regex: RE}", *key)
+    regex = raw.get("regex")
+    if regex is not None:
+        if not isinstance(regex, str):
+            raise _entry_error(where, label, "regex must be a string", *key, "regex")
+        try:
+            re.compile(regex)
+        except re.error as error:
+            raise _entry_error(where, label, f"invalid regex: {error}", *key, "regex") from None
+    return ValuePredicate(equals=raw.get("equals"), regex=regex, has_equals="equals" in raw)
+
+
+def _entry_error(where: Located, label: str, message: str, *key: Hashable) -> HarnessError:
+    return where.error(f"{label}: {message}", *key)

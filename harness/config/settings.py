@@ -1,0 +1,188 @@
+"""Layered settings: defaults -> `harness.toml` (or `[tool.harness]` in pyproject.toml), found by
+walking up from the working directory -> the selected profile -> command-line flags.
+
+String values may hold `${NAME}` (environment variables: secrets never live in the file).
+`[secrets]` maps the `${NAME}` placeholders found in contracts to values at send time.
+Profiles live under `[profiles.<name>]`; `ci` exists built in (no live progress bar, fixed seed),
+selected with `--profile NAME` or `HARNESS_PROFILE`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+BUILTIN_PROFILES: dict[str, dict[str, Any]] = {"ci": {"progress": False, "seed": 0}}
+
+
+@dataclass(frozen=True)
+class Settings:
+    candidate: str | None = None
+    legacy: str | None = None
+    contracts: Path = Path("contracts")
+    policy: Path | None = None
+    out: Path = Path("reports")
+    concurrency: int = 32
+    timeout: float = 10.0
+    progress: bool = True
+    seed: int = 0
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    source: str | None = None  # the config file used, if any
+    profile: str | None = None
+
+
+_KINDS: dict[str, type] = {
+    "candidate": str,
+    "legacy": str,
+    "contracts": Path,
+    "policy": Path,
+    "out": Path,
+    "concurrency": int,
+    "timeout": float,
+    "progress": bool,
+    "seed": int,
+}
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest `harness.toml`, or pyproject.toml with a `[tool.harness]` table."""
+    for directory in (start, *start.parents):
+        candidate = directory / "harness.toml"
+        if candidate.is_file():
+            return candidate, _read_toml(candidate)
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file():
+            table = _read_toml(pyproject).get("tool", {}).get("harness")
+            if isinstance(table, dict):
+                return pyproject, table
+    return None
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    start: Path | None = None,
+    profile: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge the layers; `flags` values that are None are treated as not given."""
+    env = os.environ if environ is None else environ
+    settings = Settings()
+    found = find_config(start or Path.cwd())
+    table: dict[str, Any] = {}
+    file_name = None
+    if found is not None:
+        path, table = found
+        file_name = str(path)
+        settings = _apply(settings, table, path.parent, file_name, env, "")
+        settings = replace(settings, source=file_name)
+    chosen = profile or env.get("HARNESS_PROFILE") or None
+    if chosen:
+        profiles = table.get("profiles", {})
+        layer = profiles.get(chosen) if isinstance(profiles, dict) else None
+        if layer is None and chosen not in BUILTIN_PROFILES:
+            known = sorted({*BUILTIN_PROFILES, *(profiles if isinstance(profiles, dict) else {})})
+            raise HarnessError(
+                f"unknown profile {chosen!r} (known: {', '.join(known)})",
+                file=file_name,
+                field="profile",
+            )
+        settings = _apply(settings, BUILTIN_PROFILES.get(chosen, {}), Path.cwd(), None, env, "")
+        if isinstance(layer, dict):
+            base = Path(file_name).parent if file_name else Path.cwd()
+            settings = _apply(settings, layer, base, file_name, env, f"profiles.{chosen}.")
+        settings = replace(settings, profile=chosen)
+    given = {key: value for key, value in (flags or {}).items() if value is not None}
+    return _apply(settings, given, Path.cwd(), None, env, "", from_flags=True)
+
+
+def _apply(
+    settings: Settings,
+    table: Mapping[str, Any],
+    base: Path,
+    file_name: str | None,
+    env: Mapping[str, str],
+    prefix: str,
+    from_flags: bool = False,
+) -> Settings:
+    known = {f.name for f in fields(Settings)}
+    changes: dict[str, Any] = {}
+    for key, raw in table.items():
+        if key == "profiles" and not from_flags:
+            continue
+        if key == "secrets":
+            if not isinstance(raw, dict):
+                raise HarnessError("a table of NAME = value", file=file_name, field=prefix + key)
+            secrets = dict(settings.secrets)
+            for name, value in raw.items():
+                secrets[str(name)] = substitute(
+                    str(value), env, file_name, f"{prefix}secrets.{name}"
+                )
+            changes["secrets"] = secrets
+            continue
+        if key not in _KINDS:
+            if key in known:
+                continue
+            raise HarnessError(
+                f"unknown setting (expected one of {sorted([*_KINDS, 'secrets', 'profiles'])})",
+                file=file_name,
+                field=prefix + key,
+            )
+        changes[key] = _coerce(key, raw, base, file_name, env, prefix)
+    return replace(settings, **changes)
+
+
+def _coerce(
+    key: str, raw: Any, base: Path, file_name: str | None, env: Mapping[str, str], prefix: str
+) -> Any:
+    kind = _KINDS[key]
+    where = prefix + key
+    if isinstance(raw, str):
+        raw = substitute(raw, env, file_name, where)
+    try:
+        if kind is Path:
+            path = Path(raw)
+            return path if path.is_absolute() or file_name is None else base / path
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                return str(raw).lower() in ("1", "true", "yes", "on")
+            raise ValueError(raw)
+        if kind is int and (isinstance(raw, bool) or (int(raw) < 1 and key != "seed")):
+            raise ValueError(raw)
+        return kind(raw)
+    except (TypeError, ValueError):
+        raise HarnessError(
+            f"expected {kind.__name__}, got {raw!r}", file=file_name, field=where
+        ) from None
+
+
+def substitute(text: str, env: Mapping[str, str], file_name: str | None, where: str) -> str:
+    """Replace `${NAME}` with the environment variable; a missing one is an error."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise HarnessError(
+                f"environment variable {name} is not set", file=file_name, field=where
+            )
+        return env[name]
+
+    return _ENV.sub(value, text)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise HarnessError(f"cannot read configuration: {error}", file=str(path)) from None

@@ -1,0 +1,226 @@
+"""The gate: does a rehearsal's outcome meet the policy? Pure: counts in, decision out.
+
+Parity of a scope = (match + waived) / all exchanges in it, errors included (an exchange that
+could not be compared is not parity). Each exchange is judged by its most specific threshold:
+`service.operation` over `service` over `*`. Errors are also bounded by `max_errors` overall.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from harness.core.difference import Verdict
+from harness.core.policy import Policy, Threshold
+from harness.core.result import ResultRecord
+
+FORMAT_VERSION = 1
+_INDEX = re.compile(r"/\d+(?=/|$)|\[\d+\]")
+
+
+def divergence_key(path: str) -> str:
+    """Group difference paths by shape: list indices become `*`."""
+    return _INDEX.sub(lambda m: "/*" if m.group().startswith("/") else "[*]", path)
+
+
+@dataclass
+class Tally:
+    """Streaming counts over result records (constant memory in the number of exchanges)."""
+
+    by_operation: dict[tuple[str, str], dict[Verdict, int]] = field(default_factory=dict)
+    divergences: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    waivers_applied: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+
+    def add(self, record: ResultRecord) -> None:
+        self.total += 1
+        counts = self.by_operation.setdefault((record.service, record.operation), {})
+        counts[record.verdict] = counts.get(record.verdict, 0) + 1
+        for difference in record.differences:
+            if difference.waiver is not None:
+                self.waivers_applied[difference.waiver] = (
+                    self.waivers_applied.get(difference.waiver, 0) + 1
+                )
+            elif record.verdict is Verdict.MISMATCH:
+                key = (record.service, record.operation, divergence_key(difference.path))
+                self.divergences[key] = self.divergences.get(key, 0) + 1
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(counts.get(verdict, 0) for counts in self.by_operation.values())
+
+    def services(self) -> dict[str, dict[Verdict, int]]:
+        out: dict[str, dict[Verdict, int]] = {}
+        for (service, _), counts in self.by_operation.items():
+            merged = out.setdefault(service, {})
+            for verdict, n in counts.items():
+                merged[verdict] = merged.get(verdict, 0) + n
+        return out
+
+
+def parity(counts: Mapping[Verdict, int]) -> float | None:
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    return 100.0 * (counts.get(Verdict.MATCH, 0) + counts.get(Verdict.WAIVED, 0)) / total
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdOutcome:
+    scope: str
+    required: float
+    actual: float | None  # None when no exchange fell in the scope
+    exchanges: int
+    passed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WaiverOutcome:
+    id: str
+    owner: str
+    reason: str
+    expires: date
+    expired: bool
+    applied: int
+    would_apply: int  # differences an expired waiver would have covered
+
+
+@dataclass(frozen=True, slots=True)
+class GateDecision:
+    passed: bool
+    reasons: tuple[str, ...]
+    thresholds: tuple[ThresholdOutcome, ...]
+    waivers: tuple[WaiverOutcome, ...]
+    errors: int
+    max_errors: int
+    evaluated_at: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "passed": self.passed,
+            "reasons": list(self.reasons),
+            "thresholds": [
+                {
+                    "scope": t.scope,
+                    "required": t.required,
+                    "actual": None if t.actual is None else round(t.actual, 4),
+                    "exchanges": t.exchanges,
+                    "passed": t.passed,
+                }
+                for t in self.thresholds
+            ],
+            "errors": {"actual": self.errors, "max": self.max_errors},
+            "waivers": [
+                {
+                    "id": w.id,
+                    "owner": w.owner,
+                    "reason": w.reason,
+                    "expires": w.expires.isoformat(),
+                    "expired": w.expired,
+                    "applied": w.applied,
+                    "would_apply": w.would_apply,
+                }
+                for w in self.waivers
+            ],
+            "evaluated_at": self.evaluated_at,
+        }
+
+
+def most_specific(thresholds: tuple[Threshold, ...], service: str, operation: str) -> Threshold:
+    best: Threshold | None = None
+    for threshold in thresholds:
+        if threshold.covers(service, operation) and (
+            best is None or _rank(threshold.scope) > _rank(best.scope)
+        ):
+            best = threshold
+    return best or Threshold("*", 100.0)
+
+
+def _rank(scope: str) -> int:
+    return 0 if scope == "*" else (2 if "." in scope else 1)
+
+
+def evaluate(
+    results: Iterable[ResultRecord] | Tally,
+    policy: Policy,
+    today: date,
+    *,
+    interrupted: bool = False,
+    expired_hits: Mapping[str, int] | None = None,
+    evaluated_at: str | None = None,
+) -> GateDecision:
+    """Decide the gate. `expired_hits`: differences each expired waiver would have covered."""
+    if isinstance(results, Tally):
+        tally = results
+    else:
+        tally = Tally()
+        for record in results:
+            tally.add(record)
+    thresholds = policy.thresholds or (Threshold("*", 100.0),)
+    grouped: dict[Threshold, dict[Verdict, int]] = {t: {} for t in thresholds}
+    for (service, operation), counts in tally.by_operation.items():
+        bucket = grouped.setdefault(most_specific(thresholds, service, operation), {})
+        for verdict, n in counts.items():
+            bucket[verdict] = bucket.get(verdict, 0) + n
+
+    reasons: list[str] = []
+    outcomes = []
+    for threshold, counts in grouped.items():
+        actual = parity(counts)
+        ok = actual is None or actual + 1e-9 >= threshold.min_parity
+        exchanges = sum(counts.values())
+        outcomes.append(
+            ThresholdOutcome(threshold.scope, threshold.min_parity, actual, exchanges, ok)
+        )
+        if not ok and actual is not None:
+            good = counts.get(Verdict.MATCH, 0) + counts.get(Verdict.WAIVED, 0)
+            reasons.append(
+                f"{threshold.scope}: parity {actual:.2f}% below required "
+                f"{threshold.min_parity:g}% ({good}/{exchanges} exchanges)"
+            )
+    errors = tally.count(Verdict.ERROR)
+    if errors > policy.max_errors:
+        reasons.append(
+            f"errors: {errors} exchanges failed to compare (allowed {policy.max_errors})"
+        )
+    if tally.total == 0:
+        reasons.append("no exchange was compared")
+    if interrupted:
+        reasons.append("the rehearsal was interrupted: results are partial")
+    passed = not reasons
+
+    waivers = []
+    hits = expired_hits or {}
+    for waiver in policy.waivers:
+        expired = waiver.expired_on(today)
+        waivers.append(
+            WaiverOutcome(
+                waiver.id,
+                waiver.owner,
+                waiver.reason,
+                waiver.expires,
+                expired,
+                tally.waivers_applied.get(waiver.id, 0),
+                hits.get(waiver.id, 0),
+            )
+        )
+        if expired:
+            would = hits.get(waiver.id, 0)
+            note = f" ({would} differences are no longer waived)" if would else ""
+            reasons.append(
+                f"waiver {waiver.id} expired on {waiver.expires.isoformat()} "
+                f"and no longer applies{note}"
+            )
+    if passed:
+        reasons.insert(0, f"all thresholds met over {tally.total} exchanges")
+    return GateDecision(
+        passed,
+        tuple(reasons),
+        tuple(sorted(outcomes, key=lambda o: (_rank(o.scope), o.scope))),
+        tuple(waivers),
+        errors,
+        policy.max_errors,
+        evaluated_at or today.isoformat(),
+    )

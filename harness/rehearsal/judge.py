@@ -1,0 +1,162 @@
+"""From what each side answered to a verdict: compare, tell noise apart, apply waivers.
+
+Without a live legacy target the candidate is compared with the recorded answer, using the
+contract's noise model for the operation. With one (differential mode), the candidate is compared
+with the live legacy answer; a difference is then dropped as noise when the live legacy answer also
+differs from its own recording at the same path, or at an ancestor of that path (legacy is not
+stable there, so disagreement there says nothing about the candidate). The recording is only
+consulted when the two live answers differ, which keeps the hot path to one comparison.
+Generated exchanges (`meta["unrecorded"]`) have no recording, so that step is skipped for them.
+
+In a scenario, values captured from each target's own responses (ids, ETags) are compared on
+meaning: a changed string is dropped when replacing the legacy-side captured value by the
+candidate-side captured value of the same name turns the legacy value into the candidate value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from harness.core.compare import Comparator, CompareOptions
+from harness.core.difference import Difference, Verdict
+from harness.core.exchange import Exchange, Request, Response
+from harness.core.policy import WaiverBook
+from harness.core.result import ResultDifference, ResultRecord, verdict_of
+from harness.core.rules import NoiseModel, Rule
+from harness.transport.base import TransportError
+
+Outcome = Response | TransportError
+Reproducer = Callable[[Exchange, Request], str]
+
+
+class Judge:
+    """Holds one compiled Comparator per (contract, operation); cheap to call per exchange."""
+
+    def __init__(
+        self,
+        noise: Sequence[NoiseModel],
+        waivers: WaiverBook,
+        reproducer: Reproducer,
+        *,
+        options: CompareOptions | None = None,
+        extra_rules: tuple[Rule, ...] = (),
+    ) -> None:
+        self.noise = noise
+        self.waivers = waivers
+        self.reproducer = reproducer
+        self.options = options or CompareOptions()
+        self.extra_rules = extra_rules
+        self._comparators: dict[tuple[int, str], Comparator] = {}
+
+    def comparator(self, contract: int, operation: str) -> Comparator:
+        key = (contract, operation)
+        found = self._comparators.get(key)
+        if found is None:
+            rules = (*self.noise[contract].rules_for(operation), *self.extra_rules)
+            found = self._comparators[key] = Comparator(rules, self.options)
+        return found
+
+    def judge(
+        self,
+        contract: int,
+        exchange: Exchange,
+        sent: Request,
+        candidate: Outcome,
+        legacy: Outcome | None,
+        carried: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
+    ) -> ResultRecord:
+        """`legacy` None means: compare with the recording. `carried`: (legacy, candidate) vars."""
+        recorded = exchange.response
+        live_legacy = legacy is not None
+        legacy_side: Outcome = recorded if legacy is None else legacy
+        error = _error_of(legacy_side, candidate)
+        if error is not None:
+            return self._record(exchange, sent, Verdict.ERROR, (), legacy_side, candidate, error)
+        assert isinstance(candidate, Response) and isinstance(legacy_side, Response)
+        comparator = self.comparator(contract, exchange.operation)
+        differences = comparator.compare(legacy_side, candidate)
+        if differences and carried is not None:
+            differences = same_meaning_removed(differences, carried[0], carried[1])
+        if differences and live_legacy and not exchange.meta.get("unrecorded"):
+            unstable = {d.path for d in comparator.compare(recorded, legacy_side)}
+            if unstable:
+                differences = [d for d in differences if not _under_any(d.path, unstable)]
+        judged = self.waivers.apply(exchange.service, exchange.operation, differences)
+        return self._record(
+            exchange, sent, verdict_of(judged), judged, legacy_side, candidate, None
+        )
+
+    def error_record(self, exchange: Exchange, sent: Request, message: str) -> ResultRecord:
+        """A step that could not be sent at all (e.g. an earlier step's value is missing)."""
+        return self._record(exchange, sent, Verdict.ERROR, (), None, None, message)
+
+    def _record(
+        self,
+        exchange: Exchange,
+        sent: Request,
+        verdict: Verdict,
+        differences: tuple[ResultDifference, ...],
+        legacy: Outcome | None,
+        candidate: Outcome | None,
+        error: str | None,
+    ) -> ResultRecord:
+        return ResultRecord(
+            id=exchange.id,
+            source=exchange.source,
+            service=exchange.service,
+            operation=exchange.operation,
+            scenario=exchange.scenario,
+            step=exchange.step,
+            request=sent,
+            verdict=verdict,
+            differences=differences,
+            status_legacy=legacy.status if isinstance(legacy, Response) else None,
+            status_candidate=candidate.status if isinstance(candidate, Response) else None,
+            latency_legacy_ms=legacy.elapsed_ms if isinstance(legacy, Response) else None,
+            latency_candidate_ms=candidate.elapsed_ms if isinstance(candidate, Response) else None,
+            error=error,
+            reproducer=self.reproducer(exchange, sent),
+        )
+
+
+def same_meaning_removed(
+    differences: list[Difference], legacy_vars: Mapping[str, str], candidate_vars: Mapping[str, str]
+) -> list[Difference]:
+    pairs = [
+        (legacy_vars[name], candidate_vars[name])
+        for name in legacy_vars.keys() & candidate_vars.keys()
+        if legacy_vars[name] != candidate_vars[name] and legacy_vars[name]
+    ]
+    if not pairs:
+        return differences
+    kept = []
+    for difference in differences:
+        old, new = difference.legacy, difference.candidate
+        if isinstance(old, str) and isinstance(new, str):
+            for legacy_value, candidate_value in pairs:
+                old = old.replace(legacy_value, candidate_value)
+            if old == new:
+                continue
+        kept.append(difference)
+    return kept
+
+
+def _under_any(path: str, unstable: set[str]) -> bool:
+    if path in unstable:
+        return True
+    cut = path.rfind("/")
+    while cut > 0:
+        path = path[:cut]
+        if path in unstable:
+            return True
+        cut = path.rfind("/")
+    return False
+
+
+def _error_of(legacy: Outcome, candidate: Outcome) -> str | None:
+    problems = [
+        f"{side}: {outcome}"
+        for side, outcome in (("candidate", candidate), ("legacy", legacy))
+        if isinstance(outcome, TransportError)
+    ]
+    return "; ".join(problems) or None

@@ -1,0 +1,56 @@
+"""The one-screen terminal summary printed at the end of `harness rehearse` / `harness gate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.core.difference import Verdict
+from harness.core.gate import GateDecision, Tally, parity
+
+MAX_DIVERGENCE_ROWS = 12
+
+
+def print_summary(
+    console: Console, tally: Tally, decision: GateDecision, report_dir: Path, interrupted: bool
+) -> None:
+    services = Table(title="Parity per service", title_justify="left")
+    for column in ("service", "exchanges", "match", "mismatch", "waived", "error", "parity"):
+        services.add_column(column, justify="left" if column == "service" else "right")
+    for service, counts in sorted(tally.services().items()):
+        value = parity(counts)
+        services.add_row(
+            service,
+            str(sum(counts.values())),
+            str(counts.get(Verdict.MATCH, 0)),
+            _red(counts.get(Verdict.MISMATCH, 0)),
+            str(counts.get(Verdict.WAIVED, 0)),
+            _red(counts.get(Verdict.ERROR, 0)),
+            "-" if value is None else f"{value:.2f}%",
+        )
+    console.print(services)
+
+    if tally.divergences:
+        table = Table(title="Divergences (not waived) by operation and path", title_justify="left")
+        table.add_column("operation")
+        table.add_column("path")
+        table.add_column("count", justify="right")
+        ranked = sorted(tally.divergences.items(), key=lambda item: (-item[1], item[0]))
+        for (service, operation, path), count in ranked[:MAX_DIVERGENCE_ROWS]:
+            table.add_row(f"{service}.{operation}", path, str(count))
+        if len(ranked) > MAX_DIVERGENCE_ROWS:
+            table.caption = f"... and {len(ranked) - MAX_DIVERGENCE_ROWS} more paths in the report"
+        console.print(table)
+
+    verdict = "[bold green]PASSED[/]" if decision.passed else "[bold red]FAILED[/]"
+    note = " [yellow](interrupted: partial results)[/]" if interrupted else ""
+    console.print(f"Gate: {verdict}{note}")
+    for reason in decision.reasons:
+        console.print(f"  - {reason}", markup=False, highlight=False)
+    console.print(f"Report: {report_dir}", markup=False, highlight=False)
+
+
+def _red(count: int) -> str:
+    return f"[red]{count}[/]" if count else "0"

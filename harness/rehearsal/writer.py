@@ -1,0 +1,56 @@
+"""The results.jsonl consumer: one line per exchange, appended and flushed as the run goes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from time import monotonic
+from typing import BinaryIO
+
+import orjson
+
+from harness.rehearsal.events import Event, ExchangeCompared, RehearsalFinished
+
+
+class ResultsWriter:
+    """Appends each ExchangeCompared as one JSON line (a crash keeps what was done).
+
+    Lines are written whole and flushed to the OS at least every `flush_every_s` seconds and
+    every `flush_lines` lines (and at the end): a kill loses at most those last lines, which
+    `--resume` then runs again, so nothing is lost or repeated. `flush_every_s=0` flushes each line.
+    """
+
+    def __init__(self, path: Path, flush_every_s: float = 0.05, flush_lines: int = 512) -> None:
+        self.path = path
+        self.flush_every_s = flush_every_s
+        self.flush_lines = max(1, flush_lines)
+        self._handle: BinaryIO | None = path.open("ab", buffering=1 << 20)
+        self._pending = 0
+        self._last_flush = monotonic()
+        self.written = 0
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, ExchangeCompared):
+            assert self._handle is not None
+            self._handle.write(
+                orjson.dumps(event.result.to_dict(), option=orjson.OPT_APPEND_NEWLINE)
+            )
+            self.written += 1
+            self._pending += 1
+            if self._pending >= self.flush_lines or (
+                monotonic() - self._last_flush >= self.flush_every_s
+            ):
+                self.flush()
+        elif isinstance(event, RehearsalFinished):
+            self.close()
+
+    def flush(self) -> None:
+        if self._handle is not None and self._pending:
+            self._handle.flush()
+            self._pending = 0
+        self._last_flush = monotonic()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.flush()
+            self._handle.close()
+            self._handle = None

@@ -1,0 +1,118 @@
+"""`harness demo` end to end: record contracts from the simulator (population 500), then rehearse
+them against spine2 with and without the demo drift profile, as `make demo` does.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+# Operations the demo drift profile touches (fixtures/drift/demo.yaml): nothing else may diverge.
+DRIFTED = {
+    "getPatient",
+    "searchPatients",
+    "updatePatient",
+    "getPatientDetailsByNHSNumber",
+    "searchDevices",
+    "releasePrescription",
+    "processMessage",
+}
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exited:
+        code = int(exited.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed contracts (what `make demo` replays), else a fresh recording of them."""
+    committed = ROOT / "contracts"
+    if any(committed.glob("*/contract.yaml")):
+        return committed
+    if not (ROOT / "fixtures" / "scenarios").is_dir():
+        pytest.skip("neither contracts/ nor fixtures/scenarios are present")
+    out = tmp_path_factory.mktemp("recorded") / "contracts"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "record",
+            "--simulator",
+            "--population",
+            "500",
+            "--scenarios",
+            str(ROOT / "fixtures" / "scenarios"),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return out
+
+
+def rows(report_root: Path) -> list[dict[str, object]]:
+    [report] = [p for p in report_root.iterdir() if p.name.startswith("demo-")]
+    return [
+        json.loads(line) for line in (report / "results.jsonl").read_bytes().split(b"\n") if line
+    ]
+
+
+def test_demo_without_contracts_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, output = run(["demo", "--contracts", str(tmp_path / "none")], capsys)
+    assert code == 2 and "record them first with `harness record`" in output
+
+
+def test_demo_against_faithful_spine2_has_full_parity(
+    recorded: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code, output = run(
+        ["demo", "--contracts", str(recorded), "--out", str(tmp_path), "--no-drift"], capsys
+    )
+    assert code == 0, output
+    results = rows(tmp_path)
+    assert results and all(r["verdict"] == "match" for r in results), [
+        (r["id"], r["differences"]) for r in results if r["verdict"] != "match"
+    ]
+    assert "PASSED" in output and "100.00%" in output
+
+
+def test_demo_with_drift_shows_the_injected_divergences_only(
+    recorded: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code, output = run(["demo", "--contracts", str(recorded), "--out", str(tmp_path)], capsys)
+    assert code == 0, output
+    results = rows(tmp_path)
+    diverging = [r for r in results if r["verdict"] in ("mismatch", "waived")]
+    assert {r["operation"] for r in diverging} <= DRIFTED
+    paths = {(r["operation"], d["path"]) for r in diverging for d in r["differences"]}
+    assert ("getPatient", "/birthDate") in paths
+    assert not any(r["verdict"] == "error" for r in results)
+    assert "FAILED" in output
