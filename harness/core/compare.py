@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from harness.core.canonical import comparator_named, family_of
 from harness.core.canonical.headers import diff_headers, header_values
 from harness.core.canonical.text import TEXT
-from harness.core.canonical.values import ValueCheck
+from harness.core.canonical.values import check_for
 from harness.core.difference import Difference, DiffKind
 from harness.core.exchange import Response
 from harness.core.rules import CompiledRules, NoiseModel, Rule, compile_rules
@@ -68,7 +68,7 @@ class Comparator:
         for rule in self._rules.status:
             if rule.kind == "ignore":
                 return True
-            check = ValueCheck.of(rule)
+            check = check_for(rule)
             if check is not None and check.accepts(str(legacy), str(candidate)):
                 return True
         return False

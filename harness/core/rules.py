@@ -235,8 +235,10 @@ def compile_rules(rules: Iterable[Rule]) -> CompiledRules:
             headers.setdefault(rule.path[7:].strip().lower(), []).append(rule)
         else:
             node = root
+            root.unordered_below = root.unordered_below or rule.kind == "unordered"
             for step in body_steps(rule.path):
                 node = node.child(step)
+                node.unordered_below = node.unordered_below or rule.kind == "unordered"
             node.add(rule, ValueCheck.of(rule))
     return CompiledRules(
         status=tuple(status),
@@ -260,7 +262,15 @@ class CompiledRules:
 class RuleNode:
     """A trie node: children by step, and the effect of the rules ending here."""
 
-    __slots__ = ("children", "effective", "ignore", "unordered", "value")
+    __slots__ = (
+        "children",
+        "effect",
+        "effective",
+        "ignore",
+        "unordered",
+        "unordered_below",
+        "value",
+    )
 
     def __init__(self) -> None:
         self.children: dict[str, RuleNode] = {}
@@ -268,6 +278,8 @@ class RuleNode:
         self.unordered = False
         self.value: ValueCheck | None = None
         self.effective = False
+        self.effect = NO_EFFECT  # this node's rules alone, kept current by `add`
+        self.unordered_below = False  # an `unordered` rule here or deeper (set by compile_rules)
 
     def child(self, step: str) -> RuleNode:
         node = self.children.get(step)
@@ -283,10 +295,18 @@ class RuleNode:
             self.unordered = True
         elif self.value is None:
             self.value = check
+        if self.ignore or self.unordered or self.value is not None:
+            self.effect = Effect(self.ignore, self.unordered, self.value)
 
 
 def step(states: tuple[RuleNode, ...], key: str) -> tuple[RuleNode, ...]:
     """States after a JSON step (an object key or list index): exact key, then `*`."""
+    if len(states) == 1:
+        children = states[0].children
+        exact, wild = children.get(key), children.get(WILDCARD)
+        if wild is None:
+            return () if exact is None else (exact,)
+        return (wild,) if exact is None else (exact, wild)
     found: list[RuleNode] = []
     for node in states:
         children = node.children
@@ -331,6 +351,9 @@ NO_EFFECT = Effect()
 
 
 def effect_of(states: tuple[RuleNode, ...]) -> Effect:
+    """The combined effect of the rules at these trie states (no allocation for one state)."""
+    if len(states) == 1:
+        return states[0].effect
     if not states:
         return NO_EFFECT
     ignore = unordered = False

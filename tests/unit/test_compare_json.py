@@ -64,6 +64,22 @@ def test_boolean_is_never_equal_to_a_number() -> None:
     assert diff({"n": 1}, {"n": 1.0}) == []
 
 
+def test_equal_under_python_equality_paths_stay_strict() -> None:
+    # The fast paths (no booleans in either body; one strict check of what `==` skipped) must
+    # agree with a full strict walk, with keys reordered around them.
+    bool_free = (
+        {"a": {"x": 1, "y": [1.0, 2]}, "b": "s"},
+        {"b": "s", "a": {"y": [1, 2.0], "x": 1.0}},
+    )
+    assert diff(*bool_free) == []
+    swapped = {"b": "s", "a": {"y": [1, 2], "x": 1}}
+    assert diff({"a": {"x": True, "y": [1, 2]}, "b": "s"}, swapped) == [("/a/x", "type", True, 1)]
+    assert diff({"a": {"x": True, "y": [1, 2]}, "b": "s"}, {**swapped, "b": "t"}) == [
+        ("/a/x", "type", True, 1),
+        ("/b", "changed", "s", "t"),
+    ]
+
+
 def test_lists_extra_missing_and_order() -> None:
     assert diff({"l": [1, 2]}, {"l": [1, 2, 3]}) == [("/l/2", "extra", None, 3)]
     assert diff({"l": [1, 2, 3]}, {"l": [1, 2]}) == [("/l/2", "missing", 3, None)]

@@ -313,3 +313,15 @@ def test_root_wildcard_and_multi_line_text() -> None:
     assert diff(b"<r><p>x <b>y</b> z</p></r>", b"<r><p>x <b>y</b> w</p></r>") == [
         ("/r/p", "changed", "x z", "x w")
     ]
+
+
+def test_records_path_under_renamed_prefixes_and_attribute_order() -> None:
+    # Same shape, other prefixes and attribute order: only real differences, in document order;
+    # an element moved to another namespace (same local name) is a changed tag, not equal.
+    legacy = b'<a:r xmlns:a="urn:a"><a:x k="1" j="2">t</a:x><a:y>u</a:y></a:r>'
+    assert diff(legacy, b'<r xmlns="urn:a"><x j="2" k="1">t</x><y>u</y></r>') == []
+    candidate = b'<r xmlns="urn:a"><x j="2" k="3">t</x><y xmlns="urn:b">u</y></r>'
+    assert diff(legacy, candidate) == [
+        ("/r/x/@k", "changed", "1", "3"),
+        ("/r/y", "changed", "{urn:a}y", "{urn:b}y"),
+    ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
-from harness.core.canonical.values import ValueCheck
+from harness.core.canonical.values import check_for
 from harness.core.difference import Difference, DiffKind
 from harness.core.exchange import Headers
 from harness.core.rules import Rule
@@ -89,7 +89,7 @@ def _accepted(rules: tuple[Rule, ...], value_a: str | None, value_b: str | None)
     for rule in rules:
         if rule.kind == "ignore":
             return True
-        check = ValueCheck.of(rule)
+        check = check_for(rule)
         if (
             check is not None
             and value_a is not None

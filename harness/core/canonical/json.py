@@ -98,7 +98,8 @@ class JsonComparator:
                 out.append(_unparsed_difference(legacy, a, candidate, b))
             return True
         if a == b:
-            if canonical(a) == canonical(b):
+            # `==` is strict unless a boolean may meet a number (`True == 1` in Python).
+            if not _may_hold_booleans(legacy, candidate) or canonical(a) == canonical(b):
                 return True
             diff_values(a, b, "", states, out, None)  # `true` where `1` was: a strict walk
             return True

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -117,3 +118,10 @@ class ValueCheck:
         if self.tolerance_s is None:
             return True
         return abs((first - second).total_seconds()) <= self.tolerance_s
+
+
+@lru_cache(maxsize=1024)
+def check_for(rule: Rule) -> ValueCheck | None:
+    """`ValueCheck.of(rule)`, compiled once per rule (header and status rules are looked up
+    for each differing pair)."""
+    return ValueCheck.of(rule)

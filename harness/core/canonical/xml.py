@@ -1,19 +1,21 @@
 """XML and SOAP bodies: namespace prefixes, attribute order and blank whitespace never matter.
 
 1. Identical bytes are equal.
-2. Both trees are re-rooted under a wrapper declaring every namespace URI in use with a
-   canonical prefix (`n0`, `n1`... by sorted URI); `lxml.etree.cleanup_namespaces` moves each
-   element onto those declarations, in C. Equal pretty-printed serialisations mean equal
-   documents: the common case between legacy and spine2, whose prefixes and indentation differ.
-3. Same shape (the serialisations differ only on lines whose element has the same name, depth
-   and child count): only the elements on differing lines are compared, in preorder.
-4. Otherwise the element-by-element walk of `xmlwalk` (missing, extra and reordered children).
+2. Each tree becomes its preorder *records*: (tag, child count, text, tail, attributes) per
+   element, tags as `{uri}local`. Equal records mean equal documents whatever their prefixes
+   and indentation: the common case between legacy and spine2. (No serialisation: re-declaring
+   prefixes and pretty-printing both trees cost more than a parse.)
+3. Same shape (the same tag and child count at every position, no tail differing): only the
+   elements whose own records differ are compared, in preorder.
+4. Otherwise the element-by-element walk of `xmlwalk` (missing, extra and reordered children);
+   with `unordered` rules both trees are first moved onto canonical prefixes (`unify_prefixes`),
+   as unordered children are matched by their C14N bytes.
 Text is compared stripped; paths are local names with `[n]` and `@attr`.
 """
 
 from __future__ import annotations
 
-from itertools import islice
+from typing import Any
 
 from lxml import etree
 
@@ -29,6 +31,8 @@ from harness.core.canonical.xmlwalk import (
 )
 from harness.core.difference import Difference, DiffKind
 from harness.core.rules import RuleNode, effect_of, step_xml
+
+Record = tuple[Any, int, str | None, str | None, list[tuple[str, str]]]
 
 _PARSER = etree.XMLParser(
     remove_blank_text=True,
@@ -101,18 +105,21 @@ class XmlComparator:
             if not ignored:
                 out.append(_unparsed_difference(legacy, a, candidate, b))
             return True
-        if not _same_declarations(a, b, legacy, candidate):
-            unify_prefixes(a, b)
-        text_a = etree.tostring(a, pretty_print=True)
-        text_b = etree.tostring(b, pretty_print=True)
-        if text_a == text_b or ignored:
+        elements_a, records_a = records(a)
+        elements_b, records_b = records(b)
+        if records_a == records_b or ignored:
             return True
         name = local_name(a.tag)
         if a.tag != b.tag:
             out.append(Difference("/", DiffKind.CHANGED, a.tag, b.tag))
             return True
-        if not _has_unordered(states) and _diff_same_shape(a, b, text_a, text_b, states, out):
+        unordered = _has_unordered(states)
+        if not unordered and _diff_same_shape(
+            a, elements_a, elements_b, records_a, records_b, states, out
+        ):
             return True
+        if unordered and not _same_declarations(a, b, legacy, candidate):
+            unify_prefixes(a, b)  # unordered children are matched by their C14N bytes
         root_states = step_xml(states, name, name) if states else ()
         ElementWalk(a, b, out).elements(a, b, f"/{name}", root_states)
         return True
@@ -122,13 +129,7 @@ XML = XmlComparator()
 
 
 def _has_unordered(states: tuple[RuleNode, ...]) -> bool:
-    pending = list(states)
-    while pending:
-        node = pending.pop()
-        if node.unordered:
-            return True
-        pending.extend(node.children.values())
-    return False
+    return any(node.unordered_below for node in states)
 
 
 def _unparsed_difference(
@@ -146,49 +147,40 @@ def _unparsed_difference(
     return Difference("/", DiffKind.TYPE, shown(legacy, a), shown(candidate, b))
 
 
+def records(root: Element) -> tuple[list[Element], list[Record]]:
+    """The elements of a tree in preorder, and what each holds itself: (tag, child count, text,
+    tail, attributes). Tags are `{uri}local`, so equal lists mean equal documents whatever their
+    prefixes (the parser already dropped comments, PIs and blank text)."""
+    elements = list(root.iter())  # entity nodes too, so child counts match
+    return elements, [(e.tag, len(e), e.text, e.tail, e.items()) for e in elements]
+
+
 def _diff_same_shape(
     a: Element,
-    b: Element,
-    text_a: bytes,
-    text_b: bytes,
+    elements_a: list[Element],
+    elements_b: list[Element],
+    records_a: list[Record],
+    records_b: list[Record],
     states: tuple[RuleNode, ...],
     out: list[Difference],
 ) -> bool:
-    """Compare only the elements on differing lines when both trees have one shape.
+    """Compare only the elements whose own records differ, when both trees have one shape.
 
-    Returns False (appending nothing) when the shapes may differ; the caller then walks.
+    Returns False (appending nothing) when the shapes differ (a tag or a child count at some
+    preorder position) or a tail differs (mixed content): the caller then walks.
     """
-    lines_a, lines_b = text_a.split(b"\n"), text_b.split(b"\n")
-    if len(lines_a) != len(lines_b):
+    if len(records_a) != len(records_b):
         return False
-    differing = [index for index, (x, y) in enumerate(zip(lines_a, lines_b, strict=True)) if x != y]
-    positions: list[int] = []  # preorder index of the element on each differing line
-    offset = started = previous = 0
+    differing = [
+        index for index, (x, y) in enumerate(zip(records_a, records_b, strict=True)) if x != y
+    ]
     for index in differing:
-        line_a, line_b = lines_a[index], lines_b[index]
-        starts = line_a.count(b"<") - line_a.count(b"</")
-        if (
-            starts != 1
-            or line_b.count(b"<") - line_b.count(b"</") != 1
-            or line_a.count(b"</") != line_b.count(b"</")
-            or len(line_a) - len(line_a.lstrip()) != len(line_b) - len(line_b.lstrip())
-        ):
-            return False  # several elements on one line, text over lines, or another depth
-        end = offset + sum(map(len, lines_a[previous:index])) + index - previous
-        started += text_a.count(b"<", offset, end) - text_a.count(b"</", offset, end)
-        offset, previous = end, index
-        positions.append(started)
-    if not positions:
-        return False
-    elements_a = list(islice(a.iter(etree.Element), positions[-1] + 1))
-    elements_b = list(islice(b.iter(etree.Element), positions[-1] + 1))
-    if min(len(elements_a), len(elements_b)) <= positions[-1]:
-        return False
-    pairs = [(elements_a[position], elements_b[position]) for position in positions]
-    if any(x.tag != y.tag or len(x) != len(y) for x, y in pairs):
-        return False
+        x, y = records_a[index], records_b[index]
+        if x[0] != y[0] or x[1] != y[1] or x[3] != y[3] or not isinstance(x[0], str):
+            return False  # another shape, a tail (mixed content) or an entity node
     located = _Located(a, states)
-    for element_a, element_b in pairs:
+    for index in differing:
+        element_a, element_b = elements_a[index], elements_b[index]
         path, element_states, ignored = located.find(element_a)
         if not ignored:
             children_a, children_b = element_children(element_a), element_children(element_b)
