@@ -1,0 +1,310 @@
+"""Domain strategies: realistic PDS requests that random schema data rarely hits.
+
+Built on `harness.record.realistic` (its NHS numbers, faker `en_GB` vocabulary and templates):
+near-miss NHS numbers (one digit off, check digit 10), patients that exist in the population
+(the simulator's documented special patients, plus every patient seen in the contracts'
+recorded answers), searches for them by their own demographics, birth-date ranges around
+boundaries, and the search crowds that answer TOO_MANY_MATCHES.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from hypothesis import strategies as st
+
+from harness.contracts import request_to_dict
+from harness.core.exchange import Exchange
+from harness.core.operations import iter_operations
+from harness.record.realistic import (
+    GENDERS,
+    Template,
+    _check_digit,
+    _template,
+    _vocabulary,
+    nhs_numbers,
+)
+
+# The simulator's fixed special patients (docs/readme/simulator-pds.md), present for every seed.
+SPECIAL_NHS_NUMBERS = (
+    "9000000009",  # fully populated
+    "9000000017",  # Soundex twin of 9000000009
+    "9000000025",  # restricted
+    "9000000033",  # minimal record
+    "9000000041",  # compound first name
+    "9000000068",  # superseded by 9000000076
+    "9000000076",
+    "9000000084",  # invalidated
+    "9000000092",  # history, temporary address
+    "9000001005",
+    "9000001013",
+    "9000001021",
+    "9111231130",  # valid, absent
+)
+# Searches that match more patients than the limit (the population's "Smith 1980" crowd).
+CROWD_SEARCHES: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("family", "Smith"), ("birthdate", "ge1980-01-01"), ("birthdate", "le1980-12-31")),
+    (("family", "Smith"), ("given", "John"), ("birthdate", "eq1980-05-12")),
+    (
+        ("family", "Smith"),
+        ("given", "John"),
+        ("birthdate", "eq1980-05-12"),
+        ("_fuzzy-match", "true"),
+    ),
+    (("family", "Sm*"), ("gender", "female"), ("birthdate", "eq2010-10-22")),
+)
+# Birth dates on the edges: leap days, year ends, the population's range, impossible dates.
+BOUNDARY_DATES = (
+    "1925-01-01", "1924-12-31", "1980-12-31", "1981-01-01", "2000-02-29", "2024-02-29",
+    "2024-12-31", "2023-02-29", "1900-01-01", "2010-10-22", "2099-01-01",
+)  # fmt: skip
+HEALTHCARE_WORKER = ["NHSD-Session-URID", "555254242106"]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPatient:
+    """Demographics of a patient that exists in the legacy target's population."""
+
+    nhs_number: str
+    family: str | None = None
+    given: str | None = None
+    birth_date: str | None = None
+    gender: str | None = None
+    postcode: str | None = None
+
+
+def known_patients(exchanges: Iterable[Exchange]) -> list[KnownPatient]:
+    """Patients seen in recorded 200 Patient answers (reads and searches), in first-seen order."""
+    found: dict[str, KnownPatient] = {}
+    allocated: set[str] = set()  # created by a recorded POST: the candidate has other numbers
+    for exchange in exchanges:
+        response = exchange.response
+        if exchange.request.method == "POST" and response.status == 201:
+            allocated.update(p.nhs_number for p in map(_patient_of, _created(response.body)) if p)
+            continue
+        if response.status != 200 or b'"Patient"' not in response.body:
+            continue
+        try:
+            body = orjson.loads(response.body)
+        except orjson.JSONDecodeError:
+            continue
+        for resource in _patients_in(body):
+            patient = _patient_of(resource)
+            if patient is not None and patient.nhs_number not in found:
+                found[patient.nhs_number] = patient
+    return [patient for patient in found.values() if patient.nhs_number not in allocated]
+
+
+def _created(body: bytes) -> list[Mapping[str, Any]]:
+    try:
+        return list(_patients_in(orjson.loads(body)))
+    except orjson.JSONDecodeError:
+        return []
+
+
+def _patients_in(body: Any) -> Iterable[Mapping[str, Any]]:
+    if not isinstance(body, Mapping):
+        return ()
+    if body.get("resourceType") == "Patient":
+        return (body,)
+    entries = body.get("entry") if body.get("resourceType") == "Bundle" else None
+    return [
+        e["resource"]
+        for e in entries or ()
+        if isinstance(e, Mapping)
+        and isinstance(e.get("resource"), Mapping)
+        and e["resource"].get("resourceType") == "Patient"
+    ]
+
+
+def _patient_of(resource: Mapping[str, Any]) -> KnownPatient | None:
+    number = resource.get("id")
+    if not isinstance(number, str) or not re.fullmatch(r"\d{10}", number):
+        return None
+    names = [n for n in resource.get("name") or () if isinstance(n, Mapping)]
+    usual = next((n for n in names if n.get("use") == "usual"), names[0] if names else {})
+    given = usual.get("given") or [None]
+    addresses = [a for a in resource.get("address") or () if isinstance(a, Mapping)]
+    postcode = next((a.get("postalCode") for a in addresses if a.get("postalCode")), None)
+    return KnownPatient(
+        number,
+        usual.get("family"),
+        given[0] if isinstance(given, list) else None,
+        resource.get("birthDate"),
+        resource.get("gender"),
+        postcode,
+    )
+
+
+@st.composite
+def near_miss_nhs_numbers(draw: st.DrawFn) -> str:
+    """Numbers that look right but are not: one digit off, or a check digit that would be 10."""
+    if draw(st.booleans()):
+        number = draw(nhs_numbers())
+        position = draw(st.integers(0, 9))
+        digit = (int(number[position]) + draw(st.integers(1, 9))) % 10
+        return number[:position] + str(digit) + number[position + 1 :]
+    return _check_digit_ten("9" + "".join(str(draw(st.integers(0, 9))) for _ in range(7))) + str(
+        draw(st.integers(0, 9))
+    )
+
+
+def _check_digit_ten(first_eight: str) -> str:
+    """Nine digits whose Modulus 11 check digit would be 10 (so no valid number starts so)."""
+    for last_two in range(100):
+        body = first_eight[:7] + f"{(int(first_eight[7]) + last_two // 10) % 10}{last_two % 10}"
+        if _check_digit(body) is None:
+            return body
+    raise AssertionError("unreachable: one in eleven nine-digit prefixes has check digit 10")
+
+
+def _headers(draw: st.DrawFn) -> list[list[str]]:
+    headers = [["X-Request-ID", "{{$uuid}}"]]
+    if draw(st.booleans()):
+        headers.append(list(HEALTHCARE_WORKER))
+    if draw(st.integers(0, 3)) == 0:
+        headers.append(["X-Correlation-ID", "{{$uuid}}"])
+    return headers
+
+
+def _numbers(known: Sequence[KnownPatient]) -> st.SearchStrategy[str]:
+    existing = sorted({*SPECIAL_NHS_NUMBERS, *(p.nhs_number for p in known)})
+    return st.one_of(st.sampled_from(existing), near_miss_nhs_numbers(), nhs_numbers())
+
+
+def _by_number(path: str, known: Sequence[KnownPatient]) -> st.SearchStrategy[Template]:
+    @st.composite
+    def build(draw: st.DrawFn) -> Template:
+        return _template("GET", path.replace("{id}", draw(_numbers(known))), [], _headers(draw))
+
+    return build()
+
+
+def _search(path: str, known: Sequence[KnownPatient]) -> st.SearchStrategy[Template]:
+    surnames, given_names, postcodes = _vocabulary()
+    people = [p for p in known if p.family and p.birth_date]
+
+    @st.composite
+    def own_demographics(draw: st.DrawFn) -> list[list[str]]:
+        person = draw(st.sampled_from(people))
+        query = [["family", str(person.family)], ["birthdate", f"eq{person.birth_date}"]]
+        if person.given and draw(st.booleans()):
+            query.append(["given", person.given])
+        if person.gender and draw(st.booleans()):
+            query.append(["gender", person.gender])
+        if person.postcode and draw(st.booleans()):
+            query.append(["address-postcode", person.postcode])
+        if draw(st.integers(0, 3)) == 0:
+            query.append(["_fuzzy-match", "true"])
+        return query
+
+    @st.composite
+    def boundary_dates(draw: st.DrawFn) -> list[list[str]]:
+        query = [["family", draw(st.sampled_from(surnames))]]
+        low = draw(st.sampled_from(BOUNDARY_DATES))
+        if draw(st.booleans()):
+            high = draw(st.sampled_from(BOUNDARY_DATES))
+            query += [["birthdate", f"ge{low}"], ["birthdate", f"le{high}"]]
+        else:
+            query.append(["birthdate", f"{draw(st.sampled_from(('eq', 'ge', 'le')))}{low}"])
+        if draw(st.booleans()):
+            query.append(["given", draw(st.sampled_from(given_names))])
+        if draw(st.integers(0, 2)) == 0:
+            query.append(["gender", draw(st.sampled_from(GENDERS))])
+        if draw(st.integers(0, 2)) == 0:
+            query.append(["address-postcode", draw(st.sampled_from(postcodes))])
+        return query
+
+    crowds = st.sampled_from(CROWD_SEARCHES).map(lambda pairs: [list(p) for p in pairs])
+    shapes = [crowds, boundary_dates()] + ([own_demographics()] if people else [])
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Template:
+        shape = draw(st.integers(0, len(shapes) - 1))
+        query = draw(shapes[shape])
+        headers = _headers(draw)
+        if shape == 0 and HEALTHCARE_WORKER not in headers and draw(st.booleans()):
+            headers.append(list(HEALTHCARE_WORKER))  # crowds page for healthcare workers
+        if draw(st.booleans()):
+            query.append(["_max-results", str(draw(st.sampled_from((1, 2, 10, 50, 51, 0))))])
+        return _template("GET", path, query, headers)
+
+    return build()
+
+
+NHS_NUMBER_TOKEN = re.compile(r"(?<![0-9])9[0-9]{9}(?![0-9])")
+_OTHER_PLACEHOLDER = re.compile(r"\{\{\s*(?!\$uuid)[^}]*\}\}|\$\{")
+VARIED_METHODS = frozenset({"GET", "POST"})
+
+
+def recorded_variations(
+    exchanges: Iterable[Exchange], known: Sequence[KnownPatient], per_operation: int = 12
+) -> dict[str, st.SearchStrategy[Template]]:
+    """Recorded requests varied: NHS numbers swapped for other (existing or near-miss) ones,
+    and query values recombined with the values other recorded requests of the operation used.
+
+    Reaches what schema data cannot build, e.g. a well-formed SOAP envelope for another patient,
+    or a directory search for an organisation and interaction that exist. Only requests whose
+    template needs no captured value are varied; PATCH/PUT/DELETE are not.
+    """
+    bases: dict[str, list[str]] = {}
+    values: dict[str, dict[str, set[str]]] = {}
+    for exchange in exchanges:
+        template = exchange.meta.get("template")
+        shape = template if isinstance(template, Mapping) else request_to_dict(exchange.request)
+        if exchange.operation == "unmatched" or str(shape.get("method")) not in VARIED_METHODS:
+            continue
+        text = orjson.dumps(shape).decode("utf-8")
+        if _OTHER_PLACEHOLDER.search(text):
+            continue
+        seen = values.setdefault(exchange.operation, {})
+        for name, value in shape.get("query") or ():
+            seen.setdefault(str(name), set()).add(str(value))
+        if not NHS_NUMBER_TOKEN.search(text) and not shape.get("query"):
+            continue
+        found = bases.setdefault(exchange.operation, [])
+        if len(found) < per_operation and text not in found:
+            found.append(text)
+    numbers = _numbers(known)
+
+    def vary(texts: list[str], seen: Mapping[str, set[str]]) -> st.SearchStrategy[Template]:
+        choices = {name: sorted(options) for name, options in seen.items()}
+
+        @st.composite
+        def build(draw: st.DrawFn) -> Template:
+            text = draw(st.sampled_from(texts))
+            number = draw(numbers)
+            varied: Template = orjson.loads(NHS_NUMBER_TOKEN.sub(number, text))
+            varied["headers"] = [  # a fresh request id per send: no idempotent replays
+                [name, "{{$uuid}}" if name.lower() == "x-request-id" else value]
+                for name, value in varied.get("headers") or ()
+            ]
+            varied["query"] = [
+                [name, draw(st.sampled_from(choices[name])) if draw(st.booleans()) else value]
+                for name, value in varied.get("query") or ()
+            ]
+            return varied
+
+        return build()
+
+    return {op: vary(texts, values.get(op, {})) for op, texts in sorted(bases.items())}
+
+
+def domain_strategies(
+    document: Mapping[str, Any], known: Sequence[KnownPatient]
+) -> dict[str, st.SearchStrategy[Template]]:
+    """Strategies per operationId of the document (PDS FHIR reads, searches, related people)."""
+    found: dict[str, st.SearchStrategy[Template]] = {}
+    for operation in iter_operations(document):
+        if operation.soap_action is not None or operation.method != "GET":
+            continue
+        path = re.sub(r"\{[^}]+\}", "{id}", operation.path)
+        if operation.id in ("getPatient", "getRelatedPersons"):
+            found[operation.id] = _by_number(path, known)
+        elif operation.id == "searchPatients":
+            found[operation.id] = _search(path, known)
+    return found

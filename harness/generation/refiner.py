@@ -1,0 +1,297 @@
+"""The runner hook that turns a generated divergence into a minimal regression contract.
+
+After each generated or stateful unit, the runner hands its records to `Shrinker.refine`. For a
+mismatch whose signature (difference paths) is new, the shrinker cuts the request or script down
+with hypothesis (in a worker thread, sending through its own `DifferentialProbe`), saves the
+minimal case under `contracts/<service>/regressions/`, and gives the record a reproducer: the
+minimal request as curl, and the command that replays the regression. Later mismatches of the
+same operation at a path already shrunk get the same reproducer without shrinking again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from harness.contracts import Contract
+from harness.core.difference import Verdict
+from harness.core.exchange import Exchange
+from harness.core.policy import WaiverBook
+from harness.core.result import ResultRecord
+from harness.generation.options import Deadline, GenerationOptions
+from harness.generation.probe import DifferentialProbe
+from harness.generation.regressions import build_regression, regression_id, save_regression
+from harness.generation.shrink import rebuild, shrink_parts, signature, template_parts
+from harness.generation.units import UNSAFE_UNIT
+from harness.record.scenario import render_request
+from harness.rehearsal.judge import Judge
+from harness.rehearsal.plan import Unit
+from harness.rehearsal.reproducer import curl_command, rehearse_command
+from harness.transport.live import LiveTransport
+
+GENERATED_SOURCES = frozenset({"generated", "stateful"})
+
+
+@dataclass(frozen=True, slots=True)
+class ShrinkOutcome:
+    """One distinct divergence and what it shrank to (listed in generation.json)."""
+
+    regression: str | None
+    file: str | None
+    service: str
+    operation: str
+    found_by: str
+    paths: tuple[str, ...]
+    parts_before: int
+    parts_after: int
+    sends: int
+    reproducer: str
+    minimal: tuple[dict[str, Any], ...]
+    reproducible: bool = True
+
+
+class Shrinker:
+    def __init__(
+        self,
+        contracts: Sequence[Contract],
+        judge: Judge,
+        candidate_url: str,
+        legacy_url: str,
+        contracts_dir: Path,
+        options: GenerationOptions,
+        deadline: Deadline,
+        *,
+        timeout_s: float = 10.0,
+    ) -> None:
+        self.contracts = contracts
+        self.judge = judge
+        self.candidate_url = candidate_url
+        self.legacy_url = legacy_url
+        self.contracts_dir = contracts_dir
+        self.options = options
+        self.deadline = deadline
+        self.timeout_s = timeout_s
+        self.outcomes: list[ShrinkOutcome] = []
+        self._known: dict[tuple[str, frozenset[str]], str] = {}
+        self._lock = asyncio.Lock()
+        self._probe: DifferentialProbe | None = None
+        self._busy = threading.Lock()  # held by the worker thread while it shrinks
+        self._url = LiveTransport(candidate_url, name="candidate")
+
+    async def refine(self, unit: Unit, records: list[ResultRecord]) -> list[ResultRecord]:
+        if not any(
+            r.verdict is Verdict.MISMATCH and r.source in GENERATED_SOURCES for r in records
+        ):
+            return records
+        if unit.scenario is not None and not unit.scenario.startswith(UNSAFE_UNIT):
+            return await self._refine_script(unit, records)
+        by_id = {step.id: step for step in unit.steps}
+        out = []
+        for record in records:
+            exchange = by_id.get(record.id)
+            if record.verdict is Verdict.MISMATCH and exchange is not None:
+                shrunk = await self._shrink(unit, (exchange,), [record], scripted=False)
+                record = replace(record, reproducer=shrunk) if shrunk else record
+            out.append(record)
+        return out
+
+    async def _refine_script(self, unit: Unit, records: list[ResultRecord]) -> list[ResultRecord]:
+        failing = [r for r in records if r.verdict is Verdict.MISMATCH]
+        last = max((r.step or 0) for r in failing)
+        steps = tuple(step for step in unit.steps if (step.step or 0) <= last)
+        shrunk = await self._shrink(unit, steps, failing, scripted=True)
+        if not shrunk:
+            return records
+        return [
+            replace(r, reproducer=shrunk) if r.verdict is Verdict.MISMATCH else r for r in records
+        ]
+
+    async def _shrink(
+        self,
+        unit: Unit,
+        steps: tuple[Exchange, ...],
+        failing: list[ResultRecord],
+        *,
+        scripted: bool,
+    ) -> str | None:
+        key = (steps[0].operation if not scripted else str(unit.scenario).rsplit("-", 1)[0],
+               signature(failing))  # fmt: skip
+        if not key[1]:
+            return None
+        async with self._lock:
+            for (operation, paths), reproducer in self._known.items():
+                if operation == key[0] and paths & key[1]:
+                    return reproducer  # the same divergence (seen at one or more same paths)
+            if len(self.outcomes) >= self.options.max_shrinks or self.deadline.passed:
+                return None
+            contract = self.contracts[unit.contract % len(self.contracts)]
+            outcome = await asyncio.to_thread(
+                self._shrink_now, unit, steps, failing, scripted, contract
+            )
+            self.outcomes.append(outcome)
+            self._known[key] = outcome.reproducer
+            return outcome.reproducer
+
+    # The worker thread ---------------------------------------------------------------------
+
+    def _probe_now(self) -> DifferentialProbe:
+        if self._probe is None:
+            # Its own Judge (same noise, options and waivers): nothing shared with the loop
+            # thread, and shrinking's sends are not counted in the rehearsal's waiver book.
+            judge = Judge(
+                self.judge.noise,
+                WaiverBook(self.judge.waivers.waivers, self.judge.waivers.today),
+                lambda exchange, sent: "",
+                options=self.judge.options,
+                extra_rules=self.judge.extra_rules,
+            )
+            self._probe = DifferentialProbe(
+                judge, self.candidate_url, self.legacy_url, timeout_s=self.timeout_s
+            )
+        return self._probe
+
+    def _shrink_now(
+        self,
+        unit: Unit,
+        steps: tuple[Exchange, ...],
+        failing: list[ResultRecord],
+        scripted: bool,
+        contract: Contract,
+    ) -> ShrinkOutcome:
+        with self._busy:
+            return self._shrink_locked(unit, steps, failing, scripted, contract)
+
+    def _shrink_locked(
+        self,
+        unit: Unit,
+        steps: tuple[Exchange, ...],
+        failing: list[ResultRecord],
+        scripted: bool,
+        contract: Contract,
+    ) -> ShrinkOutcome:
+        from harness.generation.stateful import Step
+        from harness.generation.units import script_exchanges
+
+        probe = self._probe_now()
+        wanted = signature(failing)
+        before = probe.sends
+
+        def sequence_of(kept: tuple[Any, ...]) -> tuple[Exchange, ...]:
+            if scripted:
+                script = tuple(
+                    Step(
+                        str(e.meta.get("label", e.id)),
+                        e.operation,
+                        dict(e.meta["template"]),
+                        dict(e.meta.get("captures") or {}),
+                    )
+                    for e in kept
+                )
+                return script_exchanges(f"{unit.scenario}-shrink", steps[0].service, script)
+            template = rebuild(dict(steps[0].meta["template"]), kept)  # type: ignore[call-overload]
+            meta = {**steps[0].meta, "template": template}
+            request = render_request(template, {}, environ={})
+            return (replace(steps[0], request=request, meta=meta),)
+
+        def unit_of(sequence: tuple[Exchange, ...]) -> Unit:
+            name = sequence[0].scenario if scripted else sequence[0].id
+            return Unit(unit.contract, sequence, name, None)
+
+        def diverges(kept: tuple[Any, ...]) -> bool:
+            if not kept:
+                return False
+            results = probe.run(unit_of(sequence_of(kept)))
+            return bool(signature(step.record for step in results) & wanted)
+
+        parts: list[Any] = (
+            list(steps) if scripted else template_parts(steps[0].meta["template"])  # type: ignore[arg-type]
+        )
+        reproducible = diverges(tuple(parts))
+        kept = tuple(parts)
+        if reproducible:
+            kept = shrink_parts(parts, diverges, out_of_time=lambda: self.deadline.passed).parts
+        minimal = sequence_of(kept)
+        final = probe.run(unit_of(minimal)) if reproducible else []
+        diverging = [s.record for s in final if s.record.verdict is Verdict.MISMATCH]
+        regression = None
+        if reproducible and diverging:
+            regression = build_regression(
+                contract,
+                minimal,
+                [(s.legacy_request, s.legacy) for s in final],
+                diverging,
+                {
+                    "seed": self.options.seed,
+                    "found_by": steps[0].scenario if scripted else steps[0].id,
+                    "command": self._replay_command(
+                        regression_id(contract.service, minimal[0].operation, minimal)
+                    ),
+                },
+            )
+            if self.options.save_regressions:
+                save_regression(regression)
+        reproducer = self._reproducer(regression, minimal, final, scripted)
+        return ShrinkOutcome(
+            regression=regression.id if regression else None,
+            file=str(regression.path) if regression and self.options.save_regressions else None,
+            service=steps[0].service,
+            operation=steps[0].operation,
+            found_by=str(steps[0].scenario if scripted else steps[0].id),
+            paths=tuple(sorted(wanted)),
+            parts_before=len(parts),
+            parts_after=len(kept),
+            sends=probe.sends - before,
+            reproducer=reproducer,
+            minimal=tuple(
+                {"label": e.meta.get("label"), "request": e.meta.get("template")} for e in minimal
+            ),
+            reproducible=bool(reproducible and diverging),
+        )
+
+    def _replay_command(self, regression: str) -> str:
+        return rehearse_command(
+            self.candidate_url, str(self.contracts_dir), regression, self.legacy_url
+        )
+
+    def _reproducer(self, regression: Any, minimal: Any, final: Any, scripted: bool) -> str:
+        if regression is None:
+            return "not reproducible when sent again (intermittent divergence): see the request"
+        replay = self._replay_command(regression.id)
+        if scripted:
+            labels = " -> ".join(str(e.meta.get("label", e.operation)) for e in minimal)
+            return f"{replay}  # minimal sequence: {labels}"
+        sent = final[0].legacy_request or minimal[0].request
+        curl = curl_command(self._url.url_for(sent), sent)
+        return f"{curl}  # minimal reproducer; replay it as a contract: {replay}"
+
+    def close(self) -> None:
+        """Stop shrinking (a worker thread still shrinking after Ctrl-C ends at its next send)
+        and close the probe."""
+        self.deadline.stop()
+        with self._busy:
+            if self._probe is not None:
+                self._probe.close()
+                self._probe = None
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "regression": o.regression,
+                "file": o.file,
+                "service": o.service,
+                "operation": o.operation,
+                "found_by": o.found_by,
+                "paths": list(o.paths),
+                "parts_before": o.parts_before,
+                "parts_after": o.parts_after,
+                "sends": o.sends,
+                "reproducible": o.reproducible,
+                "reproducer": o.reproducer,
+                "minimal": list(o.minimal),
+            }
+            for o in self.outcomes
+        ]

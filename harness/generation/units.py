@@ -1,0 +1,237 @@
+"""Generated traffic as rehearsal units: exchanges with no recording, compared live to live.
+
+Each generated exchange carries `meta["template"]` (placeholders such as `{{$uuid}}`),
+`meta["unrecorded"] = True` (the judge has no recording to consult) and, for requests that
+allocate identifiers (POST), `meta["captures"]`, so that the identifiers each target allocated
+are compared on meaning. Units come in an order that keeps both targets in step: reads first
+(concurrently), then every state-changing single request in one sequential unit, then the
+stateful scripts (each on its own patients, so they may run side by side).
+
+Generated exchanges use a noise model derived from their contract's: the same rules plus the
+echo headers as `uuid`, because each target gets its own fresh `X-Request-ID`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection, Iterable, Iterator, Sequence
+
+from harness.contracts import Contract, iter_exchanges
+from harness.core.exchange import Exchange, Request, Response
+from harness.core.operations import OperationIndex
+from harness.core.rules import NoiseModel, Rule
+from harness.generation.domain import domain_strategies, known_patients, recorded_variations
+from harness.generation.interface import coverage_stream
+from harness.generation.options import Deadline, GenerationOptions
+from harness.generation.stateful import WORKFLOWS, Script, draw_scripts
+from harness.record.drawing import draw_examples
+from harness.record.generated import GeneratedCase, generate_templates
+from harness.record.scenario import render_request
+from harness.rehearsal.plan import Unit
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+NOT_SENT = Response(status=0)  # generated exchanges have no recorded answer
+ECHO_RULES = (
+    Rule("header:x-request-id", "uuid", comment="a fresh request id per target and send"),
+    Rule("header:x-correlation-id", "uuid", comment="a fresh correlation id per target"),
+)
+ALLOCATION_CAPTURES = {"allocated_id": "/id", "allocated_location": "header:location"}
+UNSAFE_UNIT = "generated-state-changing"
+
+
+def generated_noise(noise: Sequence[NoiseModel]) -> list[NoiseModel]:
+    """The noise models for generated units: one per contract, after the contracts' own.
+
+    Generated requests reach operations and answers the recording never saw, so every rule
+    learned for any operation of the service applies to all of them (a value that varies in
+    one answer, such as the generated id of a name or address, varies wherever it appears).
+    """
+    derived = []
+    for model in noise:
+        shared: dict[tuple[str, str], Rule] = {}
+        for rules in model.operations.values():
+            for rule in rules:
+                shared.setdefault((rule.path, rule.kind), rule)
+        derived.append(model.merged(NoiseModel({"*": (*ECHO_RULES, *shared.values())})))
+    return derived
+
+
+BATCH = 30  # interface cases generated at a time (schemathesis generation is the slow part)
+
+
+def generated_phases(
+    contracts: Sequence[Contract],
+    options: GenerationOptions,
+    deadline: Deadline,
+    *,
+    done: Collection[str] = (),
+) -> list[Iterable[Unit]]:
+    """Two phases, planned lazily in batches: reads (concurrent), then the state-changing
+    requests (one sequential unit per service) and the stateful scripts.
+
+    The time budget starts with the first batch; once it is spent no new batch is generated
+    (what is already generated is still sent: sending takes milliseconds, generating seconds).
+    Unit.contract is offset by len(contracts): the generated noise models follow the contracts'.
+    """
+    offset = len(contracts)
+    unsafe: dict[int, list[Exchange]] = {}
+
+    def reads() -> Iterator[Unit]:
+        deadline.start()
+        for batch in _batches(contracts, options):
+            for index, exchange in batch:
+                if exchange.id in done:
+                    continue
+                if exchange.request.method in SAFE_METHODS:
+                    yield Unit(offset + index, (exchange,))
+                else:
+                    unsafe.setdefault(offset + index, []).append(exchange)
+            if deadline.passed:
+                return
+
+    def changes() -> Iterator[Unit]:
+        for index, exchanges in unsafe.items():
+            # One sequential unit per service: both targets see its state changes in order.
+            yield Unit(index, tuple(exchanges), f"{UNSAFE_UNIT}-{exchanges[0].service}", None)
+        if options.stateful:
+            for unit in _stateful_units(contracts, options, done):
+                if deadline.passed:
+                    return
+                yield unit
+
+    return [reads(), changes()]
+
+
+def _batches(
+    contracts: Sequence[Contract], options: GenerationOptions
+) -> Iterator[list[tuple[int, Exchange]]]:
+    """Domain cases of every contract first (cheap, and the likeliest to find drift), then the
+    interface cases, a batch at a time, contract after contract."""
+    plans = []
+    for index, contract in enumerate(contracts):
+        count = _share(options.count, contracts, index)
+        if count <= 0 or not contract.openapi:
+            continue
+        operations = OperationIndex.from_openapi(contract.openapi)
+        domain = _domain_cases(contract, count // 2, options.seed)
+        interface = count - (count // 2 if domain else 0)
+        yield [(index, _exchange(contract, case, operations)) for case in domain]
+        plans.append((index, contract, operations, interface))
+    for index, contract, operations, interface in plans:
+        coverage = coverage_stream(contract.openapi)
+        for number, start in enumerate(range(0, interface, BATCH)):
+            size = min(BATCH, interface - start)
+            boundary = size // 3
+            seed = options.seed * 1_009 + number
+            cases = generate_templates(contract.openapi, size - boundary, seed)
+            cases += list(itertools.islice(coverage, boundary + size - boundary - len(cases)))
+            yield [(index, _exchange(contract, case, operations, batch=number)) for case in cases]
+
+
+def _share(count: int, contracts: Sequence[Contract], index: int) -> int:
+    """Cases for contract `index`, in proportion to its operations."""
+    sizes = [max(1, len(c.openapi.get("paths") or {})) if c.openapi else 0 for c in contracts]
+    total = sum(sizes)
+    if not total or not sizes[index]:
+        return 0
+    before = sum(sizes[:index])
+    return count * (before + sizes[index]) // total - count * before // total
+
+
+def _domain_cases(contract: Contract, count: int, seed: int) -> list[GeneratedCase]:
+    """Domain strategies (weight 2) and variations of the recordings (weight 1)."""
+    known = known_patients(iter_exchanges(contract))
+    strategies = {
+        f"{key}#{kind}": strategy
+        for kind, found in (
+            ("domain", domain_strategies(contract.openapi, known)),
+            ("varied", recorded_variations(iter_exchanges(contract), known)),
+        )
+        for key, strategy in found.items()
+    }
+    keys = sorted(strategies)
+    weights = [2 if key.endswith("#domain") else 1 for key in keys]
+    total = sum(weights)
+    cases: list[GeneratedCase] = []
+    for position, key in enumerate(keys):
+        before = sum(weights[:position])
+        quota = count * (before + weights[position]) // total - count * before // total
+        operation, kind = key.split("#")
+        drawn = draw_examples(strategies[key], quota, seed * 7_919 + position)
+        cases.extend(
+            GeneratedCase(operation, kind, number, template, contract.service)
+            for number, template in enumerate(drawn)
+        )
+    return cases
+
+
+def _exchange(
+    contract: Contract, case: GeneratedCase, index: OperationIndex, *, batch: int | None = None
+) -> Exchange:
+    request = render_request(case.template, {}, environ={})
+    operation = index.match(request)
+    meta: dict[str, object] = {"template": case.template, "unrecorded": True, "mode": case.mode}
+    if request.method == "POST":
+        meta["captures"] = dict(ALLOCATION_CAPTURES)
+    return Exchange(
+        id=f"{contract.service}-{case.id}"
+        if batch is None
+        else f"{contract.service}-b{batch}-{case.id}",
+        service=contract.service,
+        operation=operation.id if operation is not None else case.key,
+        request=request,
+        response=NOT_SENT,
+        source="generated",
+        meta=meta,
+    )
+
+
+def _stateful_units(
+    contracts: Sequence[Contract], options: GenerationOptions, done: Collection[str]
+) -> Iterator[Unit]:
+    count = max(3, options.count // 10)
+    for index, contract in enumerate(contracts):
+        machine = WORKFLOWS.get(contract.service)
+        if machine is None:
+            continue
+        for number, script in enumerate(draw_scripts(machine, count, options.seed)):
+            name = f"stateful-{contract.service}-{number:03d}"
+            steps = script_exchanges(name, contract.service, script)
+            if all(step.id in done for step in steps):
+                continue
+            report = frozenset(step.id for step in steps) - frozenset(done)
+            yield Unit(len(contracts) + index, steps, name, report)
+
+
+def script_exchanges(name: str, service: str, script: Script) -> tuple[Exchange, ...]:
+    """A script as scenario steps (source `stateful`), ready for the runner."""
+    steps = []
+    for number, step in enumerate(script):
+        meta: dict[str, object] = {
+            "template": dict(step.template),
+            "unrecorded": True,
+            "label": step.label,
+        }
+        if step.captures:
+            meta["captures"] = dict(step.captures)
+        steps.append(
+            Exchange(
+                id=f"{name}/{number}",
+                service=service,
+                operation=step.operation,
+                request=_placeholder_request(step.template),
+                response=NOT_SENT,
+                source="stateful",
+                scenario=name,
+                step=number,
+                meta=meta,
+            )
+        )
+    return tuple(steps)
+
+
+def _placeholder_request(template: object) -> Request:
+    """The template as a request, placeholders left in (what a reader sees before rendering)."""
+    from harness.contracts import request_from_dict
+
+    return request_from_dict(template, "generated", "template")
