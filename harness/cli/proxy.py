@@ -1,0 +1,78 @@
+"""`harness proxy`: a recording reverse proxy in front of the legacy target."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import click
+import uvicorn
+
+
+@click.command()
+@click.option("--upstream", required=True, help="Base URL of the legacy target to forward to.")
+@click.option(
+    "--record",
+    "record_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Contracts directory.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8200, show_default=True, type=int, help="0 picks a free port.")
+@click.option(
+    "--openapi",
+    "openapi_source",
+    help="OpenAPI file or URL [default: <upstream>/openapi.json, when it answers].",
+)
+@click.option("--redact", multiple=True, help="Also redact this header / field (repeatable).")
+@click.option("--pseudonymise", multiple=True, help="Pseudonymise this JSON field / XML element.")
+@click.option("--no-noise", is_flag=True, help="Do not send safe requests twice to learn noise.")
+def proxy(
+    upstream: str,
+    record_dir: Path,
+    host: str,
+    port: int,
+    openapi_source: str | None,
+    redact: tuple[str, ...],
+    pseudonymise: tuple[str, ...],
+    no_noise: bool,
+) -> None:
+    """Forward every request to UPSTREAM unchanged and record each exchange as contracts."""
+    from harness import __version__
+    from harness.errors import HarnessError
+    from harness.record.interface import load_openapi
+    from harness.record.proxy import ProxyRecorder, RecordingProxy
+    from harness.record.redact import Redactor
+    from harness.record.settings import load_redaction
+    from harness.serving import READY_PREFIX, bind_loopback, url_of, uvicorn_config
+
+    upstream = upstream.rstrip("/")
+    redaction = load_redaction(redact=redact, pseudonymise=pseudonymise)
+    try:
+        document = load_openapi(openapi_source or f"{upstream}/openapi.json")
+    except HarnessError:
+        if openapi_source:
+            raise
+        click.echo("harness proxy: upstream has no /openapi.json; operations unnamed", err=True)
+        document = None
+    command = ["harness", "proxy", "--upstream", upstream, "--record", str(record_dir)]
+    provenance = {
+        "target": upstream,
+        "command": shlex.join(command),
+        "harness_version": __version__,
+        "seed": None,
+        "noise": "not learned",
+    }
+    recorder = ProxyRecorder(record_dir, upstream, document, Redactor(redaction), provenance)
+    try:
+        app = RecordingProxy(upstream, recorder, learn=not no_noise)
+        # As `harness.serving.serve_forever`, with the lifespan on so that the proxy closes its
+        # upstream connections (after the pending noise requests) when it stops.
+        sock = bind_loopback(host, port)
+        click.echo(f"{READY_PREFIX}{url_of(sock)}")
+        uvicorn.Server(uvicorn_config(app, lifespan="on")).run(sockets=[sock])
+    finally:
+        recorder.finish()
+        for warning in recorder.warnings:
+            click.echo(f"harness proxy: warning: {warning}", err=True)

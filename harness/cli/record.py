@@ -1,0 +1,136 @@
+"""`harness record`: record contracts from a legacy target (or two fresh simulators)."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--target", help="Base URL of the legacy target to record from.")
+@click.option(
+    "--twin",
+    help="A second legacy instance in the same fresh state: the second (noise) pass goes there.",
+)
+@click.option(
+    "--simulator",
+    is_flag=True,
+    help="Record from the built-in legacy simulator: two fresh instances (the second is the twin).",
+)
+@click.option(
+    "--population",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="With --simulator: synthetic patients.",
+)
+@click.option(
+    "--simulator-seed",
+    default=0,
+    show_default=True,
+    type=int,
+    help="With --simulator: the population seed.",
+)
+@click.option(
+    "--out",
+    default=Path("contracts"),
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Contracts directory.",
+)
+@click.option(
+    "--openapi", "openapi_source", help="OpenAPI file or URL [default: <target>/openapi.json]."
+)
+@click.option(
+    "--scenarios",
+    "scenarios_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory of scenario files (*.yaml).",
+)
+@click.option(
+    "--generate",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Number of generated requests (schemathesis + realistic strategies).",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Generation seed.")
+@click.option("--redact", multiple=True, help="Also redact this header / field (repeatable).")
+@click.option(
+    "--pseudonymise",
+    multiple=True,
+    help="Pseudonymise this JSON field / XML element (key in HARNESS_PSEUDONYM_KEY).",
+)
+@click.option("--no-noise", is_flag=True, help="Send once; learn no noise model.")
+@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(min=1))
+@click.option("--timeout", default=30.0, show_default=True, type=float, help="Seconds per request.")
+def record(
+    target: str | None,
+    twin: str | None,
+    simulator: bool,
+    population: int,
+    simulator_seed: int,
+    out: Path,
+    openapi_source: str | None,
+    scenarios_dir: Path | None,
+    generate: int,
+    seed: int,
+    redact: tuple[str, ...],
+    pseudonymise: tuple[str, ...],
+    no_noise: bool,
+    concurrency: int,
+    timeout: float,
+) -> None:
+    """Record contracts: scenarios and generated traffic, each sent twice to learn the noise."""
+    from harness.errors import HarnessError
+    from harness.record.session import RecordRequest, run_record
+
+    if simulator == bool(target):
+        raise HarnessError("give exactly one of --target URL or --simulator", field="--target")
+    if simulator and twin:
+        raise HarnessError("--simulator already records from two instances", field="--twin")
+    command = ["harness", "record"]
+    if simulator:
+        command += ["--simulator", "--population", str(population)]
+        command += ["--simulator-seed", str(simulator_seed)]
+    else:
+        command += ["--target", str(target)] + (["--twin", twin] if twin else [])
+    if openapi_source:
+        command += ["--openapi", openapi_source]
+    command += ["--out", str(out)]
+    if scenarios_dir:
+        command += ["--scenarios", str(scenarios_dir)]
+    if generate:
+        command += ["--generate", str(generate)]
+    command += ["--seed", str(seed)]
+    for name in redact:
+        command += ["--redact", name]
+    for name in pseudonymise:
+        command += ["--pseudonymise", name]
+    if no_noise:
+        command.append("--no-noise")
+    request = RecordRequest(
+        target=target,
+        twin=twin,
+        simulator_args=(
+            ["simulate", "--seed", str(simulator_seed), "--population", str(population)]
+            if simulator
+            else None
+        ),
+        out=out,
+        openapi=openapi_source,
+        scenarios=scenarios_dir,
+        generate=generate,
+        seed=seed,
+        redact=redact,
+        pseudonymise=pseudonymise,
+        learn=not no_noise,
+        concurrency=concurrency,
+        timeout=timeout,
+        command=shlex.join(command),
+    )
+    ok = run_record(request, echo=lambda line: click.echo(line, err=True))
+    if not ok:
+        raise SystemExit(1)

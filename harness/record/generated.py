@@ -1,0 +1,195 @@
+"""Generated traffic: schemathesis cases (valid and invalid) and realistic hypothesis strategies.
+
+`generate_templates(document, count, seed)` spreads `count` requests over the interface's
+operations round-robin, in operation order, over the slots each has: schemathesis `positive`,
+schemathesis `negative`, and `realistic` where a realistic strategy exists (valid NHS numbers,
+UK names and postcodes from faker: see `realistic`). The same seed gives the same requests.
+A generated `X-Request-ID` that is a valid UUID becomes `{{$uuid}}` so every send is fresh.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import orjson
+
+from harness.core.canonical.values import is_uuid
+from harness.record.drawing import draw_examples
+from harness.record.realistic import realistic_strategies
+
+_DROPPED_HEADERS = {"user-agent", "accept-encoding", "accept", "connection", "content-length"}
+# Credentials are configuration, not data to fuzz: a generated value would be stored redacted as
+# `${VAR}` and then need that variable at every replay.
+_CREDENTIAL_HEADERS = {"authorization", "proxy-authorization", "apikey", "x-api-key", "cookie"}
+_GENERATED_MARKER = "x-schemathesis-testcaseid"
+REQUEST_ID_HEADER = "x-request-id"
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedCase:
+    key: str  # the operation key (operationId or "METHOD path") the case was drawn for
+    mode: str  # positive | negative | realistic
+    number: int
+    template: dict[str, Any]
+    service: str = ""  # the service of the operation it was drawn for
+
+    @property
+    def id(self) -> str:
+        return f"gen-{self.key}-{self.mode}-{self.number:03d}"
+
+
+def generate_templates(document: Mapping[str, Any], count: int, seed: int) -> list[GeneratedCase]:
+    if count <= 0:
+        return []
+    import schemathesis
+    from schemathesis.generation.feedback import NO_FEEDBACK
+    from schemathesis.generation.modes import GenerationMode
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        schema = schemathesis.openapi.from_dict(dict(document))
+        operations = {}
+        services: dict[str, str] = {}
+        for result in schema.get_all_operations():
+            if not hasattr(result, "ok"):
+                continue  # an operation schemathesis cannot use (invalid schema part)
+            operation = result.ok()
+            raw = operation.definition.raw
+            key = str(raw.get("operationId") or f"{operation.method.upper()}-{operation.path}")
+            operations[key] = operation
+            tags = raw.get("tags") or []
+            services[key] = str(raw.get("x-harness-service") or (tags[0] if tags else ""))
+    realistic = realistic_strategies(document)
+    slots: list[tuple[str, str]] = []
+    for key in sorted(operations):
+        slots.append((key, "positive"))
+        slots.append((key, "negative"))
+    for key in sorted(realistic):
+        slots.append((key, "realistic"))
+    quotas = dict.fromkeys(slots, 0)
+    for index in range(count):
+        quotas[slots[index % len(slots)]] += 1
+
+    def draw(position: int, quota: int) -> list[dict[str, Any]]:
+        key, mode = slots[position]
+        slot_seed = seed * 1_000_003 + position
+        if mode == "realistic":
+            return draw_examples(realistic[key], quota, slot_seed)
+        generation = GenerationMode.POSITIVE if mode == "positive" else GenerationMode.NEGATIVE
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # No feedback: by default schemathesis mixes in string constants found in the
+            # Python modules loaded so far, which would make generation depend on them.
+            strategy = operations[key].as_strategy(generation_mode=generation, feedback=NO_FEEDBACK)
+            drawn = draw_examples(strategy, quota, slot_seed)
+        return [t for t in (case_template(case) for case in drawn) if t is not None]
+
+    drawn = {p: draw(p, quotas[slot]) for p, slot in enumerate(slots) if quotas[slot]}
+    # Some operations cannot give as many cases as asked (no invalid input exists, say): the
+    # slots that delivered in full make up the difference, so that N asked gives N when it can.
+    missing = count - sum(len(templates) for templates in drawn.values())
+    full = [p for p, templates in drawn.items() if len(templates) == quotas[slots[p]]]
+    if missing > 0 and full:
+        extra = dict.fromkeys(full, 0)
+        for index in range(missing):
+            extra[full[index % len(full)]] += 1
+        for position, more in extra.items():
+            if more:
+                drawn[position] = draw(position, quotas[slots[position]] + more)[
+                    : quotas[slots[position]] + more
+                ]
+    cases: list[GeneratedCase] = []
+    for position in sorted(drawn):
+        key, mode = slots[position]
+        cases.extend(
+            GeneratedCase(key, mode, number, template, services.get(key, ""))
+            for number, template in enumerate(drawn[position])
+        )
+    return cases
+
+
+def case_template(case: Any) -> dict[str, Any] | None:
+    """A schemathesis Case as a request template (None when it cannot be sent as plain HTTP)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kwargs = case.as_transport_kwargs(base_url="http://harness.invalid")
+    except Exception:  # a case schemathesis itself cannot serialise is skipped
+        return None
+    if kwargs.get("files"):
+        return None
+    url = urlsplit(str(kwargs["url"]))
+    path = url.path or "/"
+    query = [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True)]
+    query.extend(_query_pairs(kwargs.get("params")))
+    generated_headers = {str(k).lower() for k in (case.headers or {})}
+    headers = []
+    for name, value in dict(kwargs.get("headers") or {}).items():
+        lowered = str(name).lower()
+        if lowered == _GENERATED_MARKER or lowered in _CREDENTIAL_HEADERS:
+            continue
+        if lowered in _DROPPED_HEADERS and lowered not in generated_headers:
+            continue
+        text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+        if lowered == REQUEST_ID_HEADER and is_uuid(text):
+            text = "{{$uuid}}"
+        headers.append([str(name), text])
+    body: bytes | None = None
+    if "json" in kwargs and kwargs["json"] is not None:
+        body = _dump_json(kwargs["json"])
+        if not any(k.lower() == "content-type" for k, _ in headers):
+            headers.append(["Content-Type", "application/json"])
+    elif kwargs.get("data") is not None:
+        data = kwargs["data"]
+        body = data if isinstance(data, bytes) else str(data).encode("utf-8")
+    text_body = None
+    encoding = "utf-8"
+    if body:
+        try:
+            text_body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            import base64
+
+            text_body, encoding = base64.b64encode(body).decode("ascii"), "base64"
+    template = {
+        "method": str(kwargs["method"]).upper(),
+        "path": path,
+        "query": [[k, v] for k, v in query],
+        "headers": headers,
+        "body": text_body,
+        "body_encoding": encoding,
+    }
+    literal = json.dumps(template, ensure_ascii=False).replace("{{$uuid}}", "")
+    if "{{" in literal or "${" in literal:
+        return None  # generated text that would be read back as placeholders
+    return template
+
+
+def _dump_json(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # e.g. integers beyond 64 bits, which JSON allows
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _query_pairs(params: Any) -> list[tuple[str, str]]:
+    if params is None:
+        return []
+    if isinstance(params, str):
+        return parse_qsl(params, keep_blank_values=True)
+    pairs: list[tuple[str, str]] = []
+    items = params.items() if isinstance(params, Mapping) else params
+    for key, value in items:
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            if item is None:
+                continue
+            if isinstance(item, bool):
+                item = "true" if item else "false"
+            pairs.append((str(key), str(item)))
+    return pairs

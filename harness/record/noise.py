@@ -1,0 +1,195 @@
+"""Learning the noise model: what differs between two answers to the same request.
+
+Every recorded request is answered twice (two fresh instances, or the same target twice). The
+comparator, run with no rules, lists the differing paths; each becomes a rule for the exchange's
+operation. List indices are generalised to `*` when the field varied in every element that has
+it; XML `[n]` steps are dropped (a rule on `name` covers every `name[n]`). A rule is typed when
+every differing pair of values is of that type (both UUIDs -> `uuid`; both timestamps ->
+`timestamp`), else `ignore`; a reordered list becomes `unordered`. A differing status is never
+learned (it would hide real divergences): it is reported instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from harness.contracts.noisefile import NoiseEntry
+from harness.core.canonical.values import as_text, is_uuid, parse_timestamp
+from harness.core.difference import Difference, DiffKind
+from harness.core.exchange import Response
+
+Differ = Callable[[Response, Response], list[Difference]]
+
+_XML_INDEX = re.compile(r"\[\d+\]")
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Two answers to the same request of one operation; `typed_only` when state may differ."""
+
+    operation: str
+    first: Response
+    second: Response
+    typed_only: bool = False
+    label: str = ""
+
+
+@dataclass
+class _Observed:
+    values: list[tuple[object, object]] = field(default_factory=list)
+    kinds: set[str] = field(default_factory=set)
+    concrete: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    entries: tuple[NoiseEntry, ...]
+    warnings: tuple[str, ...]
+
+
+def default_differ() -> Differ:
+    """The comparator with no rules and no cap: every differing path."""
+    from harness.core.compare import Comparator, CompareOptions
+
+    return Comparator((), CompareOptions(max_differences=1_000_000)).compare
+
+
+def learn_noise(pairs: Iterable[Pair], differ: Differ | None = None) -> Learned:
+    """The rules explaining every difference between the pairs' two answers."""
+    diff = differ or default_differ()
+    observed: dict[tuple[str, str], _Observed] = {}
+    answers: dict[str, list[Response]] = {}
+    warnings: list[str] = []
+    for pair in pairs:
+        answers.setdefault(pair.operation, []).append(pair.first)
+        differences = diff(pair.first, pair.second)
+        if not differences:
+            continue
+        document = _json(pair.first)
+        for difference in differences:
+            if difference.kind == DiffKind.STATUS:
+                warnings.append(
+                    f"{pair.label or pair.operation}: status differed between two identical "
+                    f"calls ({difference.legacy} then {difference.candidate}); not learned"
+                )
+                continue
+            typed = _type_of(difference)
+            if pair.typed_only and typed not in ("uuid", "timestamp"):
+                warnings.append(
+                    f"{pair.label or pair.operation}: {difference.path} differed but the target's "
+                    "state may have changed in between (no twin instance); not learned"
+                )
+                continue
+            general = _generalise(difference.path, document)
+            slot = observed.setdefault((pair.operation, general), _Observed())
+            slot.values.append((difference.legacy, difference.candidate))
+            slot.kinds.add(typed)
+            slot.concrete.add(difference.path)
+    entries: list[NoiseEntry] = []
+    for (operation, path), slot in sorted(observed.items()):
+        kind = _kind(slot.kinds)
+        if "*" in path and path.startswith("/"):
+            documents = (_json(answer) for answer in answers.get(operation, []))
+            holders = sum(1 for doc in documents for _ in _expand(doc, path))
+            if len(slot.values) < holders:  # the field kept its value somewhere: stay precise
+                entries.extend(
+                    NoiseEntry(operation, concrete, kind, learned=True)
+                    for concrete in sorted(slot.concrete)
+                )
+                continue
+        entries.append(NoiseEntry(operation, path, kind, learned=True))
+    return Learned(tuple(_dedupe(entries)), tuple(dict.fromkeys(warnings)))
+
+
+def _type_of(difference: Difference) -> str:
+    if difference.kind == DiffKind.ORDER:
+        return "unordered"
+    if difference.kind not in (DiffKind.CHANGED, DiffKind.HEADER):
+        return "ignore"
+    first, second = as_text(difference.legacy), as_text(difference.candidate)
+    if not isinstance(difference.legacy, str) or not isinstance(difference.candidate, str):
+        return "ignore"
+    if first is None or second is None:
+        return "ignore"
+    if is_uuid(first) and is_uuid(second):
+        return "uuid"
+    if parse_timestamp(first) is not None and parse_timestamp(second) is not None:
+        return "timestamp"
+    return "ignore"
+
+
+def _kind(kinds: set[str]) -> str:
+    if len(kinds) == 1:
+        (only,) = kinds
+        return only
+    return "ignore"
+
+
+def _json(response: Response) -> Any:
+    if not response.media_type.endswith("json") or not response.body:
+        return None
+    try:
+        return orjson.loads(response.body)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _generalise(path: str, document: Any) -> str:
+    """List indices -> `*` (JSON: the document tells indices from keys); XML `[n]` dropped."""
+    if not path.startswith("/") or path == "/":
+        return path
+    if document is None:
+        return _XML_INDEX.sub("", path)
+    steps = path[1:].split("/")
+    node = document
+    out = []
+    for step in steps:
+        key = step.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and key.isdigit():
+            out.append("*")
+            index = int(key)
+            node = node[index] if index < len(node) else None
+        elif isinstance(node, dict):
+            out.append(step)
+            node = node.get(key)
+        else:
+            out.append(step)
+            node = None
+    return "/" + "/".join(out)
+
+
+def _expand(document: Any, path: str) -> Iterator[Any]:
+    """Values at a JSON path with `*` steps (each list element / object member)."""
+    steps = [s.replace("~1", "/").replace("~0", "~") for s in path[1:].split("/")]
+
+    def walk(node: Any, depth: int) -> Iterator[Any]:
+        if depth == len(steps):
+            yield node
+            return
+        step = steps[depth]
+        if step == "*":
+            children = node if isinstance(node, list) else []
+            for child in children:
+                yield from walk(child, depth + 1)
+        elif isinstance(node, dict) and step in node:
+            yield from walk(node[step], depth + 1)
+        elif isinstance(node, list) and step.isdigit() and int(step) < len(node):
+            yield from walk(node[int(step)], depth + 1)
+
+    yield from walk(document, 0)
+
+
+def _dedupe(entries: list[NoiseEntry]) -> list[NoiseEntry]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for entry in entries:
+        key = (entry.operation, entry.path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(entry)
+    return unique

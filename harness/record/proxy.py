@@ -1,0 +1,287 @@
+"""The recording proxy: a reverse proxy that forwards every request unchanged and records it.
+
+Real consumer traffic goes to the legacy upstream exactly as sent (method, path, query, headers
+except hop-by-hop ones, body) and the upstream's answer comes back exactly as received. Each
+exchange is classified with the upstream's OpenAPI document, redacted, and appended to
+`<record-dir>/<service>/exchanges.jsonl` at once (source `proxy`). A compressed answer is stored
+decoded (without its Content-Encoding) so that the contract stays readable.
+
+Noise: a request that cannot change state (GET, HEAD, OPTIONS) is sent a second time, `GAP_S`
+later and with a fresh X-Request-ID when it carried one, and the two answers are compared; the
+learned rules are merged into each `noise.yaml` when the proxy stops. Other requests are sent
+once: repeating them would change the upstream's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+import zlib
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+from urllib.parse import parse_qsl
+
+import aiohttp
+from multidict import CIMultiDict
+from yarl import URL
+
+from harness.contracts.appender import AppendingContract
+from harness.contracts.noisefile import merge_learned, read_noise_file, render_noise_file
+from harness.contracts.store import NOISE_FILE
+from harness.core.canonical.values import is_uuid
+from harness.core.exchange import Exchange, Request, Response
+from harness.core.operations import OperationIndex, slug
+from harness.record.interface import split_by_service
+from harness.record.noise import Pair, learn_noise
+from harness.record.redact import Redactor
+
+GAP_S = 1.1
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class ProxyRecorder:
+    """Where proxied exchanges go: one appending contract per service."""
+
+    def __init__(
+        self,
+        out: Path,
+        upstream: str,
+        document: dict[str, Any] | None,
+        redactor: Redactor,
+        provenance: dict[str, Any],
+    ) -> None:
+        self.out = out
+        self.redactor = redactor
+        self.provenance = provenance
+        self.index = OperationIndex.from_openapi(document) if document else None
+        self.interfaces = split_by_service(document) if document else {}
+        self.default_service = slug(URL(upstream).host or "upstream")
+        self.contracts: dict[str, AppendingContract] = {}
+        self.pairs: dict[str, list[Pair]] = {}
+        self.warnings: list[str] = []
+
+    def classify(self, request: Request) -> tuple[str, str]:
+        operation = self.index.match(request) if self.index is not None else None
+        if operation is None:
+            return self.default_service, "unmatched"
+        return operation.service, operation.id
+
+    def learn(self, request: Request, first: Response, second: Response) -> None:
+        """Two answers to the same safe request: material for the service's noise model."""
+        service, operation = self.classify(request)
+        label = f"{request.method} {request.path}"
+        self.pairs.setdefault(service, []).append(Pair(operation, first, second, label=label))
+
+    def record(self, request: Request, response: Response) -> None:
+        service, operation = self.classify(request)
+        contract = self.contracts.get(service)
+        if contract is None:
+            contract = self.contracts[service] = AppendingContract(
+                self.out / service, service, self.interfaces.get(service, {}), self.provenance
+            )
+        exchange = Exchange(
+            id=f"proxy-{contract.next_number():06d}",
+            service=service,
+            operation=operation,
+            request=request,
+            response=response,
+            source="proxy",
+        )
+        contract.append(self.redactor.exchange(exchange))
+
+    def finish(self) -> None:
+        """Close the files and merge the noise learned from repeated safe requests (once)."""
+        for contract in self.contracts.values():
+            contract.finish()
+        pending, self.pairs = self.pairs, {}
+        for service, pairs in sorted(pending.items()):
+            learned = learn_noise(pairs)
+            self.warnings.extend(learned.warnings)
+            path = self.out / service / NOISE_FILE
+            if not path.parent.is_dir():
+                continue
+            entries = merge_learned(read_noise_file(path, service), learned.entries)
+            path.write_text(render_noise_file(service, entries), encoding="utf-8")
+
+
+class RecordingProxy:
+    """The ASGI app: forward with aiohttp, answer the client, then record."""
+
+    def __init__(
+        self,
+        upstream: str,
+        recorder: ProxyRecorder,
+        timeout_s: float = 60.0,
+        learn: bool = True,
+        gap_s: float = GAP_S,
+    ) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.recorder = recorder
+        self.timeout_s = timeout_s
+        self.learn = learn
+        self.gap_s = gap_s
+        self._pending: set[asyncio.Task[None]] = set()
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        self._loop = asyncio.get_running_loop()
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.timeout_s),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
+            auto_decompress=False,
+        )
+        return self._session
+
+    async def close(self) -> None:
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=self.timeout_s)
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+            await asyncio.sleep(0)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """Close the upstream session (after the pending noise requests) when the server stops."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.close()
+                # Here, not after the server returns: on SIGTERM uvicorn re-raises the signal
+                # once it has shut down, and the process ends before any `finally` runs.
+                self.recorder.finish()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def shutdown(self, timeout_s: float = 10.0) -> None:
+        """Close upstream connections from another thread (the server's loop still running)."""
+        loop = self._loop
+        if self._session is not None and loop is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.close(), loop).result(timeout_s)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            body.extend(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        raw_query: bytes = scope.get("query_string", b"")
+        target = raw_path.decode("latin-1") + (
+            f"?{raw_query.decode('latin-1')}" if raw_query else ""
+        )
+        client_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        forwarded: CIMultiDict[str] = CIMultiDict(
+            (k, v) for k, v in client_headers if k.lower() not in HOP_BY_HOP
+        )
+        try:
+            status, upstream_headers, payload, elapsed = await self._forward(
+                scope["method"], target, forwarded, bytes(body)
+            )
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            message_body = f"harness proxy: upstream failed: {error}\n".encode()
+            await _answer(send, 502, [("content-type", "text/plain")], message_body)
+            return
+        back = [(k, v) for k, v in upstream_headers if k.lower() not in HOP_BY_HOP]
+        back.append(("content-length", str(len(payload))))
+        await _answer(send, status, back, payload)
+        request = Request(
+            method=scope["method"],
+            path=scope["path"],
+            query=tuple(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)),
+            headers=tuple((k, v) for k, v in client_headers if k.lower() not in HOP_BY_HOP),
+            body=bytes(body),
+        )
+        first = _stored_response(status, upstream_headers, payload, elapsed)
+        self.recorder.record(request, first)
+        if self.learn and request.method in SAFE_METHODS:
+            task = asyncio.ensure_future(self._again(request, target, forwarded, first))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    async def _forward(
+        self, method: str, target: str, headers: CIMultiDict[str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes, float]:
+        session = self._session or self._open()
+        started = perf_counter()
+        async with session.request(
+            method,
+            URL(self.upstream + target, encoded=True),
+            headers=headers,
+            data=body or None,
+            allow_redirects=False,
+        ) as answer:
+            payload = await answer.read()
+            raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers]
+            return answer.status, raw, payload, (perf_counter() - started) * 1000.0
+
+    async def _again(
+        self, request: Request, target: str, headers: CIMultiDict[str], first: Response
+    ) -> None:
+        """The same safe request once more, later, with a fresh request id: noise material."""
+        await asyncio.sleep(self.gap_s)
+        again: CIMultiDict[str] = CIMultiDict(headers)
+        for name in ("x-request-id", "x-correlation-id"):
+            if is_uuid(again.get(name, "")):
+                again[name] = str(uuid.uuid4())
+        try:
+            status, raw, payload, elapsed = await self._forward(
+                request.method, target, again, request.body
+            )
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            return  # no second answer, nothing learned
+        self.recorder.learn(request, first, _stored_response(status, raw, payload, elapsed))
+
+
+def _stored_response(
+    status: int, headers: list[tuple[str, str]], payload: bytes, elapsed: float
+) -> Response:
+    encoding = next((v.strip().lower() for k, v in headers if k.lower() == "content-encoding"), "")
+    if encoding in ("gzip", "deflate"):
+        try:
+            wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
+            payload = zlib.decompress(payload, wbits)
+            headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
+        except zlib.error:
+            pass
+    kept = tuple((k, v) for k, v in headers if k.lower() not in HOP_BY_HOP)
+    return Response(status, kept, payload, elapsed)
+
+
+async def _answer(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

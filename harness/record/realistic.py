@@ -1,0 +1,133 @@
+"""Realistic PDS traffic as hypothesis strategies: valid NHS numbers, UK names and postcodes.
+
+Names and postcodes are sampled from lists drawn once from faker `en_GB` with a fixed seed, so the
+strategies are fast and reproducible. Each strategy yields a request template for one operation
+(found by its operationId in the interface document, so base paths come from the document).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import orjson
+from hypothesis import strategies as st
+
+from harness.core.operations import iter_operations
+
+SANDBOX_NHS_NUMBERS = ("9000000009", "9000000017", "9000000025", "9000000033")
+GENDERS = ("male", "female", "other", "unknown")
+Template = dict[str, Any]
+
+
+@functools.lru_cache(maxsize=1)
+def _vocabulary() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    from faker import Faker
+
+    fake = Faker("en_GB")
+    fake.seed_instance(20140101)
+    surnames = tuple(sorted({fake.last_name() for _ in range(400)}))
+    given = tuple(sorted({fake.first_name() for _ in range(400)}))
+    postcodes = tuple(sorted({fake.postcode() for _ in range(300)}))
+    return surnames, given, postcodes
+
+
+def _check_digit(first_nine: str) -> int | None:
+    total = sum(int(d) * (10 - i) for i, d in enumerate(first_nine))
+    check = 11 - total % 11
+    return 0 if check == 11 else (None if check == 10 else check)
+
+
+@st.composite
+def nhs_numbers(draw: st.DrawFn) -> str:
+    """A Modulus 11 valid NHS number in the never-issued 9000000000-9999999999 range."""
+    if draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(SANDBOX_NHS_NUMBERS))
+    while True:
+        body = "9" + "".join(str(draw(st.integers(0, 9))) for _ in range(8))
+        check = _check_digit(body)
+        if check is not None:
+            return f"{body}{check}"
+
+
+def _headers(draw: st.DrawFn) -> list[list[str]]:
+    headers = [["X-Request-ID", "{{$uuid}}"]]
+    if draw(st.booleans()):
+        headers.append(["X-Correlation-ID", "{{$uuid}}"])
+    return headers
+
+
+def _read(path: str) -> st.SearchStrategy[Template]:
+    @st.composite
+    def build(draw: st.DrawFn) -> Template:
+        number = draw(nhs_numbers())
+        return _template("GET", path.replace("{id}", number), [], _headers(draw))
+
+    return build()
+
+
+def _search(path: str) -> st.SearchStrategy[Template]:
+    surnames, given, postcodes = _vocabulary()
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Template:
+        query: list[list[str]] = [["family", draw(st.sampled_from(surnames))]]
+        if draw(st.booleans()):
+            query.append(["given", draw(st.sampled_from(given))])
+        if draw(st.integers(0, 3)) > 0:
+            query.append(["gender", draw(st.sampled_from(GENDERS))])
+        if draw(st.integers(0, 9)) > 0:
+            day = date(1930, 1, 1) + timedelta(days=draw(st.integers(0, 33_000)))
+            prefix = draw(st.sampled_from(("eq", "ge", "le")))
+            query.append(["birthdate", f"{prefix}{day.isoformat()}"])
+        if draw(st.integers(0, 3)) == 0:
+            query.append(["address-postcode", draw(st.sampled_from(postcodes))])
+        if draw(st.integers(0, 4)) == 0:
+            query.append(["_fuzzy-match", "true"])
+        if draw(st.integers(0, 3)) == 0:
+            query.append(["_max-results", str(draw(st.integers(1, 50)))])
+        return _template("GET", path, query, _headers(draw))
+
+    return build()
+
+
+def _related(path: str) -> st.SearchStrategy[Template]:
+    @st.composite
+    def build(draw: st.DrawFn) -> Template:
+        number = draw(nhs_numbers())
+        return _template("GET", path.replace("{id}", number), [], _headers(draw))
+
+    return build()
+
+
+def _template(
+    method: str, path: str, query: list[list[str]], headers: list[list[str]], body: Any = None
+) -> Template:
+    return {
+        "method": method,
+        "path": path,
+        "query": query,
+        "headers": headers,
+        "body": None if body is None else orjson.dumps(body).decode("utf-8"),
+        "body_encoding": "utf-8",
+    }
+
+
+BUILDERS: dict[str, Callable[[str], st.SearchStrategy[Template]]] = {
+    "getPatient": _read,
+    "searchPatients": _search,
+    "getRelatedPersons": _related,
+}
+
+
+def realistic_strategies(document: Mapping[str, Any]) -> dict[str, st.SearchStrategy[Template]]:
+    """Strategies for the operations of the document that have a realistic builder."""
+    found: dict[str, st.SearchStrategy[Template]] = {}
+    for operation in iter_operations(document):
+        builder = BUILDERS.get(operation.id)
+        if builder is not None and operation.soap_action is None and operation.method == "GET":
+            found[operation.id] = builder(re.sub(r"\{[^}]+\}", "{id}", operation.path))
+    return found

@@ -1,0 +1,156 @@
+"""`harness record`: send a plan twice, learn the noise, redact, and write one contract per service.
+
+Noise is learned from two passes of the whole plan. With a twin (a second legacy instance in the
+same fresh state, e.g. two simulators with the same seed) the second pass goes to the twin, so
+state-changing exchanges (PATCH, create, the EPS life cycle) are compared honestly: both instances
+saw the same history. Without a twin the second pass goes to the same target; then, if the plan
+changes state, only differences that are typed (UUIDs, timestamps) are learned and the others are
+reported. The second pass starts at least `GAP_S` after the first ends, so that timestamps with
+one-second resolution differ too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from harness.contracts.noisefile import NoiseFile, merge_learned, read_noise_file
+from harness.contracts.store import NOISE_FILE
+from harness.contracts.writer import Equivalent, WriteResult, write_contract
+from harness.core.compare import Comparators
+from harness.core.exchange import Exchange
+from harness.core.operations import OperationIndex, slug
+from harness.core.rules import NoiseModel
+from harness.record.interface import split_by_service
+from harness.record.noise import Pair, learn_noise
+from harness.record.redact import Redactor
+from harness.record.runner import Classifier, PassOutcome, Plan, run_pass
+from harness.transport.base import Transport
+
+GAP_S = 1.1
+
+
+@dataclass
+class RecordResult:
+    written: list[WriteResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the first pass: scenario/transport errors
+    warnings: list[str] = field(default_factory=list)  # noise learning
+    sent: int = 0
+    recorded: int = 0
+    seconds: float = 0.0
+
+
+async def record(
+    primary: Transport,
+    plan: Plan,
+    document: Mapping[str, Any],
+    out: Path,
+    *,
+    twin: Transport | None = None,
+    redactor: Redactor | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    concurrency: int = 16,
+    learn: bool = True,
+) -> RecordResult:
+    started = time.perf_counter()
+    index = OperationIndex.from_openapi(document)
+    interfaces = split_by_service(document)
+    title = str(document.get("info", {}).get("title", "default"))
+    default_service = sorted(interfaces)[0] if len(interfaces) == 1 else slug(title)
+    classify = Classifier(index, default_service, document)
+    result = RecordResult()
+    first = await run_pass(primary, plan, classify, concurrency=concurrency)
+    result.problems.extend(first.problems)
+    result.sent += first.sent
+    second: PassOutcome | None = None
+    if learn:
+        await asyncio.sleep(GAP_S)
+        second = await run_pass(twin or primary, plan, classify, concurrency=concurrency)
+        result.sent += second.sent
+    by_service: dict[str, list[Exchange]] = {}
+    for exchange in first.exchanges.values():
+        by_service.setdefault(exchange.service, []).append(exchange)
+    typed_only = twin is None and plan.changes_state
+    redactor = redactor or Redactor()
+    for service in sorted(set(interfaces) | set(by_service)):
+        exchanges = by_service.get(service, [])
+        pairs = []
+        if second is not None:
+            for exchange in exchanges:
+                again = second.exchanges.get(exchange.id)
+                if again is not None:
+                    pairs.append(
+                        Pair(
+                            exchange.operation,
+                            exchange.response,
+                            again.response,
+                            typed_only,
+                            exchange.id,
+                        )
+                    )
+        learned = learn_noise(pairs)
+        result.warnings.extend(learned.warnings)
+        directory = out / service
+        previous = read_noise_file(directory / NOISE_FILE, service)
+        entries = merge_learned(previous, learned.entries)
+        model = NoiseFile(service, tuple(entries)).to_model()
+        redacted = [redactor.exchange(exchange) for exchange in exchanges]
+        written = write_contract(
+            directory,
+            service=service,
+            openapi=interfaces.get(service, {}),
+            exchanges=redacted,
+            noise=entries,
+            provenance=dict(provenance or {}),
+            equivalent=equivalence(model),
+        )
+        result.written.append(written)
+        result.recorded += len(redacted)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def equivalence(model: NoiseModel) -> Equivalent:
+    """Same place, same template, same answer under the noise model: keep the stored line."""
+    comparators = Comparators(model)
+
+    def equivalent(old: Exchange, new: Exchange) -> bool:
+        if (old.service, old.operation, old.source, old.scenario, old.step) != (
+            new.service,
+            new.operation,
+            new.source,
+            new.scenario,
+            new.step,
+        ):
+            return False
+        if _canonical(old.meta) != _canonical(new.meta):
+            return False
+        if "template" not in new.meta and old.request != new.request:
+            return False
+        return not comparators.for_operation(new.operation).compare(old.response, new.response)
+
+    return equivalent
+
+
+def _canonical(meta: Mapping[str, object]) -> bytes:
+    return orjson.dumps(dict(meta), option=orjson.OPT_SORT_KEYS)
+
+
+def summarise(result: RecordResult) -> list[str]:
+    """Lines for the terminal: each contract written, and the throughput."""
+    lines = []
+    for written in result.written:
+        state = ", ".join(written.changed_files) if written.changed_files else "unchanged"
+        lines.append(f"{written.directory}: {written.exchanges} exchanges ({state})")
+    rate = result.sent / result.seconds if result.seconds else 0.0
+    lines.append(
+        f"recorded {result.recorded} exchanges ({result.sent} requests sent, two passes) "
+        f"in {result.seconds:.1f}s: {rate:.0f} requests/s"
+    )
+    return lines

@@ -1,0 +1,207 @@
+"""Sending a recording plan through a transport: generated requests, then scenarios by name.
+
+One pass sends everything once and returns the exchanges by id (in plan order). Generated
+requests that do not change state (GET, HEAD, OPTIONS) are sent concurrently, then the others one
+by one; then the scenarios run one after the other, each step rendered with the values captured
+so far. Every pass thus leaves a fresh target in the same state, and the order is the one a
+rehearsal plans (plain exchanges first, scenarios by name).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from harness.core.exchange import Exchange, Request, Response
+from harness.core.operations import OperationIndex
+from harness.errors import HarnessError
+from harness.record.generated import GeneratedCase
+from harness.record.scenario import capture, render_request
+from harness.record.scenarios import Scenario
+from harness.transport.base import Transport, TransportError
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+UNMATCHED = "unmatched"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    scenarios: Sequence[Scenario] = ()
+    generated: Sequence[GeneratedCase] = ()
+
+    def ordered_scenarios(self) -> list[Scenario]:
+        return sorted(self.scenarios, key=lambda scenario: scenario.name)
+
+    def ids(self) -> list[str]:
+        """Send order, which is also the stored order: generated requests, then scenarios by
+        name (the order a rehearsal plans them in)."""
+        found = [f"{s.name}/{i}" for s in self.ordered_scenarios() for i in range(len(s.steps))]
+        return [case.id for case in self.generated] + found
+
+    @property
+    def changes_state(self) -> bool:
+        methods = [step.template["method"] for s in self.scenarios for step in s.steps]
+        methods += [case.template["method"] for case in self.generated]
+        return any(method not in SAFE_METHODS for method in methods)
+
+
+@dataclass
+class PassOutcome:
+    exchanges: dict[str, Exchange] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    sent: int = 0
+
+
+class Classifier:
+    """(service, operation) of a request, from the interface's operation index.
+
+    A SOAP request whose action is missing or unknown belongs to no action's operation; it is
+    filed under the endpoint's own operationId (e.g. `smspPds`) when the document gives one.
+    """
+
+    def __init__(
+        self,
+        index: OperationIndex,
+        default_service: str,
+        document: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.index = index
+        self.default_service = default_service
+        self.endpoints: list[tuple[str, re.Pattern[str], str, str]] = []
+        for path, item in (document or {}).get("paths", {}).items():
+            for method, spec in item.items():
+                if isinstance(spec, Mapping) and spec.get("x-soap-actions"):
+                    tags = spec.get("tags") or [default_service]
+                    pattern = re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)))
+                    name = str(spec.get("operationId") or f"{method.upper()} {path}")
+                    self.endpoints.append((method.upper(), pattern, str(tags[0]), name))
+
+    def __call__(self, request: Request) -> tuple[str, str]:
+        operation = self.index.match(request)
+        if operation is not None:
+            return operation.service, operation.id
+        for method, pattern, service, name in self.endpoints:
+            if method == request.method.upper() and pattern.fullmatch(request.path):
+                return service, name
+        return self.default_service, UNMATCHED
+
+
+async def run_pass(
+    transport: Transport,
+    plan: Plan,
+    classify: Classifier,
+    *,
+    concurrency: int = 16,
+    new_uuid: Callable[[], str] | None = None,
+) -> PassOutcome:
+    outcome = PassOutcome()
+    safe = [c for c in plan.generated if c.template["method"] in SAFE_METHODS]
+    unsafe = [c for c in plan.generated if c.template["method"] not in SAFE_METHODS]
+    limit = asyncio.Semaphore(concurrency)
+
+    async def send_case(case: GeneratedCase) -> None:
+        async with limit:
+            await _send_generated(transport, case, classify, outcome, new_uuid)
+
+    await asyncio.gather(*(send_case(case) for case in safe))
+    for case in unsafe:
+        await _send_generated(transport, case, classify, outcome, new_uuid)
+    for scenario in plan.ordered_scenarios():
+        await _run_scenario(transport, scenario, classify, outcome, new_uuid)
+    ordered = {i: outcome.exchanges[i] for i in plan.ids() if i in outcome.exchanges}
+    outcome.exchanges = ordered
+    return outcome
+
+
+async def _run_scenario(
+    transport: Transport,
+    scenario: Scenario,
+    classify: Classifier,
+    outcome: PassOutcome,
+    new_uuid: Callable[[], str] | None,
+) -> None:
+    steps: list[Exchange] = []
+    try:
+        await _run_steps(transport, scenario, classify, outcome, new_uuid, steps)
+    finally:
+        # Every step of a scenario lives in one contract: the scenario's service, else the
+        # service of its first recognised request.
+        known = [e.service for e in steps if e.operation != UNMATCHED]
+        home = scenario.service or (known[0] if known else classify.default_service)
+        for exchange in steps:
+            outcome.exchanges[exchange.id] = replace(exchange, service=home)
+
+
+async def _run_steps(
+    transport: Transport,
+    scenario: Scenario,
+    classify: Classifier,
+    outcome: PassOutcome,
+    new_uuid: Callable[[], str] | None,
+    steps: list[Exchange],
+) -> None:
+    variables: dict[str, str] = {}
+    for number, step in enumerate(scenario.steps):
+        where = f"{step.file}:{step.line}" if step.line else step.file
+        label = f"scenario {scenario.name} step {number} ({step.name}, {where})"
+        try:
+            request = render_request(step.template, variables, new_uuid=new_uuid)
+            response = await transport.send(request)
+            outcome.sent += 1
+        except (HarnessError, TransportError) as error:
+            outcome.problems.append(f"{label}: {error}; the rest of the scenario was not sent")
+            return
+        service, operation = classify(request)
+        steps.append(
+            Exchange(
+                id=f"{scenario.name}/{number}",
+                service=service,
+                operation=operation,
+                request=request,
+                response=response,
+                source="scenario",
+                scenario=scenario.name,
+                step=number,
+                meta={"template": step.template, "captures": dict(step.captures)},
+            )
+        )
+        if step.expect is not None and response.status != step.expect:
+            outcome.problems.append(
+                f"{label}: expected status {step.expect}, got {response.status}"
+            )
+        try:
+            variables.update(capture(response, step.captures))
+        except HarnessError as error:
+            outcome.problems.append(f"{label}: {error}; the rest of the scenario was not sent")
+            return
+
+
+async def _send_generated(
+    transport: Transport,
+    case: GeneratedCase,
+    classify: Classifier,
+    outcome: PassOutcome,
+    new_uuid: Callable[[], str] | None,
+) -> None:
+    try:
+        request = render_request(case.template, {}, new_uuid=new_uuid)
+        response: Response = await transport.send(request)
+        outcome.sent += 1
+    except (HarnessError, TransportError) as error:
+        outcome.problems.append(f"generated {case.id}: {error}")
+        return
+    service, operation = classify(request)
+    if operation == UNMATCHED and case.service:
+        service, operation = case.service, case.key  # e.g. a SOAP call with no valid action
+    outcome.exchanges[case.id] = Exchange(
+        id=case.id,
+        service=service,
+        operation=operation,
+        request=request,
+        response=response,
+        source="generated",
+        meta={"template": case.template},
+    )

@@ -1,0 +1,132 @@
+"""One `harness record` run: targets (or two simulator children), plan, redaction, then record."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.errors import HarnessError
+from harness.record.generated import generate_templates
+from harness.record.interface import load_openapi
+from harness.record.recorder import RecordResult, record, summarise
+from harness.record.redact import Redactor
+from harness.record.runner import Plan
+from harness.record.scenarios import load_scenarios
+from harness.record.settings import load_redaction
+
+
+@dataclass(frozen=True)
+class RecordRequest:
+    out: Path
+    command: str
+    target: str | None = None
+    twin: str | None = None
+    simulator_args: Sequence[str] | None = None  # `harness simulate ...` twice, as targets
+    openapi: str | None = None
+    scenarios: Path | None = None
+    generate: int = 0
+    seed: int = 0
+    redact: Sequence[str] = field(default_factory=tuple)
+    pseudonymise: Sequence[str] = field(default_factory=tuple)
+    learn: bool = True
+    concurrency: int = 16
+    timeout: float = 30.0
+
+
+@contextlib.contextmanager
+def _targets(request: RecordRequest) -> Iterator[tuple[str, str | None, str]]:
+    """(primary URL, twin URL, how provenance names the target)."""
+    if request.simulator_args is None:
+        assert request.target is not None
+        yield request.target.rstrip("/"), request.twin, request.target.rstrip("/")
+        return
+    from harness.serving import spawn_harness_server
+
+    args = list(request.simulator_args)
+    name = "harness " + " ".join(args)
+    count = 2 if request.learn else 1
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(count) as pool:
+        # Start the instances side by side: building a large population takes a while.
+        starting = [
+            pool.submit(stack.enter_context, spawn_harness_server(args)) for _ in range(count)
+        ]
+        servers = [future.result() for future in starting]
+        yield servers[0].url, (servers[1].url if count == 2 else None), name
+
+
+def run_record(request: RecordRequest, echo: Callable[[str], None] = print) -> bool:
+    """Record and report; False when a scenario step or request failed on the first pass."""
+    from harness import __version__
+
+    redaction = load_redaction(redact=request.redact, pseudonymise=request.pseudonymise)
+    scenarios = load_scenarios(request.scenarios) if request.scenarios else []
+    with _targets(request) as (primary_url, twin_url, target_name):
+        document = load_openapi(request.openapi or f"{primary_url}/openapi.json")
+        generated = generate_templates(document, request.generate, request.seed)
+        plan = Plan(scenarios=scenarios, generated=generated)
+        if not plan.ids():
+            raise HarnessError("nothing to record: give --scenarios DIR and/or --generate N")
+        provenance = {
+            "target": target_name,
+            "seed": request.seed,
+            "command": request.command,
+            "harness_version": __version__,
+            "noise": ("twin" if twin_url else "same target") if request.learn else "not learned",
+        }
+        echo(
+            f"harness record: {len(plan.ids())} requests ({len(scenarios)} scenarios, "
+            f"{len(generated)} generated) from {target_name}"
+        )
+        result = asyncio.run(
+            _record(request, primary_url, twin_url, plan, document, Redactor(redaction), provenance)
+        )
+    for line in summarise(result):
+        echo(line)
+    for warning in result.warnings:
+        echo(f"warning: {warning}")
+    for problem in result.problems:
+        echo(f"problem: {problem}")
+    return not result.problems
+
+
+async def _record(
+    request: RecordRequest,
+    primary_url: str,
+    twin_url: str | None,
+    plan: Plan,
+    document: dict[str, object],
+    redactor: Redactor,
+    provenance: dict[str, object],
+) -> RecordResult:
+    from harness.transport.live import LiveTransport
+
+    primary = LiveTransport(
+        primary_url, name="legacy", timeout_s=request.timeout, max_connections=request.concurrency
+    )
+    twin = (
+        LiveTransport(
+            twin_url, name="twin", timeout_s=request.timeout, max_connections=request.concurrency
+        )
+        if twin_url
+        else None
+    )
+    try:
+        return await record(
+            primary,
+            plan,
+            document,
+            request.out,
+            twin=twin,
+            redactor=redactor,
+            provenance=provenance,
+            concurrency=request.concurrency,
+            learn=request.learn,
+        )
+    finally:
+        await primary.aclose()
+        if twin is not None:
+            await twin.aclose()

@@ -1,0 +1,154 @@
+"""The recording proxy with a real client over loopback, and HAR round trips."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.cli import main
+from harness.contracts import discover, iter_exchanges, load_noise
+from harness.record.proxy import ProxyRecorder, RecordingProxy
+from harness.record.redact import Redactor
+from harness.serving import serve_in_thread
+from tests.books_app import OPENAPI, TOKEN, build_books_app
+
+pytestmark = pytest.mark.integration
+
+
+def test_proxy_forwards_unchanged_and_records(tmp_path: Path) -> None:
+    out = tmp_path / "recorded"
+    with serve_in_thread(build_books_app()) as upstream:
+        recorder = ProxyRecorder(out, upstream.url, OPENAPI, Redactor(), {"target": upstream.url})
+        app = RecordingProxy(upstream.url, recorder, gap_s=0.05)
+        with serve_in_thread(app) as proxy:
+            auth = {"Authorization": f"Bearer {TOKEN}", "X-Custom": "kept"}
+            with httpx.Client(base_url=proxy.url) as client:
+                direct = httpx.get(f"{upstream.url}/books/b1", headers=auth)
+                through = client.get("/books/b1", headers=auth)
+                created = client.post(
+                    "/books", json={"title": "Emma", "author": "Jane Austen"}, headers=auth
+                )
+                listed = client.get("/books", params={"author": "Jane Austen"}, headers=auth)
+                missing = client.get("/books/nope", headers=auth)
+                refused = client.get("/books")
+            app.shutdown()
+        recorder.finish()
+    assert through.status_code == direct.status_code == 200
+    assert through.json()["title"] == direct.json()["title"] == "Middlemarch"
+    assert created.status_code == 201 and created.headers["location"] == "/books/n1"
+    assert listed.json()["total"] == 1
+    assert (missing.status_code, refused.status_code) == (404, 401)
+    (contract,) = discover(out)
+    exchanges = list(iter_exchanges(contract))
+    assert [e.operation for e in exchanges] == [
+        "getBook",
+        "createBook",
+        "listBooks",
+        "getBook",
+        "listBooks",
+    ]
+    assert [e.id for e in exchanges] == [f"proxy-{n:06d}" for n in range(1, 6)]
+    assert all(e.source == "proxy" for e in exchanges)
+    assert exchanges[2].request.query == (("author", "Jane Austen"),)
+    assert exchanges[0].request.header("x-custom") == "kept"
+    assert exchanges[0].request.header("authorization") == "Bearer ${HARNESS_AUTH_TOKEN}"
+    assert exchanges[1].response.body == created.content
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes()
+    assert "summary:\n  exchanges: 5" in (out / "books" / "contract.yaml").read_text()
+    # Safe requests were sent twice: their volatile fields became noise rules.
+    noise = load_noise(contract)
+    assert ("/served_at", "timestamp") in {(r.path, r.kind) for r in noise.rules_for("getBook")}
+    assert ("/books/*/fetched", "uuid") in {(r.path, r.kind) for r in noise.rules_for("listBooks")}
+    assert not noise.rules_for("createBook")  # a POST is never repeated
+
+
+def test_har_export_then_import_round_trips(tmp_path: Path) -> None:
+    source = tmp_path / "recorded"
+    with serve_in_thread(build_books_app()) as upstream:
+        recorder = ProxyRecorder(
+            source, upstream.url, OPENAPI, Redactor(), {"target": upstream.url}
+        )
+        app = RecordingProxy(upstream.url, recorder)
+        with serve_in_thread(app) as proxy:
+            with httpx.Client(base_url=proxy.url) as client:
+                client.get("/books", headers={"Authorization": f"Bearer {TOKEN}"})
+                client.post(
+                    "/books",
+                    content=b"\xff\xfe not utf-8",
+                    headers={
+                        "Authorization": f"Bearer {TOKEN}",
+                        "Content-Type": "application/octet-stream",
+                    },
+                )
+            app.shutdown()
+        recorder.finish()
+    har_file = tmp_path / "out.har"
+    main(["har", "export", str(source), "--out", str(har_file)])
+    document = json.loads(har_file.read_text())
+    assert document["log"]["version"] == "1.2"
+    assert len(document["log"]["entries"]) == 2
+    back = tmp_path / "back"
+    main(["har", "import", str(har_file), "--out", str(back)])
+    original = list(iter_exchanges(discover(source)[0]))
+    imported = list(iter_exchanges(discover(back)[0]))
+    assert imported == original
+
+
+def test_foreign_har_is_classified_with_the_interface(tmp_path: Path) -> None:
+    har_file = tmp_path / "browser.har"
+    entry = {
+        "startedDateTime": "2026-01-01T00:00:00.000Z",
+        "time": 12.5,
+        "request": {
+            "method": "GET",
+            "url": "https://library.example/books/b2?x=1",
+            "headers": [
+                {"name": ":authority", "value": "library.example"},
+                {"name": "Cookie", "value": "sid=very-secret-cookie"},
+            ],
+        },
+        "response": {
+            "status": 200,
+            "headers": [{"name": "Content-Type", "value": "application/json"}],
+            "content": {"mimeType": "application/json", "text": '{"id":"b2"}'},
+        },
+    }
+    har_file.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    spec = tmp_path / "openapi.json"
+    spec.write_text(json.dumps(OPENAPI))
+    main(["har", "import", str(har_file), "--out", str(tmp_path / "c"), "--openapi", str(spec)])
+    (exchange,) = iter_exchanges(discover(tmp_path / "c")[0])
+    assert (exchange.service, exchange.operation, exchange.id) == ("books", "getBook", "har-000001")
+    assert exchange.request.headers == (("Cookie", "${HARNESS_COOKIE}"),)
+    assert exchange.request.query == (("x", "1"),)
+    bad = tmp_path / "bad.har"
+    bad.write_text(
+        json.dumps({"log": {"entries": [{"request": {"url": "ftp://x"}, "response": {}}]}})
+    )
+    with pytest.raises(SystemExit) as failed:
+        main(["har", "import", str(bad), "--out", str(tmp_path / "d")])
+    assert failed.value.code == 2
+
+
+def test_proxy_command_serves_records_and_learns_on_stop(tmp_path: Path) -> None:
+    from harness.serving import spawn_harness_server
+
+    out = tmp_path / "recorded"
+    with serve_in_thread(build_books_app()) as upstream:
+        args = ["proxy", "--upstream", upstream.url, "--record", str(out)]
+        with spawn_harness_server(args) as proxy:
+            answer = httpx.get(
+                f"{proxy.url}/books/b2", headers={"Authorization": f"Bearer {TOKEN}"}
+            )
+            assert answer.status_code == 200 and answer.json()["title"] == "Bleak House"
+        # Stopping the proxy waited for the noise request and merged what it learned.
+    (contract,) = discover(out)
+    assert [e.operation for e in iter_exchanges(contract)] == ["getBook"]
+    rules = {(r.path, r.kind) for r in load_noise(contract).rules_for("getBook")}
+    assert ("/trace", "uuid") in rules
+    assert contract.provenance["command"].startswith("harness proxy --upstream")
