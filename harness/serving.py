@@ -83,6 +83,7 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1") -> Iterator[ThreadServer]
 class ChildServer:
     url: str
     process: subprocess.Popen[str]
+    drain: threading.Thread | None = None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -92,6 +93,10 @@ class ChildServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.drain is not None:
+            self.drain.join(timeout=5)  # reaches end of file once the child has exited
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 @contextlib.contextmanager
@@ -122,7 +127,8 @@ def spawn_harness_server(args: Sequence[str], timeout: float = 60.0) -> Iterator
                 break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"`{' '.join(command)}` did not start in {timeout}s")
-        threading.Thread(target=_drain, args=(process,), daemon=True).start()
+        child.drain = threading.Thread(target=_drain, args=(process,), daemon=True)
+        child.drain.start()
         yield child
     finally:
         child.stop()

@@ -118,6 +118,8 @@ def _apply(
     for key, raw in table.items():
         if key == "profiles" and not from_flags:
             continue
+        if key == "redact":  # recording's own table, read by harness.record.settings
+            continue
         if key == "secrets":
             if not isinstance(raw, dict):
                 raise HarnessError("a table of NAME = value", file=file_name, field=prefix + key)
@@ -131,8 +133,9 @@ def _apply(
         if key not in _KINDS:
             if key in known:
                 continue
+            expected = sorted([*_KINDS, "secrets", "profiles", "redact"])
             raise HarnessError(
-                f"unknown setting (expected one of {sorted([*_KINDS, 'secrets', 'profiles'])})",
+                f"unknown setting (expected one of {expected})",
                 file=file_name,
                 field=prefix + key,
             )

@@ -59,6 +59,13 @@ def test_settings_errors_name_file_and_field(
     assert raised.value.field == field and message in raised.value.message
 
 
+def test_the_recording_redact_table_is_not_a_rehearsal_setting_error(tmp_path: Path) -> None:
+    (tmp_path / "harness.toml").write_text(
+        'timeout = 3.0\n[redact]\nheaders = ["x-session-token"]\n'
+    )
+    assert load_settings({}, start=tmp_path, environ={}).timeout == 3.0
+
+
 def test_unknown_profile_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match="unknown profile 'nightly'"):
         load_settings({}, start=tmp_path, environ={}, profile="nightly")
