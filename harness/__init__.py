@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from harness.core.compare import Comparator, CompareOptions, compare
 from harness.core.difference import Difference, DiffKind, Verdict
 from harness.core.exchange import Exchange, Request, Response
+from harness.core.rules import NoiseModel, Rule
 from harness.errors import HarnessError
 
 try:
@@ -17,12 +19,17 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "Comparator",
+    "CompareOptions",
     "DiffKind",
     "Difference",
     "Exchange",
     "HarnessError",
+    "NoiseModel",
     "Request",
     "Response",
+    "Rule",
     "Verdict",
     "__version__",
+    "compare",
 ]

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import click
 
+from harness.cli.options import policy_option, profile_option
+
 
 @click.command()
 @click.argument("report_dir", type=click.Path(path_type=Path))
-@click.option("--policy", type=click.Path(path_type=Path), help="Gate policy (YAML).")
-@click.option("--profile", help="Configuration profile (e.g. ci).")
+@policy_option
+@profile_option
 def gate(report_dir: Path, policy: Path | None, profile: str | None) -> None:
     """Re-apply waivers and thresholds to REPORT_DIR/results.jsonl; rewrite gate.json + reports."""
     import datetime as dt

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from harness.cli.options import host_option, port_option
+
 
 @click.group()
 def mock() -> None:
@@ -22,8 +24,8 @@ def mock() -> None:
     help="Contracts directory.",
 )
 @click.option("--service", "services", multiple=True, help="Only these services (repeatable).")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8100, show_default=True, type=int, help="0 picks a free port.")
+@host_option
+@port_option(8100)
 def serve(contracts_dir: Path, services: tuple[str, ...], host: str, port: int) -> None:
     """Serve contracts over HTTP: recorded answers in recorded order; a miss gets 501 and why."""
     from harness.errors import HarnessError

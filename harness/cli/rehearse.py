@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from harness.cli.options import policy_option, profile_option
+
 
 @click.command()
 @click.option("--candidate", metavar="URL", help="Base URL of the new implementation.")
@@ -19,13 +21,13 @@ import click
     "--contracts", type=click.Path(path_type=Path), help="Contracts directory [contracts]."
 )
 @click.option("--name", help="Rehearsal name (the report directory) [rehearsal-<utc time>].")
-@click.option("--policy", type=click.Path(path_type=Path), help="Gate policy (YAML).")
+@policy_option
 @click.option("--out", type=click.Path(path_type=Path), help="Reports directory [reports].")
 @click.option("--resume", metavar="NAME", help="Continue an interrupted rehearsal.")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight [32].")
 @click.option("--timeout", type=click.FloatRange(min=0.001), help="Seconds per request [10].")
 @click.option("--only", multiple=True, metavar="ID", help="Only this exchange or scenario.")
-@click.option("--profile", help="Configuration profile (e.g. ci).")
+@profile_option
 @click.option("--progress/--no-progress", default=None, help="Live progress bar.")
 @click.option(
     "--generate",

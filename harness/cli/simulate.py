@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
+from harness.cli.options import host_option, port_option
 from harness.simulator.context import FLAVOURS, SimulatorConfig
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
+@host_option
+@port_option(8000)
 @click.option("--seed", default=0, show_default=True, type=int, help="Population seed.")
 @click.option(
     "--population",

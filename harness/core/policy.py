@@ -11,7 +11,7 @@ within one path segment and `**` any number of segments (`/entry/*/resource/meta
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
@@ -159,11 +159,3 @@ def _text(value: object) -> str:
     if value is None:
         return "null"
     return str(value)
-
-
-def scope_of(mapping: Mapping[str, float]) -> tuple[Threshold, ...]:
-    """Thresholds from a `{scope: percent}` mapping, most general first."""
-    return tuple(
-        Threshold(scope, float(value))
-        for scope, value in sorted(mapping.items(), key=lambda item: (item[0] != "*", item[0]))
-    )

@@ -15,15 +15,22 @@ Generated identifiers and timestamps differ on their own: services draw them per
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from lxml import etree
 from starlette.middleware import Middleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from harness.core.operations import OperationIndex
+from harness.simulator.buffering import (
+    BufferedResponse,
+    RawHeaders,
+    call_buffered,
+    header_value,
+    send_whole,
+)
 
 if TYPE_CHECKING:
     from harness.simulator.context import SimulatorContext
@@ -31,57 +38,6 @@ if TYPE_CHECKING:
 SPINE2_SERVER = "Spine2/1.0 (candidate)"
 XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 _QNAME_CONTENT = re.compile(r"^\s*([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*$")
-RawHeaders = list[tuple[bytes, bytes]]
-
-
-class BufferedResponse:
-    """Collects an ASGI response (start message and body) so it can be rewritten whole."""
-
-    def __init__(self) -> None:
-        self.start: Message | None = None
-        self.chunks: list[bytes] = []
-        self.complete = False
-
-    def feed(self, message: Message) -> bool:
-        """Take a message; True once the whole body has arrived."""
-        if message["type"] == "http.response.start":
-            self.start = message
-        elif message["type"] == "http.response.body":
-            self.chunks.append(message.get("body", b""))
-            self.complete = not message.get("more_body", False)
-        return self.complete
-
-    @property
-    def status(self) -> int:
-        return int(self.start["status"]) if self.start else 500
-
-    @property
-    def headers(self) -> RawHeaders:
-        return list(self.start.get("headers", [])) if self.start else []
-
-    @property
-    def body(self) -> bytes:
-        return b"".join(self.chunks)
-
-
-async def send_whole(
-    send: Send, status: int, headers: RawHeaders, body: bytes, head: bool = False
-) -> None:
-    """Send a response in one body message with a Content-Length that matches `body`
-    (for HEAD, whose body is empty, the Content-Length the app declared is kept)."""
-    declared = header_value(headers, b"content-length")
-    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-    length = declared if head and not body and declared else str(len(body))
-    headers.append((b"content-length", length.encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def header_value(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
-    for key, value in headers:
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
 
 
 def media_kind(content_type: str | None) -> str:
@@ -237,21 +193,17 @@ class Spine2Flavour:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        response = BufferedResponse()
 
-        async def capture(message: Message) -> None:
-            if message["type"] not in ("http.response.start", "http.response.body"):
-                await send(message)
-            elif response.feed(message):
-                headers = response.headers
-                body = rewrite_body(header_value(headers, b"content-type"), response.body)
-                rewritten = rewrite_headers(headers)
-                if not body and (length := header_value(headers, b"content-length")):
-                    rewritten.append((b"content-length", length.encode()))
-                head = scope.get("method") == "HEAD"
-                await send_whole(send, response.status, rewritten, body, head)
+        async def send_rewritten(response: BufferedResponse) -> None:
+            headers = response.headers
+            body = rewrite_body(header_value(headers, b"content-type"), response.body)
+            rewritten = rewrite_headers(headers)
+            if not body and (length := header_value(headers, b"content-length")):
+                rewritten.append((b"content-length", length.encode()))
+            head = scope.get("method") == "HEAD"
+            await send_whole(send, response.status, rewritten, body, head)
 
-        await self.app(scope, receive, capture)
+        await call_buffered(self.app, scope, receive, send, send_rewritten)
 
 
 def candidate_middleware(context: SimulatorContext, openapi: Mapping[str, Any]) -> list[Middleware]:

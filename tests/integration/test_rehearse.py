@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
 from harness.serving import serve_in_thread
+from tests.cli_support import run
 from tests.integration.rehearsal_support import THINGS, thing_exchanges, things_app, write_contracts
 
 pytestmark = pytest.mark.integration
@@ -36,16 +36,6 @@ def drifted_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def contracts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_contracts(tmp_path_factory.mktemp("contracts"), thing_exchanges())
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exited:
-        code = int(exited.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
 
 
 def results(report: Path) -> list[dict[str, object]]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from harness.core.difference import Difference, DiffKind
+
 if TYPE_CHECKING:
-    from harness.core.difference import Difference
     from harness.core.rules import RuleNode
 
 
@@ -42,11 +43,6 @@ def family_of(media_type: str) -> str:
     return "text"
 
 
-def comparator_for(media_type: str) -> BodyComparator:
-    """The comparator for a media type (text for anything not JSON or XML)."""
-    return comparator_named(family_of(media_type))
-
-
 _BY_FAMILY: dict[str, BodyComparator] = {}
 
 
@@ -71,3 +67,19 @@ def root_path(path: str) -> str:
 def snippet(text: str, limit: int = 200) -> str:
     """A short form of a long value for a difference."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def unparsed_body(body: bytes) -> str | None:
+    """How a body that does not parse is shown in a difference (None when blank)."""
+    return snippet(body.decode("utf-8", "replace")) if body.strip() else None
+
+
+def unparsed_difference(
+    legacy: bytes, shown_legacy: object, candidate: bytes, shown_candidate: object
+) -> Difference:
+    """The difference at `/` when one body does not parse: a blank side is missing / extra."""
+    if not legacy.strip():
+        return Difference("/", DiffKind.EXTRA, None, shown_candidate)
+    if not candidate.strip():
+        return Difference("/", DiffKind.MISSING, shown_legacy, None)
+    return Difference("/", DiffKind.TYPE, shown_legacy, shown_candidate)

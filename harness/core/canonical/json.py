@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from harness.core.canonical import root_path, snippet
+from harness.core.canonical import root_path, unparsed_body, unparsed_difference
 from harness.core.difference import Difference, DiffKind
 from harness.core.rules import NO_EFFECT, RuleNode, effect_of, step
 
@@ -121,16 +121,12 @@ JSON = JsonComparator()
 
 
 def _unparsed_difference(legacy: bytes, a: Any, candidate: bytes, b: Any) -> Difference:
-    def shown(body: bytes, value: Any) -> object:
-        if value is not _Unparsed:
-            return value
-        return snippet(body.decode("utf-8", "replace")) if body else None
-
-    if not legacy.strip():
-        return Difference("/", _EXTRA, None, shown(candidate, b))
-    if not candidate.strip():
-        return Difference("/", _MISSING, shown(legacy, a), None)
-    return Difference("/", _TYPE, shown(legacy, a), shown(candidate, b))
+    return unparsed_difference(
+        legacy,
+        unparsed_body(legacy) if a is _Unparsed else a,
+        candidate,
+        unparsed_body(candidate) if b is _Unparsed else b,
+    )
 
 
 def _may_hold_booleans(legacy: bytes, candidate: bytes) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from harness.core.canonical import snippet
+from harness.core.canonical import unparsed_body, unparsed_difference
 from harness.core.canonical.xmlwalk import (
     Element,
     ElementWalk,
@@ -135,16 +135,12 @@ def _has_unordered(states: tuple[RuleNode, ...]) -> bool:
 def _unparsed_difference(
     legacy: bytes, a: Element | None, candidate: bytes, b: Element | None
 ) -> Difference:
-    def shown(body: bytes, element: Element | None) -> str | None:
-        if element is not None:
-            return describe(element)
-        return snippet(body.decode("utf-8", "replace")) if body.strip() else None
-
-    if not legacy.strip():
-        return Difference("/", DiffKind.EXTRA, None, shown(candidate, b))
-    if not candidate.strip():
-        return Difference("/", DiffKind.MISSING, shown(legacy, a), None)
-    return Difference("/", DiffKind.TYPE, shown(legacy, a), shown(candidate, b))
+    return unparsed_difference(
+        legacy,
+        unparsed_body(legacy) if a is None else describe(a),
+        candidate,
+        unparsed_body(candidate) if b is None else describe(b),
+    )
 
 
 def records(root: Element) -> tuple[list[Element], list[Record]]:

@@ -16,11 +16,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from harness.core.exchange import Request
 from harness.core.operations import OperationIndex
+from harness.simulator.buffering import BufferedResponse, call_buffered, send_whole
 from harness.simulator.context import SimulatorContext
 from harness.simulator.drift.draft import ResponseDraft
 from harness.simulator.drift.effects import EffectEnv
 from harness.simulator.drift.profile import DriftEntry, DriftProfile
-from harness.simulator.flavour import BufferedResponse, send_whole
 
 
 def request_of(scope: Scope, body: bytes = b"") -> Request:
@@ -105,15 +105,11 @@ class DriftMiddleware:
         if not active:
             await self.app(scope, receive, send)
             return
-        response = BufferedResponse()
 
-        async def capture(message: Message) -> None:
-            if message["type"] not in ("http.response.start", "http.response.body"):
-                await send(message)
-            elif response.feed(message):
-                await self._send_drifted(response, active, send, scope["method"] == "HEAD")
+        async def send_drifted(response: BufferedResponse) -> None:
+            await self._send_drifted(response, active, send, scope["method"] == "HEAD")
 
-        await self.app(scope, receive, capture)
+        await call_buffered(self.app, scope, receive, send, send_drifted)
 
     async def _send_drifted(
         self, response: BufferedResponse, entries: list[DriftEntry], send: Send, head: bool

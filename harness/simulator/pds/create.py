@@ -132,13 +132,7 @@ def create_patient(population: Population, body: Any, access: Access) -> Patient
     INVALID_CREATE, ADDITIONAL_PROPERTIES, INVALID_VALUE, TOO_FEW/TOO_MANY_VALUES_SUBMITTED
     (400) for bad bodies; INVALID_METHOD (403) for application-restricted access.
     """
-    if not access.may_update:
-        raise PdsError(
-            "INVALID_METHOD",
-            403,
-            diagnostics="Your app has insufficient permissions to use this method. "
-            "Please contact support.",
-        )
+    access.require_update()
     today = datetime.now(UTC).date().isoformat()
     _check(body, today)
     matches = matching_records(population, body)

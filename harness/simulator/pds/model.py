@@ -72,9 +72,15 @@ class Access(enum.Enum):
     def max_results(self) -> int:
         return 50 if self is Access.HEALTHCARE_WORKER else 1
 
-    @property
-    def may_update(self) -> bool:
-        return self is Access.HEALTHCARE_WORKER
+    def require_update(self) -> None:
+        """Raise INVALID_METHOD (403) unless this access mode may create or update patients."""
+        if self is not Access.HEALTHCARE_WORKER:
+            raise PdsError(
+                "INVALID_METHOD",
+                403,
+                diagnostics="Your app has insufficient permissions to use this method. "
+                "Please contact support.",
+            )
 
 
 def validate_nhs_number(nhs_number: str) -> None:

@@ -223,13 +223,7 @@ def update_patient(
     is stale, FORBIDDEN_UPDATE (403) for restricted patients and read-only fields,
     INVALID_UPDATE / INVALID_VALUE / UNSUPPORTED_VALUE (400) for bad patches.
     """
-    if not access.may_update:
-        raise PdsError(
-            "INVALID_METHOD",
-            403,
-            diagnostics="Your app has insufficient permissions to use this method. "
-            "Please contact support.",
-        )
+    access.require_update()
     record = resolve(population, nhs_number)
     if expected != record.version:
         raise PdsError("RESOURCE_VERSION_MISMATCH", 409)

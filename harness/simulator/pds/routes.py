@@ -46,6 +46,16 @@ def _timestamp() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def _searchset(total: int) -> dict[str, Any]:
+    """A searchset Bundle of `total` matches, before its entries are added."""
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "timestamp": _timestamp(),
+        "total": total,
+    }
+
+
 def _outcome(error: PdsError) -> Answer:
     body = operation_outcome(error.code, error.display, error.diagnostics)
     return Answer(error.status, orjson.dumps(body))
@@ -165,12 +175,7 @@ class PdsFhir:
             if error.code != "TOO_MANY_MATCHES":
                 raise
             return _outcome(error)
-        bundle: dict[str, Any] = {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "timestamp": _timestamp(),
-            "total": len(matches),
-        }
+        bundle = _searchset(len(matches))
         if matches:
             bundle["entry"] = [
                 {
@@ -223,12 +228,7 @@ class PdsFhir:
     async def related(self, request: Request, access: Access) -> Answer:
         nhs_number = request.path_params["id"]
         people = domain.related_people(self.population, nhs_number)
-        bundle: dict[str, Any] = {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "timestamp": _timestamp(),
-            "total": len(people),
-        }
+        bundle = _searchset(len(people))
         if people:
             record = domain.read_record(self.population, nhs_number)
             bundle["entry"] = [

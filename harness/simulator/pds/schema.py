@@ -12,6 +12,26 @@ import jsonschema  # type: ignore[import-untyped]
 
 from harness.simulator.fhir import UUID_PATTERN
 
+
+def searchset_bundle(entry: dict[str, Any], max_entries: int | None = None) -> dict[str, Any]:
+    """A FHIR searchset Bundle whose `entry` items have the schema `entry`."""
+    entries: dict[str, Any] = {"type": "array"}
+    if max_entries is not None:
+        entries["maxItems"] = max_entries
+    entries["items"] = entry
+    return {
+        "type": "object",
+        "required": ["resourceType", "type", "total"],
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["Bundle"]},
+            "type": {"type": "string", "enum": ["searchset"]},
+            "timestamp": {"type": "string"},
+            "total": {"type": "integer", "minimum": 0},
+            "entry": entries,
+        },
+    }
+
+
 NHS_NUMBER = {"type": "string", "pattern": "^[0-9]{10}$"}
 DATE = {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
 PERIOD = {
@@ -152,33 +172,22 @@ PATIENT = {
         "extension": EXTENSIONS,
     },
 }
-SEARCH_BUNDLE = {
-    "type": "object",
-    "required": ["resourceType", "type", "total"],
-    "properties": {
-        "resourceType": {"type": "string", "enum": ["Bundle"]},
-        "type": {"type": "string", "enum": ["searchset"]},
-        "timestamp": {"type": "string"},
-        "total": {"type": "integer", "minimum": 0},
-        "entry": {
-            "type": "array",
-            "maxItems": 50,
-            "items": {
+SEARCH_BUNDLE = searchset_bundle(
+    {
+        "type": "object",
+        "required": ["fullUrl", "search", "resource"],
+        "properties": {
+            "fullUrl": {"type": "string"},
+            "search": {
                 "type": "object",
-                "required": ["fullUrl", "search", "resource"],
-                "properties": {
-                    "fullUrl": {"type": "string"},
-                    "search": {
-                        "type": "object",
-                        "required": ["score"],
-                        "properties": {"score": {"type": "number", "minimum": 0, "maximum": 1}},
-                    },
-                    "resource": PATIENT,
-                },
+                "required": ["score"],
+                "properties": {"score": {"type": "number", "minimum": 0, "maximum": 1}},
             },
+            "resource": PATIENT,
         },
     },
-}
+    max_entries=50,
+)
 RELATED_PERSON = {
     "type": "object",
     "required": ["resourceType", "id", "patient", "relationship"],
@@ -210,24 +219,13 @@ RELATED_PERSON = {
         "extension": EXTENSIONS,
     },
 }
-RELATED_PERSON_BUNDLE = {
-    "type": "object",
-    "required": ["resourceType", "type", "total"],
-    "properties": {
-        "resourceType": {"type": "string", "enum": ["Bundle"]},
-        "type": {"type": "string", "enum": ["searchset"]},
-        "timestamp": {"type": "string"},
-        "total": {"type": "integer", "minimum": 0},
-        "entry": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["fullUrl", "resource"],
-                "properties": {"fullUrl": {"type": "string"}, "resource": RELATED_PERSON},
-            },
-        },
-    },
-}
+RELATED_PERSON_BUNDLE = searchset_bundle(
+    {
+        "type": "object",
+        "required": ["fullUrl", "resource"],
+        "properties": {"fullUrl": {"type": "string"}, "resource": RELATED_PERSON},
+    }
+)
 OPERATION_OUTCOME = {
     "type": "object",
     "required": ["resourceType", "issue"],

@@ -7,7 +7,7 @@ case-insensitive, as LDAP's caseIgnoreMatch is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,11 +194,3 @@ def handler_from_ldap(record: Mapping[str, Any]) -> MessageHandler:
 
 def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
-
-
-def iter_ldap(directory: Directory) -> Iterator[tuple[str, dict[str, Any]]]:
-    """("as" | "mhs", record) pairs in directory order, for writing a fixture."""
-    for system in directory.systems:
-        yield "as", system_to_ldap(system)
-    for handler in directory.handlers:
-        yield "mhs", handler_to_ldap(handler)

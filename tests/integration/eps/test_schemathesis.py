@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.integration.eps.server import running_eps
+from tests.integration.schemathesis_support import BOTH_MODES, call_generated_cases
 
 pytestmark = [pytest.mark.integration, pytest.mark.eps]
 OPERATIONS = [
@@ -43,25 +43,15 @@ def eps_schema(eps_url: str) -> Any:
     return schemathesis.openapi.from_dict(document)
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("mode", BOTH_MODES)
 @pytest.mark.parametrize(("path", "method"), OPERATIONS)
 def test_eps_operation_conforms(
     eps_url: str, eps_schema: Any, path: str, method: str, mode: GenerationMode
 ) -> None:
     operation = eps_schema[f"/electronic-prescriptions/FHIR/R4{path}"][method]
-    statuses: list[int] = []
-
-    @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(
-        max_examples=20, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    # The request schemas are loose on purpose (the business rules are the server's), so
+    # schema-valid random bodies are rightly refused: positive acceptance cannot hold.
+    statuses = call_generated_cases(
+        operation, eps_url, mode, max_examples=20, excluded_checks=[positive_data_acceptance]
     )
-    def check(case: schemathesis.Case) -> None:
-        response = case.call(base_url=eps_url)
-        statuses.append(response.status_code)
-        assert response.status_code < 500, response.text
-        # The request schemas are loose on purpose (the business rules are the server's), so
-        # schema-valid random bodies are rightly refused: positive acceptance cannot hold.
-        case.validate_response(response, excluded_checks=[positive_data_acceptance])
-
-    check()
     assert statuses

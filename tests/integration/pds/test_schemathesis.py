@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -13,6 +10,12 @@ from schemathesis.specs.openapi.checks import (
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+)
+
+from tests.integration.schemathesis_support import (
+    BOTH_MODES,
+    call_generated_cases,
+    published_schema,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.pds]
@@ -32,27 +35,13 @@ OPERATIONS = [
 ]
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("mode", BOTH_MODES)
 @pytest.mark.parametrize(("path", "method"), OPERATIONS)
 def test_pds_fhir_operation_conforms(
     simulator_url: str, path: str, method: str, mode: GenerationMode
 ) -> None:
-    document = httpx.get(f"{simulator_url}/openapi.json").json()
-    operation = schemathesis.openapi.from_dict(document)[path][method]
-    statuses: list[int] = []
-
-    @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(
-        max_examples=20,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
+    operation = published_schema(simulator_url)[path][method]
+    statuses = call_generated_cases(
+        operation, simulator_url, mode, max_examples=20, derandomize=True, checks=CHECKS
     )
-    def check(case: schemathesis.Case) -> None:
-        response = case.call(base_url=simulator_url)
-        statuses.append(response.status_code)
-        case.validate_response(response, checks=CHECKS)
-
-    check()
     assert statuses and max(statuses) < 500
