@@ -8,6 +8,9 @@ target substitutes the identifiers and ETags *it* allocated, and the runner comp
 meaning. Every created patient has a fresh family name (`{{$uuid}}`), so a script can be
 replayed any number of times against long-lived targets (shrinking does exactly that).
 
+`ScriptMachine` is the base of every workflow machine (the EPS life cycle is in
+`harness.generation.eps_workflow`); `draw_scripts` draws distinct scripts from one.
+
 Scripts are data: the rehearsal runner drives both targets through them like recorded
 scenarios; `harness.generation.shrink` cuts a diverging one down to its shortest sequence.
 """
@@ -100,14 +103,21 @@ PATCHES = st.sampled_from(
 )  # fmt: skip
 
 
-class PdsWorkflow(RuleBasedStateMachine):
+class ScriptMachine(RuleBasedStateMachine):
+    """A workflow machine: its rules append the `Step`s of one script."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[Step] = []
+
+
+class PdsWorkflow(ScriptMachine):
     """Create, read, PATCH with the ETag a read returned, PATCH with a stale one, re-read."""
 
     patients = Bundle("patients")
 
     def __init__(self) -> None:
         super().__init__()
-        self.steps: list[Step] = []
         self.patched: set[str] = set()
 
     @rule(target=patients, body=new_people())
@@ -172,21 +182,21 @@ class PdsWorkflow(RuleBasedStateMachine):
 
 _JSON = ["Content-Type", "application/json"]
 _PATCH = ["Content-Type", PATCH_TYPE]
-WORKFLOWS: dict[str, type[PdsWorkflow]] = {"pds": PdsWorkflow}
 
 
 def draw_scripts(
-    machine: type[PdsWorkflow], count: int, seed: int, max_steps: int = 6
+    machine: type[ScriptMachine], count: int, seed: int, max_steps: int = 6
 ) -> list[Script]:
-    """`count` scripts from the machine, the same for the same seed."""
+    """`count` distinct scripts from the machine, the same for the same seed."""
     from hypothesis.stateful import get_state_machine_test
 
     scripts: list[Script] = []
 
     class Recording(machine):  # type: ignore[valid-type,misc]
         def teardown(self) -> None:
-            if self.steps and len(scripts) < count:
-                scripts.append(tuple(self.steps))
+            script = tuple(self.steps)
+            if script and len(scripts) < count and script not in scripts:  # distinct scripts
+                scripts.append(script)
 
     Recording.__name__ = machine.__name__
     chosen = settings(

@@ -21,9 +21,10 @@ from harness.core.exchange import Exchange, Request, Response
 from harness.core.operations import OperationIndex
 from harness.core.rules import NoiseModel, Rule
 from harness.generation.domain import domain_strategies, known_patients, recorded_variations
+from harness.generation.eps_workflow import EpsWorkflow
 from harness.generation.interface import coverage_stream
 from harness.generation.options import Deadline, GenerationOptions
-from harness.generation.stateful import WORKFLOWS, Script, draw_scripts
+from harness.generation.stateful import PdsWorkflow, Script, ScriptMachine, draw_scripts
 from harness.record.drawing import draw_examples
 from harness.record.generated import GeneratedCase, generate_templates
 from harness.record.scenario import render_request
@@ -37,6 +38,7 @@ ECHO_RULES = (
 )
 ALLOCATION_CAPTURES = {"allocated_id": "/id", "allocated_location": "header:location"}
 UNSAFE_UNIT = "generated-state-changing"
+WORKFLOWS: dict[str, type[ScriptMachine]] = {"pds": PdsWorkflow, "eps": EpsWorkflow}
 
 
 def generated_noise(noise: Sequence[NoiseModel]) -> list[NoiseModel]:

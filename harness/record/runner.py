@@ -19,7 +19,7 @@ from harness.core.exchange import Exchange, Request, Response
 from harness.core.operations import OperationIndex
 from harness.errors import HarnessError
 from harness.record.generated import GeneratedCase
-from harness.record.scenario import capture, render_request
+from harness.record.scenario import bind_generated, capture, render_request
 from harness.record.scenarios import Scenario
 from harness.transport.base import Transport, TransportError
 
@@ -148,6 +148,7 @@ async def _run_steps(
         where = f"{step.file}:{step.line}" if step.line else step.file
         label = f"scenario {scenario.name} step {number} ({step.name}, {where})"
         try:
+            bind_generated(step.template, variables, new_uuid=new_uuid)
             request = render_request(step.template, variables, new_uuid=new_uuid)
             response = await transport.send(request)
             outcome.sent += 1

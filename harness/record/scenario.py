@@ -4,7 +4,10 @@ A template is a request in the stored encoding (`method`, `path`, `query`, `head
 `body_encoding`) whose strings may hold placeholders:
 
 - `{{name}}`: a value captured earlier in the same scenario run (or given as a variable);
-- `{{$uuid}}`: a fresh UUID for this send (one value per request), e.g. for `X-Request-ID`;
+- `{{$uuid}}`, `{{$prescription_id}}`: a fresh value for this send (one value per request and
+  built-in), from the registry in `harness.record.builtins`;
+- `{{$name as var}}`: a fresh value bound to `var`, reused by `{{var}}` in this request and the
+  later steps of the run (`bind_generated` binds it once for both targets of a rehearsal);
 - `${VAR}`: a secret from the environment, re-injected at send time (redacted values look so).
 
 Substituted values are escaped for where they land: percent-encoded in the path, JSON-escaped in a
@@ -17,8 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
@@ -29,8 +31,12 @@ from lxml import etree
 from harness.contracts.codec import decode_body, request_to_dict
 from harness.core.exchange import Exchange, Request, Response, media_type
 from harness.errors import HarnessError
+from harness.record.builtins import generator
 
-PLACEHOLDER = re.compile(r"\{\{\s*(\$?[A-Za-z_][\w.-]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+PLACEHOLDER = re.compile(
+    r"\{\{\s*(\$?[A-Za-z_][\w.-]*)(?:\s+as\s+([A-Za-z_][\w.-]*))?\s*\}\}"
+    r"|\$\{([A-Za-z_][A-Za-z0-9_]*)\}"
+)
 UUID_BUILTIN = "$uuid"
 
 
@@ -50,11 +56,13 @@ def render_request(
     Raises HarnessError naming the placeholder and the field when a value is unknown.
     """
     env = os.environ if environ is None else environ
-    fresh = new_uuid or (lambda: str(uuid.uuid4()))
+    overrides = {} if new_uuid is None else {UUID_BUILTIN: new_uuid}
+    bound = dict(variables)
+    bind_generated(template, bound, new_uuid=new_uuid)
     generated: dict[str, str] = {}
 
     def lookup(match: re.Match[str], field: str) -> str:
-        name, env_name = match.group(1), match.group(2)
+        name, alias, env_name = match.group(1), match.group(2), match.group(3)
         if env_name is not None:
             value = env.get(env_name)
             if value is None:
@@ -63,12 +71,14 @@ def render_request(
                     field=field,
                 )
             return value
-        if name == UUID_BUILTIN:
-            if UUID_BUILTIN not in generated:
-                generated[UUID_BUILTIN] = fresh()
-            return generated[UUID_BUILTIN]
-        if name in variables:
-            return variables[name]
+        if alias is not None:
+            return bound[alias]
+        if name.startswith("$"):
+            if name not in generated:
+                generated[name] = generator(name, field, overrides)()
+            return generated[name]
+        if name in bound:
+            return bound[name]
         known = ", ".join(sorted(variables)) or "none"
         raise HarnessError(
             f"unknown placeholder {{{{{name}}}}} (captured so far: {known})", field=field
@@ -100,6 +110,45 @@ def render_request(
         headers=headers,
         body=body,
     )
+
+
+def bind_generated(
+    template: Mapping[str, Any],
+    variables: MutableMapping[str, str],
+    *,
+    new_uuid: Callable[[], str] | None = None,
+) -> dict[str, str]:
+    """Generate each `{{$name as var}}` of the template whose `var` is not bound yet.
+
+    The values are stored in `variables` (and returned): a rehearsal binds them once per step
+    and gives the same values to both targets; later steps reuse them as `{{var}}`.
+    """
+    overrides = {} if new_uuid is None else {UUID_BUILTIN: new_uuid}
+    fresh: dict[str, str] = {}
+    for field, text in _template_texts(template):
+        for match in PLACEHOLDER.finditer(text):
+            name, alias = match.group(1), match.group(2)
+            if alias is None or alias in variables:
+                continue
+            if not name.startswith("$"):
+                raise HarnessError(
+                    f"only a built-in can be bound: {{{{{name} as {alias}}}}} "
+                    "(write {{$uuid as name}} or {{$prescription_id as name}})",
+                    field=field,
+                )
+            variables[alias] = fresh[alias] = generator(name, field, overrides)()
+    return fresh
+
+
+def _template_texts(template: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """The strings of a template that may hold placeholders, with their field names."""
+    for kind in ("headers", "query"):
+        for key, value in _pairs(template.get(kind)):
+            yield f"{kind}.{key}", str(value)
+    yield "path", str(template.get("path", "/"))
+    body = template.get("body")
+    if isinstance(body, str) and template.get("body_encoding", "utf-8") == "utf-8":
+        yield "body", body
 
 
 def template_of(exchange: Exchange) -> dict[str, Any]:

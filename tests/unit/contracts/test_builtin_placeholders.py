@@ -1,0 +1,86 @@
+"""Built-in placeholders: `{{$prescription_id}}`, `{{$uuid}}`, and binding them with `as`."""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+import pytest
+
+from harness.core.prescription_id import has_valid_check_character
+from harness.errors import HarnessError
+from harness.record.builtins import BUILTINS, new_prescription_id
+from harness.record.scenario import bind_generated, render_request
+
+
+def _template(body: dict[str, object], path: str = "/x") -> dict[str, object]:
+    return {
+        "method": "POST",
+        "path": path,
+        "query": [],
+        "headers": [["Content-Type", "application/json"], ["X-Rx", "{{rx}}"]],
+        "body": orjson.dumps(body).decode(),
+        "body_encoding": "utf-8",
+    }
+
+
+def test_fresh_prescription_ids_have_a_valid_check_character() -> None:
+    ids = {new_prescription_id() for _ in range(300)}
+    assert len(ids) == 300
+    assert all(has_valid_check_character(i) for i in ids)
+    assert all(re.fullmatch(r"[0-9A-F]{6}-A83008-[0-9A-F]{5}[0-9A-Z+]", i) for i in ids)
+
+
+def test_the_simulator_uses_the_same_check_character_implementation() -> None:
+    from harness.core import prescription_id
+    from harness.simulator.eps import checkdigit
+
+    assert checkdigit.check_character is prescription_id.check_character
+    assert checkdigit.has_valid_check_character is prescription_id.has_valid_check_character
+
+
+def test_a_bound_value_is_the_same_everywhere_in_the_request() -> None:
+    template = _template({"id": "{{$prescription_id as rx}}", "again": "{{rx}}"}, "/p/{{rx}}")
+    request = render_request(template, {})
+    body = orjson.loads(request.body)
+    assert has_valid_check_character(body["id"])
+    assert body["again"] == body["id"] == request.header("x-rx")
+    assert request.path == f"/p/{body['id']}"
+    assert orjson.loads(render_request(template, {}).body)["id"] != body["id"]  # fresh per send
+
+
+def test_bind_generated_binds_once_for_the_whole_run() -> None:
+    create = _template({"id": "{{$prescription_id as rx}}", "long": "{{$uuid as rx_long}}"})
+    variables: dict[str, str] = {}
+    fresh = bind_generated(create, variables)
+    assert set(fresh) == {"rx", "rx_long"} and variables == fresh
+    assert bind_generated(create, variables) == {}  # already bound: nothing new
+    for _ in range(2):  # e.g. the legacy and the candidate rendering of one step
+        body = orjson.loads(render_request(create, variables).body)
+        assert body == {"id": variables["rx"], "long": variables["rx_long"]}
+    later = _template({"rx": "{{rx}}"})
+    assert orjson.loads(render_request(later, variables).body) == {"rx": variables["rx"]}
+
+
+def test_unbound_plain_uuid_is_one_value_per_request() -> None:
+    template = _template({"a": "{{$uuid}}", "b": "{{$uuid}}", "rx": "{{$prescription_id}}"})
+    body = orjson.loads(render_request(template, {"rx": "unused"}).body)
+    assert body["a"] == body["b"]
+    assert has_valid_check_character(body["rx"])
+    assert set(BUILTINS) == {"$uuid", "$prescription_id"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{{$nope}}", "unknown built-in placeholder {{$nope}}"),
+        ("{{$nope as x}}", "unknown built-in placeholder {{$nope}}"),
+        ("{{other as x}}", "only a built-in can be bound"),
+    ],
+)
+def test_bad_built_ins_name_the_field(text: str, message: str) -> None:
+    template = _template({"a": text})
+    with pytest.raises(HarnessError) as raised:
+        render_request(template, {"rx": "r"})
+    assert message in str(raised.value)
+    assert raised.value.field == "body"
