@@ -84,7 +84,7 @@ def demo(
     if not found:
         raise HarnessError(
             "no recorded contracts to replay: record them first with `harness record` "
-            "(see docs/readme/contracts.md)",
+            "(see docs/guide/contracts.md)",
             file=str(contracts),
         )
     if not no_drift and not drift_file.is_file():

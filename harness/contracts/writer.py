@@ -38,7 +38,7 @@ Equivalent = Callable[[Exchange, Exchange], bool]
 
 CONTRACT_HEADER = """\
 # spine-harness contract for service `{service}`: what the legacy platform promised.
-# Recorded by `provenance.command` (see docs/readme/contracts.md). Do not edit by hand, except
+# Recorded by `provenance.command` (see docs/guide/contracts.md). Do not edit by hand, except
 # noise.yaml; re-running the same command on the same seed changes nothing.
 """
 

@@ -29,7 +29,7 @@ from harness.record.realistic import (
     nhs_numbers,
 )
 
-# The simulator's fixed special patients (docs/readme/simulator-pds.md), present for every seed.
+# The simulator's fixed special patients (docs/guide/simulator-pds.md), present for every seed.
 SPECIAL_NHS_NUMBERS = (
     "9000000009",  # fully populated
     "9000000017",  # Soundex twin of 9000000009

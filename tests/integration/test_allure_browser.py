@@ -30,7 +30,7 @@ def allure_or_skip() -> str:
         os.environ.get("HARNESS_ALLURE"),
         shutil.which("allure"),
         str(REPOSITORY / "node_modules" / ".bin" / "allure"),
-        # `npm install --prefix /tmp/allure-cli allure` (docs/readme/pytest-allure-mocks.md)
+        # `npm install --prefix /tmp/allure-cli allure` (docs/guide/pytest-allure-mocks.md)
         str(Path(tempfile.gettempdir()) / "allure-cli" / "node_modules" / ".bin" / "allure"),
     ]
     for candidate in candidates:

@@ -68,7 +68,7 @@ def test_another_seed_gives_other_prescriptions() -> None:
     assert {s for s, _, _ in _snapshot(zero)}.isdisjoint({s for s, _, _ in _snapshot(one)})
 
 
-# The table in docs/readme/simulator-eps.md (seed 0, any population size).
+# The table in docs/guide/simulator-eps.md (seed 0, any population size).
 DOCUMENTED_SEED_0 = {
     "0001": {"5215DB-B20975-950BAF", "C09F77-B79286-78B71Z", "CC795B-B28935-63B10P"},
     "0002": {"00387C-N44314-78237I", "87749C-K95622-C1F43Y", "A0C75C-H38212-F0F1C5"},
