@@ -19,6 +19,17 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# Process id of each running target, by URL (to measure the servers' CPU apart from the harness).
+TARGET_PIDS: dict[str, int] = {}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a (child) process so far, from /proc (0.0 when unavailable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
@@ -40,7 +51,9 @@ def spawn_target(extensions: int = 10) -> Iterator[str]:
         if not line.startswith(READY_PREFIX):
             raise RuntimeError(f"bench target did not start: {line}")
         threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()  # type: ignore[union-attr]
-        yield line[len(READY_PREFIX) :].strip()
+        url = line[len(READY_PREFIX) :].strip()
+        TARGET_PIDS[url] = process.pid
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=10)

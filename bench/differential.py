@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from _corpus import ROOT, spawn_target, write_corpus
+from _corpus import ROOT, TARGET_PIDS, cpu_seconds, spawn_target, write_corpus
 from rich.console import Console
 
 from harness.core.difference import Verdict
@@ -49,8 +50,10 @@ def main() -> None:
         if not simulator:
             write_corpus(contracts, args.exchanges)
         with targets as (legacy, candidate):
-            rates = []
+            rates, harness_cpu, server_cpu = [], [], []
+            pids = [TARGET_PIDS[legacy], TARGET_PIDS[candidate]]
             for round_ in range(args.rounds):
+                servers_before = sum(cpu_seconds(pid) for pid in pids)
                 outcome = rehearse(
                     RehearsalRequest(
                         candidate=candidate,
@@ -64,15 +67,29 @@ def main() -> None:
                     ),
                     Console(quiet=True),
                 )
+                servers = sum(cpu_seconds(pid) for pid in pids) - servers_before
                 rates.append(outcome.compared / outcome.elapsed_s)
+                harness_cpu.append(1e6 * outcome.cpu_s / outcome.compared)
+                server_cpu.append(1e6 * servers / outcome.compared)
                 verdicts = {v.value: outcome.tally.count(v) for v in Verdict}
-                print(f"round {round_ + 1}: {rates[-1]:,.0f} exchanges/s {verdicts}")
+                print(
+                    f"round {round_ + 1}: {rates[-1]:,.0f} exchanges/s {verdicts}; CPU per "
+                    f"exchange: harness {harness_cpu[-1]:.0f} us, both servers "
+                    f"{server_cpu[-1]:.0f} us"
+                )
     kind = "simulator legacy vs spine2" if simulator else "synthetic app x2"
     median = statistics.median(rates)
     print(
         f"targets: {kind}; {args.exchanges:,} exchanges per round, concurrency {args.concurrency}"
     )
     print(f"median live differential rate: {median:,.0f} exchanges/s")
+    h_cpu, s_cpu = statistics.median(harness_cpu), statistics.median(server_cpu)
+    print(
+        f"median CPU per exchange: harness process {h_cpu:.0f} us, the two servers {s_cpu:.0f} us "
+        f"(sum {h_cpu + s_cpu:.0f} us on {os.cpu_count()} CPUs: at most "
+        f"{(os.cpu_count() or 1) * 1e6 / (h_cpu + s_cpu):,.0f}/s if nothing else ran; load average "
+        f"{os.getloadavg()[0]:.1f})"
+    )
     print(f"target >= 1,500/s: {'MET' if median >= 1500 else 'NOT MET'}")
 
 
@@ -85,6 +102,8 @@ def _simulator_targets() -> Iterator[tuple[str, str]]:
         spawn_harness_server(base) as legacy,
         spawn_harness_server([*base, "--flavour", "spine2"]) as candidate,
     ):
+        TARGET_PIDS[legacy.url] = legacy.process.pid
+        TARGET_PIDS[candidate.url] = candidate.process.pid
         yield legacy.url, candidate.url
 
 

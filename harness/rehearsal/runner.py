@@ -19,7 +19,13 @@ from typing import Any
 from harness.core.exchange import Exchange, Request
 from harness.core.result import ResultRecord
 from harness.errors import HarnessError
-from harness.record.scenario import capture, captures_of, render_request, template_of
+from harness.record.scenario import (
+    bind_generated,
+    capture,
+    captures_of,
+    render_request,
+    template_of,
+)
 from harness.rehearsal.events import (
     Consumer,
     Event,
@@ -133,6 +139,8 @@ class Runner:
         failed: str | None = None  # why an earlier step got no answer, if one did not
         for exchange in unit.steps:
             try:
+                if "template" in exchange.meta:  # `{{$name as var}}`: one value, both targets
+                    legacy_vars.update(bind_generated(template_of(exchange), candidate_vars))
                 sent_candidate = self._prepare(exchange, candidate_vars)
                 sent_legacy = (
                     sent_candidate if self.legacy is None else self._prepare(exchange, legacy_vars)
