@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from harness.core.exchange import Request, Response
 from harness.core.result import ResultRecord
-from harness.rehearsal.events import Event, ExchangeCompared, RehearsalStarted
+from harness.rehearsal.events import CollectResults, RehearsalStarted
 from harness.rehearsal.judge import Judge
 from harness.rehearsal.plan import Unit
 from harness.rehearsal.runner import Runner
-from harness.transport.base import Transport, TransportError
 from harness.transport.live import LiveTransport
+from harness.transport.recording import RememberingTransport
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,34 +26,6 @@ class ProbeStep:
     record: ResultRecord
     legacy_request: Request | None  # what was sent to legacy (placeholders rendered)
     legacy: Response | None  # legacy's answer
-
-
-class _Remembering:
-    def __init__(self, inner: Transport) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.seen: list[tuple[Request, Response | None]] = []
-
-    async def send(self, request: Request) -> Response:
-        try:
-            response = await self.inner.send(request)
-        except TransportError:
-            self.seen.append((request, None))
-            raise
-        self.seen.append((request, response))
-        return response
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-class _Collect:
-    def __init__(self) -> None:
-        self.records: list[ResultRecord] = []
-
-    def handle(self, event: Event) -> None:
-        if isinstance(event, ExchangeCompared):
-            self.records.append(event.result)
 
 
 class DifferentialProbe:
@@ -68,8 +40,8 @@ class DifferentialProbe:
 
     def run(self, unit: Unit) -> list[ProbeStep]:
         """Send the unit's steps to both targets (in order) and judge each one."""
-        legacy = _Remembering(self.legacy)
-        collect = _Collect()
+        legacy = RememberingTransport(self.legacy)
+        collect = CollectResults()
         runner = Runner(self.judge, self.candidate, legacy, [collect], concurrency=1)
         started = RehearsalStarted("probe", None, {}, len(unit.steps))
         self.loop.run_until_complete(runner.run([unit], started))

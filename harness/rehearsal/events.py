@@ -41,3 +41,14 @@ class Consumer(Protocol):
     """Receives every event in order, on the runner's event loop thread. Must not block long."""
 
     def handle(self, event: Event) -> None: ...
+
+
+class CollectResults:
+    """A consumer keeping every judged result in memory (for one unit, not a whole rehearsal)."""
+
+    def __init__(self) -> None:
+        self.records: list[ResultRecord] = []
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, ExchangeCompared):
+            self.records.append(event.result)

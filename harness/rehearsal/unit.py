@@ -18,13 +18,13 @@ from harness.contracts import Contract, load_noise
 from harness.core.exchange import Exchange, Request, Response
 from harness.core.policy import Policy, WaiverBook
 from harness.core.result import ResultRecord
-from harness.rehearsal.events import Event, ExchangeCompared, RehearsalStarted
+from harness.rehearsal.events import CollectResults, RehearsalStarted
 from harness.rehearsal.judge import Judge
 from harness.rehearsal.plan import Unit
 from harness.rehearsal.reproducer import curl_command, rehearse_command
 from harness.rehearsal.runner import Runner
-from harness.transport.base import Transport, TransportError
 from harness.transport.live import LiveTransport
+from harness.transport.recording import RememberingTransport
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,36 +35,6 @@ class ReplayedStep:
     record: ResultRecord
     legacy: Response | None  # the live legacy answer, or the recording without a live legacy
     candidate: Response | None
-
-
-class _Answers:
-    """A pass-through transport remembering each request it sent and what came back."""
-
-    def __init__(self, inner: Transport) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.seen: list[tuple[Request, Response | None]] = []
-
-    async def send(self, request: Request) -> Response:
-        try:
-            response = await self.inner.send(request)
-        except TransportError:
-            self.seen.append((request, None))
-            raise
-        self.seen.append((request, response))
-        return response
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-class _Collect:
-    def __init__(self) -> None:
-        self.records: list[ResultRecord] = []
-
-    def handle(self, event: Event) -> None:
-        if isinstance(event, ExchangeCompared):
-            self.records.append(event.result)
 
 
 class UnitReplayer:
@@ -107,9 +77,9 @@ class UnitReplayer:
 
     async def replay(self, unit: Unit) -> list[ReplayedStep]:
         """Send the unit's steps in order (each side with its own captured values) and judge."""
-        candidate = _Answers(self.candidate)
-        legacy = _Answers(self.legacy) if self.legacy is not None else None
-        collect = _Collect()
+        candidate = RememberingTransport(self.candidate)
+        legacy = RememberingTransport(self.legacy) if self.legacy is not None else None
+        collect = CollectResults()
         runner = Runner(
             self.judge, candidate, legacy, [collect], concurrency=1, secrets=self.secrets
         )

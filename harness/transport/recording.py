@@ -6,7 +6,7 @@ from collections.abc import Callable
 from itertools import count
 
 from harness.core.exchange import Exchange, Request, Response
-from harness.transport.base import Transport
+from harness.transport.base import Transport, TransportError
 
 # Names the exchange's (service, operation); e.g. backed by an OperationIndex.
 Classifier = Callable[[Request], tuple[str, str]]
@@ -54,6 +54,27 @@ class RecordingTransport:
                 source=self.source,
             )
         )
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class RememberingTransport:
+    """Wraps `inner`; remembers each request sent and its answer (None when it failed)."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.seen: list[tuple[Request, Response | None]] = []
+
+    async def send(self, request: Request) -> Response:
+        try:
+            response = await self.inner.send(request)
+        except TransportError:
+            self.seen.append((request, None))
+            raise
+        self.seen.append((request, response))
         return response
 
     async def aclose(self) -> None:
