@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,10 +11,11 @@ from lxml import etree
 
 from tests.integration.eps import messages as rq
 from tests.integration.eps.server import EpsServer, running_eps
+from tests.reference import REFERENCE as SHARED_REFERENCE
 
 pytestmark = [pytest.mark.integration, pytest.mark.eps]
 B = rq.BASE
-REFERENCE = Path("/work/shared/reference/eps/examples/primary-care/acute/nominated-pharmacy")
+REFERENCE = SHARED_REFERENCE / "eps/examples/primary-care/acute/nominated-pharmacy"
 HL7 = "{urn:hl7-org:v3}"
 
 
@@ -372,9 +372,7 @@ def test_convert_matches_the_published_translations(
 ) -> None:
     folder = REFERENCE / "medical-prescriber"
     if not folder.is_dir():
-        pytest.skip(
-            "/work/shared/reference absent: the published EPS examples are not on this machine"
-        )
+        pytest.skip("shared/reference absent: the published EPS examples are not on this machine")
     body = json.loads((folder / request_file).read_text())
     answer = post(eps, "/$convert", body, **{"NHSD-Session-URID": "555254240100"})
     assert answer.status_code == 200, answer.text

@@ -14,9 +14,10 @@ import yaml
 from harness.simulator.population import build_population
 from harness.simulator.population import sandbox as special
 from tests.integration.pds.conftest import headers
+from tests.reference import REFERENCE as SHARED_REFERENCE
 
 pytestmark = [pytest.mark.integration, pytest.mark.pds]
-SPEC = Path("/work/shared/reference/pds/specification")
+SPEC = SHARED_REFERENCE / "pds/specification"
 SCHEMAS = SPEC / "components" / "schemas"
 
 
@@ -54,7 +55,7 @@ def validator(name: str) -> jsonschema.Draft4Validator:
 @pytest.fixture(scope="module")
 def spec() -> dict[str, jsonschema.Draft4Validator]:
     if not SPEC.is_dir():
-        pytest.skip("/work/shared/reference absent: the public PDS spec is not on this machine")
+        pytest.skip("shared/reference absent: the public PDS spec is not on this machine")
     return {
         name: validator(f"{name}.yaml")
         for name in ("Patient", "PatientSearch", "RelatedPersonBundle", "OperationOutcome")
