@@ -9,22 +9,20 @@ illegal transition.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from rich.console import Console
 
 from harness.generation.options import GenerationOptions
-from harness.rehearsal.session import RehearsalOutcome, RehearsalRequest, rehearse
-from harness.serving import serve_in_thread
-from harness.simulator.app import build_app
-from harness.simulator.context import SimulatorConfig
+from tests.integration.generation.support import (
+    copy_contract,
+    json_lines,
+    record_contract,
+    rehearse_live,
+    simulator,
+)
 
-ROOT = Path(__file__).resolve().parents[3]
-POPULATION = 500
 ILLEGAL_CLAIM_DRIFT = """
 format_version: 1
 drift:
@@ -41,71 +39,32 @@ drift:
 """
 
 
-def _server(**config: Any) -> Any:
-    return serve_in_thread(build_app(SimulatorConfig(population=POPULATION, **config)))
-
-
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The EPS contract recorded from two fresh legacy instances (the EPS scenarios)."""
-    from harness.record.session import RecordRequest, run_record
-
-    base = tmp_path_factory.mktemp("eps-recorded")
-    scenarios = base / "scenarios"
-    scenarios.mkdir()
-    shutil.copy(ROOT / "fixtures" / "scenarios" / "eps-prescriptions.yaml", scenarios)
-    with _server() as first, _server() as twin:
-        request = RecordRequest(
-            out=base / "contracts",
-            command="test",
-            target=first.url,
-            twin=twin.url,
-            scenarios=scenarios,
-        )
-        assert run_record(request, echo=lambda line: None)
-    return base / "contracts" / "eps"
+    return record_contract(
+        tmp_path_factory.mktemp("eps-recorded"), ["eps-prescriptions.yaml"], "eps"
+    )
 
 
 @pytest.fixture()
 def contracts(recorded: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "contracts" / "eps"
-    shutil.copytree(recorded, copy)
-    return copy
+    return copy_contract(recorded, tmp_path)
 
 
 @pytest.fixture()
 def legacy() -> Iterator[str]:
     """A fresh legacy per test: the recorded scenarios use fixed prescription ids."""
-    with _server() as server:
+    with simulator() as server:
         yield server.url
-
-
-def _rehearse(
-    contracts: Path, candidate: str, legacy: str, out: Path, generation: GenerationOptions | None
-) -> tuple[RehearsalOutcome, list[dict[str, Any]]]:
-    outcome = rehearse(
-        RehearsalRequest(
-            candidate=candidate,
-            legacy=legacy,
-            contracts=contracts,
-            name="run",
-            out=out,
-            progress=False,
-            generation=generation,
-            write_reports=False,
-        ),
-        Console(quiet=True),
-    )
-    lines = (outcome.report_dir / "results.jsonl").read_bytes().split(b"\n")
-    return outcome, [json.loads(line) for line in lines if line.strip()]
 
 
 def test_eps_life_cycle_against_plain_spine2_finds_no_divergence(
     contracts: Path, legacy: str, tmp_path: Path
 ) -> None:
-    with _server(flavour="spine2") as candidate:
+    with simulator(flavour="spine2") as candidate:
         options = GenerationOptions(0, seed=2, stateful=True)
-        outcome, results = _rehearse(contracts, candidate.url, legacy, tmp_path, options)
+        outcome, results = rehearse_live(contracts, candidate.url, legacy, tmp_path, options)
     stateful = [r for r in results if r["source"] == "stateful"]
     assert len({r["scenario"] for r in stateful}) == 3
     statuses = {r["status"]["legacy"] for r in stateful}
@@ -126,16 +85,15 @@ def test_illegal_transition_drift_shrinks_to_the_shortest_sequence(
 ) -> None:
     drift = tmp_path / "drift.yaml"
     drift.write_text(ILLEGAL_CLAIM_DRIFT)
-    config = SimulatorConfig(population=POPULATION, flavour="spine2", drift_file=drift)
-    with serve_in_thread(build_app(config)) as candidate:
+    with simulator(flavour="spine2", drift_file=drift) as candidate:
         options = GenerationOptions(0, seed=0, stateful=True)  # claims before dispense
-        _, results = _rehearse(contracts, candidate.url, legacy, tmp_path / "r", options)
+        _, results = rehearse_live(contracts, candidate.url, legacy, tmp_path / "r", options)
         stateful = [r for r in results if r["source"] == "stateful"]
         diverging = [r for r in stateful if r["verdict"] == "mismatch"]
         assert diverging, "the illegal-claim drift was not found"
         assert {r["operation"] for r in diverging} == {"claim"}
         files = sorted((contracts / "regressions").glob("*.jsonl"))
-        scripts = [lines for lines in map(_lines, files) if len(lines) > 1]
+        scripts = [lines for lines in map(json_lines, files) if len(lines) > 1]
         assert len(scripts) == 1
         (steps,) = scripts
         assert [s["operation"] for s in steps] == ["processMessage", "claim"]
@@ -143,7 +101,7 @@ def test_illegal_transition_drift_shrinks_to_the_shortest_sequence(
         assert {d["path"] for d in steps[0]["meta"]["divergence"]} >= {"status"}
 
         # A plain rehearsal (no generation) replays it, with a fresh prescription id.
-        _, replayed = _rehearse(contracts, candidate.url, legacy, tmp_path / "plain", None)
+        _, replayed = rehearse_live(contracts, candidate.url, legacy, tmp_path / "plain", None)
     again = [r for r in replayed if r["scenario"] == steps[0]["scenario"]]
     assert [(r["source"], r["verdict"]) for r in again] == [
         ("regression", "match"),
@@ -157,10 +115,9 @@ def test_a_field_dropped_from_the_release_answer_shrinks_to_create_and_release(
 ) -> None:
     drift = tmp_path / "drift.yaml"
     drift.write_text(RELEASE_FIELD_DRIFT)
-    config = SimulatorConfig(population=POPULATION, flavour="spine2", drift_file=drift)
-    with serve_in_thread(build_app(config)) as candidate:
+    with simulator(flavour="spine2", drift_file=drift) as candidate:
         options = GenerationOptions(0, seed=1, stateful=True)
-        outcome, results = _rehearse(contracts, candidate.url, legacy, tmp_path / "r", options)
+        outcome, results = rehearse_live(contracts, candidate.url, legacy, tmp_path / "r", options)
     diverging = [r for r in results if r["source"] == "stateful" and r["verdict"] == "mismatch"]
     assert {r["operation"] for r in diverging} == {"releasePrescription"}
     report = json.loads((outcome.report_dir / "generation.json").read_text())
@@ -170,7 +127,3 @@ def test_a_field_dropped_from_the_release_answer_shrinks_to_create_and_release(
         "create rx0",
         "release rx0 to FA565",
     ]
-
-
-def _lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_bytes().split(b"\n") if line.strip()]

@@ -7,22 +7,27 @@ instances with the PDS scenarios; small, derandomised generation budgets.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from rich.console import Console
 
 from harness.generation.options import GenerationOptions
-from harness.rehearsal.session import RehearsalOutcome, RehearsalRequest, rehearse
-from harness.serving import serve_in_thread
-from harness.simulator.app import build_app
-from harness.simulator.context import SimulatorConfig
+from tests.integration.generation.support import (
+    copy_contract,
+    json_lines,
+    record_contract,
+    rehearse_live,
+    simulator,
+)
 
-ROOT = Path(__file__).resolve().parents[3]
-POPULATION = 500
+PDS_SCENARIOS = [
+    "pds-fhir-read.yaml",
+    "pds-fhir-search.yaml",
+    "pds-fhir-update.yaml",
+    "pds-fhir-create-related.yaml",
+    "pds-soap.yaml",
+]
 SEARCH_DRIFT = """
 format_version: 1
 drift:
@@ -40,86 +45,29 @@ drift:
 """
 
 
-def _server(**config: Any) -> Iterator[str]:
-    with serve_in_thread(build_app(SimulatorConfig(population=POPULATION, **config))) as server:
-        yield server.url
-
-
 @pytest.fixture(scope="module")
 def legacy() -> Iterator[str]:
-    yield from _server()
+    with simulator() as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """PDS contracts recorded from two fresh legacy instances (scenarios only)."""
-    from harness.record.session import RecordRequest, run_record
-
-    base = tmp_path_factory.mktemp("recorded")
-    scenarios = base / "scenarios"
-    scenarios.mkdir()
-    for name in (
-        "pds-fhir-read.yaml",
-        "pds-fhir-search.yaml",
-        "pds-fhir-update.yaml",
-        "pds-fhir-create-related.yaml",
-        "pds-soap.yaml",
-    ):
-        shutil.copy(ROOT / "fixtures" / "scenarios" / name, scenarios / name)
-    with (
-        serve_in_thread(build_app(SimulatorConfig(population=POPULATION))) as first,
-        serve_in_thread(build_app(SimulatorConfig(population=POPULATION))) as twin,
-    ):
-        request = RecordRequest(
-            out=base / "contracts",
-            command="test",
-            target=first.url,
-            twin=twin.url,
-            scenarios=scenarios,
-        )
-        assert run_record(request, echo=lambda line: None)
-    return base / "contracts" / "pds"
+    return record_contract(tmp_path_factory.mktemp("recorded"), PDS_SCENARIOS, "pds")
 
 
 @pytest.fixture()
 def contracts(recorded: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "contracts" / "pds"
-    shutil.copytree(recorded, copy)
-    return copy
-
-
-def _rehearse(
-    contracts: Path, candidate: str, legacy: str, out: Path, generation: GenerationOptions | None
-) -> tuple[RehearsalOutcome, list[dict[str, Any]]]:
-    outcome = rehearse(
-        RehearsalRequest(
-            candidate=candidate,
-            legacy=legacy,
-            contracts=contracts,
-            name="run",
-            out=out,
-            progress=False,
-            generation=generation,
-            write_reports=False,
-        ),
-        Console(quiet=True),
-    )
-    return outcome, _lines(outcome.report_dir / "results.jsonl")
-
-
-def _lines(path: Path) -> list[dict[str, Any]]:
-    """JSON lines (split on newlines only: bodies may hold other line separators)."""
-    return [json.loads(line) for line in path.read_bytes().split(b"\n") if line.strip()]
+    return copy_contract(recorded, tmp_path)
 
 
 def test_no_false_alarm_against_a_faithful_candidate(
     contracts: Path, legacy: str, tmp_path: Path
 ) -> None:
-    with serve_in_thread(
-        build_app(SimulatorConfig(population=POPULATION, flavour="spine2"))
-    ) as candidate:
+    with simulator(flavour="spine2") as candidate:
         options = GenerationOptions(60, seed=3, stateful=True)
-        outcome, results = _rehearse(contracts, candidate.url, legacy, tmp_path, options)
+        outcome, results = rehearse_live(contracts, candidate.url, legacy, tmp_path, options)
     generated = [r for r in results if r["source"] in ("generated", "stateful")]
     assert len([r for r in generated if r["source"] == "generated"]) >= 50
     assert any(r["source"] == "stateful" for r in generated)
@@ -139,10 +87,9 @@ def test_search_divergence_shrinks_to_the_parameter_that_matters(
 ) -> None:
     drift = tmp_path / "drift.yaml"
     drift.write_text(SEARCH_DRIFT)
-    config = SimulatorConfig(population=POPULATION, flavour="spine2", drift_file=drift)
-    with serve_in_thread(build_app(config)) as candidate:
+    with simulator(flavour="spine2", drift_file=drift) as candidate:
         options = GenerationOptions(60, seed=1)
-        _outcome, results = _rehearse(contracts, candidate.url, legacy, tmp_path / "r", options)
+        _outcome, results = rehearse_live(contracts, candidate.url, legacy, tmp_path / "r", options)
         diverging = [
             r for r in results if r["source"] == "generated" and r["verdict"] == "mismatch"
         ]
@@ -150,7 +97,7 @@ def test_search_divergence_shrinks_to_the_parameter_that_matters(
         assert all(r["operation"] == "searchPatients" for r in diverging)
         files = sorted((contracts / "regressions").glob("*.jsonl"))
         assert len(files) == 1
-        (regression,) = _lines(files[0])
+        (regression,) = json_lines(files[0])
         assert regression["source"] == "regression"
         assert [name for name, _ in regression["request"]["query"]] == ["gender"]
         assert regression["request"]["headers"] == []
@@ -160,7 +107,7 @@ def test_search_divergence_shrinks_to_the_parameter_that_matters(
         assert "curl" in diverging[0]["reproducer"]
 
         # A plain rehearsal (no generation) replays the regression contract.
-        _, replayed = _rehearse(contracts, candidate.url, legacy, tmp_path / "plain", None)
+        _, replayed = rehearse_live(contracts, candidate.url, legacy, tmp_path / "plain", None)
     again = [r for r in replayed if r["id"] == regression["id"]]
     assert [(r["source"], r["verdict"]) for r in again] == [("regression", "mismatch")]
     assert again[0]["status"] == {"legacy": 400, "candidate": 418}
@@ -171,14 +118,13 @@ def test_stateful_divergence_shrinks_to_the_shortest_sequence(
 ) -> None:
     drift = tmp_path / "drift.yaml"
     drift.write_text(VERSION_DRIFT)
-    config = SimulatorConfig(population=POPULATION, flavour="spine2", drift_file=drift)
-    with serve_in_thread(build_app(config)) as candidate:
+    with simulator(flavour="spine2", drift_file=drift) as candidate:
         options = GenerationOptions(10, seed=0, stateful=True)
-        _, results = _rehearse(contracts, candidate.url, legacy, tmp_path / "r", options)
+        _, results = rehearse_live(contracts, candidate.url, legacy, tmp_path / "r", options)
         stateful = [r for r in results if r["source"] == "stateful"]
         assert any(r["verdict"] == "mismatch" for r in stateful)
         files = sorted((contracts / "regressions").glob("*.jsonl"))
-        scripts = [steps for steps in map(_lines, files) if len(steps) > 1]
+        scripts = [steps for steps in map(json_lines, files) if len(steps) > 1]
         assert len(scripts) == 1
         (steps,) = scripts
         assert [s["operation"] for s in steps] == ["createPatient", "updatePatient"]
@@ -188,7 +134,7 @@ def test_stateful_divergence_shrinks_to_the_shortest_sequence(
         paths = {d["path"] for d in steps[0]["meta"]["divergence"]}
         assert "/meta/versionId" in paths
 
-        _, replayed = _rehearse(contracts, candidate.url, legacy, tmp_path / "plain", None)
+        _, replayed = rehearse_live(contracts, candidate.url, legacy, tmp_path / "plain", None)
     scenario = steps[0]["scenario"]
     again = [r for r in replayed if r["scenario"] == scenario]
     assert [r["verdict"] for r in again] == ["match", "mismatch"]
