@@ -36,6 +36,7 @@ from harness.core.operations import OperationIndex, slug
 from harness.record.interface import split_by_service
 from harness.record.noise import Pair, learn_noise
 from harness.record.redact import Redactor
+from harness.transport.http1 import decode_body
 
 GAP_S = 1.1
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -264,14 +265,13 @@ class RecordingProxy:
 def _stored_response(
     status: int, headers: list[tuple[str, str]], payload: bytes, elapsed: float
 ) -> Response:
-    encoding = next((v.strip().lower() for k, v in headers if k.lower() == "content-encoding"), "")
-    if encoding in ("gzip", "deflate"):
-        try:
-            wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
-            payload = zlib.decompress(payload, wbits)
-            headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
-        except zlib.error:
-            pass
+    try:
+        decoded = decode_body(headers, payload)
+    except zlib.error:
+        decoded = payload
+    if decoded is not payload:  # stored as content: the encoding was the wire's business
+        payload = decoded
+        headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
     kept = tuple((k, v) for k, v in headers if k.lower() not in HOP_BY_HOP)
     return Response(status, kept, payload, elapsed)
 

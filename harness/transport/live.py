@@ -1,31 +1,32 @@
-"""A live HTTP target over aiohttp: the replay and differential hot path.
+"""A live HTTP target: the replay and differential hot path.
 
-One `ClientSession` per transport (opened lazily inside the running event loop) with a bounded,
-keep-alive connection pool. Nothing is done behind the caller's back: no cookies are kept between
-requests, redirects are not followed, no User-Agent or Accept-Encoding is added, and a compressed
-body is decoded so that comparisons see content. Every connection, timeout or protocol failure is
-raised as `TransportError`.
+Requests go out on `harness.transport.http1` (keep-alive HTTP/1.1 on asyncio protocols, parsed
+by httptools), one bounded pool per transport and event loop. Nothing is done behind the
+caller's back: no cookies are kept between requests, redirects are not followed, no User-Agent
+or Accept-Encoding is added, and a compressed body is decoded so that comparisons see content.
+Every connection, timeout or protocol failure is raised as `TransportError`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 from collections.abc import Mapping
 from time import perf_counter
-from urllib.parse import quote
-
-import aiohttp
-from yarl import URL
+from urllib.parse import quote, urlsplit
 
 from harness.core.exchange import Request, Response
+from harness.errors import HarnessError
 from harness.transport.base import TransportError
+from harness.transport.http1 import Http1Error, Origin, Pool, request_head
 
 # Characters left as they are in a path: everything a recorded, already-encoded path may hold.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
-# Set by the client library for the connection it uses; never copied from a recording.
+# Set by the client for the connection it uses; never copied from a recording.
 _HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~%]*")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class LiveTransport:
@@ -44,71 +45,83 @@ class LiveTransport:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self.max_connections = max_connections
-        self.default_headers = dict(headers or {})
-        self._session: aiohttp.ClientSession | None = None
-
-    def _open(self) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            limit=self.max_connections, keepalive_timeout=30, ttl_dns_cache=300
-        )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=aiohttp.ClientTimeout(total=self.timeout_s),
-            cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"),
-            auto_decompress=True,
-            raise_for_status=False,
-        )
-        return self._session
+        self.default_headers = [*dict(headers or {}).items()]
+        self._origin, self._base_path = _origin_of(self.base_url)
+        self._tls = ssl.create_default_context() if self._origin.scheme == "https" else None
+        self._pool: Pool | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def url_for(self, request: Request) -> str:
         """The absolute URL a request is sent to (also used in reproducers)."""
-        path = request.path
-        if not _PLAIN_PATH.fullmatch(path):
-            path = quote(path, safe=_PATH_SAFE)
-        return (
-            self.base_url + path + _query_suffix(request) if request.query else self.base_url + path
-        )
+        return self.base_url + _target_of(request)
 
     async def send(self, request: Request) -> Response:
-        session = self._session or self._open()
-        headers = [*self.default_headers.items()]
-        for key, value in request.headers:
-            if key.lower() not in _HOP_BY_HOP:
-                headers.append((key, value))
-        url = URL(self.url_for(request), encoded=True)
+        pool = self._pool
+        if pool is None or self._loop is not asyncio.get_running_loop():
+            pool = self._open()
+        headers = self.default_headers + [
+            pair for pair in request.headers if pair[0].lower() not in _HOP_BY_HOP
+        ]
+        method = request.method
         started = perf_counter()
         try:
-            async with session.request(
-                request.method,
-                url,
-                headers=headers,
-                data=request.body or None,
-                allow_redirects=False,
-            ) as answer:
-                body = await answer.read()
-                response_headers = tuple(answer.headers.items())
-                status = answer.status
+            wire = request_head(
+                method, self._base_path + _target_of(request), self._origin, headers, request.body
+            )
+            async with asyncio.timeout(self.timeout_s):
+                status, answer_headers, body = await pool.send(
+                    method, wire + request.body if request.body else wire, method == "HEAD"
+                )
         except TimeoutError as error:
             raise TransportError(
-                f"{self.name}: no answer within {self.timeout_s:g}s ({request.method} "
-                f"{request.path})",
+                f"{self.name}: no answer within {self.timeout_s:g}s ({method} {request.path})",
                 kind="timeout",
             ) from error
-        except (aiohttp.ClientConnectorError, ConnectionError) as error:
-            raise TransportError(f"{self.name}: cannot connect: {error}") from error
-        except (aiohttp.ClientError, OSError, ValueError) as error:
-            raise TransportError(
-                f"{self.name}: {type(error).__name__}: {error}", kind="protocol"
-            ) from error
-        return Response(status, response_headers, body, (perf_counter() - started) * 1000.0)
+        except Http1Error as error:
+            if error.kind == "connection":
+                raise TransportError(f"{self.name}: cannot connect: {error}") from error
+            raise TransportError(f"{self.name}: {error}", kind=error.kind) from error
+        return Response(status, answer_headers, body, (perf_counter() - started) * 1000.0)
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
-            # Let the connector's transports finish closing (avoids ResourceWarnings).
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.close()
+            # Let the transports finish closing (avoids ResourceWarnings).
             await asyncio.sleep(0)
+
+    def _open(self) -> Pool:
+        if self._pool is not None:
+            self._pool.close()  # connections of an earlier event loop cannot serve this one
+        self._loop = asyncio.get_running_loop()
+        self._pool = Pool(self._origin, self.max_connections, self._tls)
+        return self._pool
+
+
+def _origin_of(base_url: str) -> tuple[Origin, str]:
+    """Where to connect for `base_url`, and its base path ('' or '/prefix')."""
+    parts = urlsplit(base_url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise HarnessError(
+            f"target URL {base_url!r} must be http:// or https:// with a host", field="url"
+        )
+    try:
+        port = parts.port or _DEFAULT_PORTS[scheme]
+    except ValueError as error:
+        raise HarnessError(f"target URL {base_url!r}: {error}", field="url") from None
+    host = parts.hostname
+    shown = f"[{host}]" if ":" in host else host
+    host_header = shown if port == _DEFAULT_PORTS[scheme] else f"{shown}:{port}"
+    return Origin(scheme, host, port, host_header), parts.path.rstrip("/")
+
+
+def _target_of(request: Request) -> str:
+    """Path and query as sent: a recorded path stays as it is unless it needs escaping."""
+    path = request.path
+    if not _PLAIN_PATH.fullmatch(path):
+        path = quote(path, safe=_PATH_SAFE)
+    return path + _query_suffix(request) if request.query else path
 
 
 def _query_suffix(request: Request) -> str:

@@ -1,0 +1,367 @@
+"""A lean HTTP/1.1 client: keep-alive connections on asyncio protocols, parsed by httptools.
+
+Why not aiohttp here: on this machine aiohttp's client spends ~120 us of CPU per request in
+its own layers (request and response objects, stream readers, tracing hooks, timers), which
+is most of a replay's budget; this client does one `write` per request and parses the answer
+with the same llhttp parser (httptools) uvicorn serves with, for ~40% of that cost (measured by
+`bench/replay.py`). It does only what the harness needs, and no more:
+
+- one request at a time per connection (no pipelining), a bounded pool per origin;
+- the request goes out as given: no cookies, redirects, Accept-Encoding or User-Agent added;
+  `Host` and `Content-Length` are set from the URL and the body;
+- `Content-Encoding: gzip`/`deflate` bodies are decoded (what aiohttp did, so comparisons see
+  content); the header is kept;
+- a connection is kept only when the answer allows keep-alive and was read whole; a request
+  that meets a reused connection the server has just closed is retried once on a new one when
+  its method is idempotent (nothing of it was processed);
+- failures are `Http1Error` with a kind: `connection` (could not connect), `protocol`
+  (malformed, truncated or closed answer); timeouts are the caller's (`asyncio.timeout`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import zlib
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import httptools
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+_BODY_EXPECTED = frozenset({"POST", "PUT", "PATCH"})
+RawHeaders = tuple[tuple[str, str], ...]
+
+
+class Http1Error(Exception):
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind  # connection | protocol
+
+
+class _StaleConnection(Http1Error):
+    """A reused connection closed by the server before any byte of the answer arrived."""
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where connections go: scheme, host, port, and the `Host` header value."""
+
+    scheme: str
+    host: str
+    port: int
+    host_header: str
+
+
+def request_head(
+    method: str, target: str, origin: Origin, headers: list[tuple[str, str]], body: bytes
+) -> bytes:
+    """The request line and headers, ready for the wire (header values are UTF-8)."""
+    lines = [f"{method} {target} HTTP/1.1\r\nHost: {origin.host_header}\r\n"]
+    for name, value in headers:
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
+            raise Http1Error(
+                f"invalid header {name!r}: names and values are single lines", "protocol"
+            )
+        lines.append(f"{name}: {value}\r\n")
+    if body or method in _BODY_EXPECTED:
+        lines.append(f"Content-Length: {len(body)}\r\n")
+    lines.append("\r\n")
+    return "".join(lines).encode("utf-8")
+
+
+class _Connection(asyncio.Protocol):
+    """One TCP (or TLS) connection, one request at a time; also the httptools callback target."""
+
+    __slots__ = (
+        "_body",
+        "_headers",
+        "_headers_done",
+        "_parser",
+        "_waiter",
+        "closed",
+        "keep_alive",
+        "transport",
+        "used",
+    )
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self._parser = httptools.HttpResponseParser(self)
+        self._waiter: asyncio.Future[tuple[int, RawHeaders, bytes]] | None = None
+        self._headers: list[tuple[str, str]] = []
+        self._body: list[bytes] = []
+        self._headers_done = False
+        self.closed = False
+        self.keep_alive = False
+        self.used = False
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(Http1Error("the server switched protocols (upgrade)", "protocol"))
+        except httptools.HttpParserError as error:
+            self._fail(Http1Error(f"malformed HTTP answer: {error}", "protocol"))
+
+    def eof_received(self) -> bool:
+        self._closed_by_peer()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed_by_peer(exc)
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((_text(name), _text(value)))
+
+    def on_headers_complete(self) -> None:
+        self._headers_done = True
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        status = self._parser.get_status_code()
+        if 100 <= status < 200:  # an interim answer (100 Continue, 103 Early Hints): wait on
+            self._headers, self._body, self._headers_done = [], [], False
+            return
+        self.keep_alive = self._parser.should_keep_alive()
+        self._finish(status)
+
+    # the exchange
+    async def exchange(self, wire: bytes, head_only: bool) -> tuple[int, RawHeaders, bytes]:
+        """Send one request and wait for its whole answer."""
+        assert self.transport is not None
+        reused, self.used = self.used, True
+        self._headers, self._body, self._headers_done = [], [], False
+        self.keep_alive = False
+        waiter: asyncio.Future[tuple[int, RawHeaders, bytes]]
+        waiter = self._waiter = asyncio.get_running_loop().create_future()
+        if head_only:
+            # llhttp cannot be told an answer is to HEAD: take the head and close afterwards.
+            self._parser = httptools.HttpResponseParser(_HeadOnly(self))
+        if self.closed:
+            kind = _StaleConnection if reused else Http1Error
+            raise kind("the server closed the connection", "protocol")
+        self.transport.write(wire)
+        try:
+            return await waiter
+        except _StaleConnection:
+            if not reused:
+                message = "the server closed the connection without answering"
+                raise Http1Error(message, "protocol") from None
+            raise
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def _finish(self, status: int) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is None or waiter.done():
+            return
+        body = b"".join(self._body)
+        headers = tuple(self._headers)
+        try:
+            body = decode_body(headers, body)
+        except zlib.error as error:
+            waiter.set_exception(Http1Error(f"cannot decode the body: {error}", "protocol"))
+            return
+        waiter.set_result((status, headers, body))
+
+    def _fail(self, error: Http1Error) -> None:
+        self.keep_alive = False
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(error)
+        self.close()
+
+    def _closed_by_peer(self, exc: Exception | None = None) -> None:
+        self.closed = True
+        self.keep_alive = False
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        if self._headers_done and _delimited_by_close(self._headers):
+            self._finish(self._parser.get_status_code())
+        elif not self._headers_done and not self._body and not self._headers:
+            self._fail(_StaleConnection("the server closed the connection", "protocol"))
+        else:
+            reason = f": {exc}" if exc else ""
+            self._fail(Http1Error(f"the answer was cut short{reason}", "protocol"))
+
+
+class _HeadOnly:
+    """Callbacks for an answer to HEAD: complete as soon as the head is in."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: _Connection) -> None:
+        self._connection = connection
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._connection.on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        connection = self._connection
+        status = connection._parser.get_status_code()
+        if 100 <= status < 200:
+            connection._headers = []
+            return
+        connection._headers_done = True
+        connection._finish(status)
+        connection.close()  # the next bytes could not be framed: never reuse it
+
+
+class Pool:
+    """At most `limit` connections to one origin; idle ones are reused most recent first."""
+
+    def __init__(self, origin: Origin, limit: int, tls: ssl.SSLContext | None) -> None:
+        self.origin = origin
+        self.limit = max(1, limit)
+        self._tls = tls
+        self._idle: list[_Connection] = []
+        self._open = 0  # connections open or opening
+        self._waiters: deque[asyncio.Future[_Connection | None]] = deque()
+
+    async def send(
+        self, method: str, wire: bytes, head_only: bool = False
+    ) -> tuple[int, RawHeaders, bytes]:
+        connection = await self._acquire()
+        try:
+            answer = await connection.exchange(wire, head_only)
+        except _StaleConnection:
+            self._release(connection, False)
+            if method not in _IDEMPOTENT:
+                raise Http1Error("the server closed a kept-alive connection", "protocol") from None
+            connection = await self._acquire(fresh=True)
+            try:
+                answer = await connection.exchange(wire, head_only)
+            except BaseException:
+                self._release(connection, False)
+                raise
+        except BaseException:
+            self._release(connection, False)
+            raise
+        self._release(connection, connection.keep_alive)
+        return answer
+
+    def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
+        self._open -= len(idle)
+
+    async def _acquire(self, fresh: bool = False) -> _Connection:
+        while True:
+            while self._idle and not fresh:
+                connection = self._idle.pop()
+                if not connection.closed:
+                    return connection
+                self._open -= 1
+            if self._open < self.limit:
+                self._open += 1
+                try:
+                    return await self._connect()
+                except BaseException:
+                    self._open -= 1
+                    self._wake(None)
+                    raise
+            waiter: asyncio.Future[_Connection | None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                handed = await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():  # handed over as we were cancelled
+                    handed = waiter.result()
+                    if handed is None:
+                        self._wake(None)
+                    else:
+                        self._release(handed, True)
+                raise
+            if handed is not None and not fresh:
+                return handed
+            if handed is not None:
+                self._release(handed, True)
+
+    async def _connect(self) -> _Connection:
+        origin = self.origin
+        loop = asyncio.get_running_loop()
+        try:
+            _, connection = await loop.create_connection(
+                _Connection,
+                origin.host,
+                origin.port,
+                ssl=self._tls,
+                server_hostname=origin.host if self._tls is not None else None,
+            )
+        except (OSError, ssl.SSLError) as error:
+            raise Http1Error(str(error) or type(error).__name__, "connection") from error
+        return connection
+
+    def _release(self, connection: _Connection, reusable: bool) -> None:
+        if reusable and not connection.closed:
+            while self._waiters:
+                waiter = self._waiters.popleft()
+                if not waiter.done():
+                    waiter.set_result(connection)
+                    return
+            self._idle.append(connection)
+            return
+        connection.close()
+        self._open -= 1
+        self._wake(None)
+
+    def _wake(self, handed: _Connection | None) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(handed)
+                return
+
+
+def _text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _delimited_by_close(headers: Sequence[tuple[str, str]]) -> bool:
+    """An answer with neither a length nor chunked framing ends when the connection does."""
+    return (
+        _header(headers, "content-length") is None
+        and "chunked" not in (_header(headers, "transfer-encoding") or "").lower()
+    )
+
+
+def decode_body(headers: Sequence[tuple[str, str]], body: bytes) -> bytes:
+    """The body without its gzip/deflate `Content-Encoding` (raises zlib.error when corrupt)."""
+    if not body:
+        return body
+    encoding = _header(headers, "content-encoding")
+    if encoding is None:
+        return body
+    encoding = encoding.strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        try:
+            return zlib.decompress(body)
+        except zlib.error:  # raw deflate, as some servers send it
+            return zlib.decompress(body, -zlib.MAX_WBITS)
+    return body
