@@ -47,9 +47,9 @@ def all_outputs(report_dir: Path) -> None:
 
 
 def _severity(values: tuple[str, ...]) -> dict[str, str]:
-    from harness.reports.allure import DEFAULT_SEVERITIES, SEVERITIES
+    from harness.reports.allure import SEVERITIES
 
-    severities = dict(DEFAULT_SEVERITIES)
+    severities = {}
     for value in values:
         operation, _, level = value.partition("=")
         if not operation or level not in SEVERITIES:
@@ -72,14 +72,42 @@ def _severity(values: tuple[str, ...]) -> dict[str, str]:
     "--severity",
     multiple=True,
     metavar="OPERATION=LEVEL",
-    help="Severity label per operation (repeatable); getPatient retrievals are critical.",
+    help="Severity label per operation (repeatable), over the policy's `severity` mapping.",
+)
+@click.option(
+    "--policy",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Policy whose `severity` mapping labels the tests [default: the rehearsal's policy].",
 )
 @click.option("--report-url", help="Link to report.html [default: its file:// URI].")
 def allure(
-    report_dir: Path, out: Path | None, severity: tuple[str, ...], report_url: str | None
+    report_dir: Path,
+    out: Path | None,
+    severity: tuple[str, ...],
+    policy: Path | None,
+    report_url: str | None,
 ) -> None:
-    """Turn the rehearsal into allure-results (one test per exchange) for `allure generate`."""
-    from harness.reports.allure import AllureOptions, export_allure
+    """Turn the rehearsal into allure-results (one test per exchange) for `allure generate`.
 
-    options = AllureOptions(severities=_severity(severity), report_url=report_url)
+    Severity per test: --severity, else the policy's `severity` mapping, else critical for
+    patient retrievals and normal for the rest.
+    """
+    from harness.config.policy import load_policy
+    from harness.reports.allure import AllureOptions, export_allure
+    from harness.reports.reading import read_rehearsal
+
+    chosen = policy
+    recorded = read_rehearsal(report_dir).get("policy")
+    if chosen is None and recorded:
+        chosen = Path(str(recorded))
+        if not chosen.is_file():  # labels only: say so, and label by the defaults
+            click.echo(
+                f"note: the rehearsal's policy {chosen} is not here; default severities", err=True
+            )
+            chosen = None
+    options = AllureOptions(
+        severities=_severity(severity),
+        policy=load_policy(chosen) if chosen else None,
+        report_url=report_url,
+    )
     click.echo(str(export_allure(report_dir, out, options)))

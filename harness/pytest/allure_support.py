@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from harness.contracts import request_to_dict, response_to_dict
-from harness.reports.allure import DEFAULT_SEVERITIES, SEVERITIES
+from harness.reports.allure import SEVERITIES, severity_label
 
 if TYPE_CHECKING:
     from harness.pytest.items import ContractItem
@@ -26,10 +26,8 @@ REPORT_LINK_NAME = "Rehearsal report"
 
 def severity_of(item: ContractItem) -> str:
     """The most severe of the item's operations, from the policy or the defaults."""
-    found = []
-    for step in item.unit.steps:
-        chosen = item.harness.policy.severity_for(step.service, step.operation)
-        found.append(chosen or DEFAULT_SEVERITIES.get(step.operation, "normal"))
+    policy = item.harness.policy
+    found = [severity_label(step.service, step.operation, policy) for step in item.unit.steps]
     return min(found, key=SEVERITIES.index)
 
 

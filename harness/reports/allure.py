@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from harness.core.policy import Policy
 from harness.reports.reading import iter_results, read_rehearsal
 
 # Retrieval operations read patient records, restricted ones included: a broken one is critical.
@@ -38,8 +39,22 @@ _NAMESPACE = uuid.UUID("4f1d2c6e-3b4a-4c1e-9a51-5d2b0f3c7e11")
 
 @dataclass(frozen=True, slots=True)
 class AllureOptions:
-    severities: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
+    severities: Mapping[str, str] = field(default_factory=dict)  # per operation, overriding all
+    policy: Policy | None = None  # its `severity` mapping, by service and operation
     report_url: str | None = None  # link to report.html; defaults to its file:// URI
+
+
+def severity_label(
+    service: str,
+    operation: str,
+    policy: Policy | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> str:
+    """An operation's Allure severity: an override, else the policy's, else the default."""
+    chosen = overrides.get(operation) if overrides else None
+    if chosen is None and policy is not None:
+        chosen = policy.severity_for(service, operation)
+    return chosen or DEFAULT_SEVERITIES.get(operation, "normal")
 
 
 def history_id(service: str, operation: str, exchange_id: str) -> str:
@@ -135,7 +150,10 @@ def allure_result(
         {"name": "epic", "value": service},
         {"name": "feature", "value": operation},
         {"name": "story", "value": str(scenario or result.get("source") or "recorded")},
-        {"name": "severity", "value": options.severities.get(operation, "normal")},
+        {
+            "name": "severity",
+            "value": severity_label(service, operation, options.policy, options.severities),
+        },
         {"name": "parentSuite", "value": f"rehearsal {rehearsal.get('name')}"},
         {"name": "suite", "value": service},
         {"name": "subSuite", "value": operation},

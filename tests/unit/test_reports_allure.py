@@ -125,3 +125,38 @@ def test_cli_allure_with_severity_override(tmp_path: Path) -> None:
     }
     assert severities["searchDevices"] == "minor"
     assert severities["getPatient"] == "critical"
+
+
+def test_cli_allure_labels_by_the_policy_severity_mapping(tmp_path: Path) -> None:
+    """--severity beats the policy's mapping (most specific scope first), which beats defaults."""
+    directory = write_rehearsal(tmp_path / "sev", "2026-11-24T03:00:00Z", demo_results(0, 1))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "format_version: 1\nseverity:\n  '*': trivial\n  pds: minor\n  sds.searchDevices: blocker\n"
+    )
+    out = tmp_path / "results"
+    main(["report", "allure", str(directory), "--out", str(out), "--policy", str(policy)])
+    by_policy = {labels_of(i)["feature"][0]: labels_of(i)["severity"][0] for i in read_results(out)}
+    assert by_policy["getPatient"] == "minor"  # the policy's pds scope, over the default
+    assert by_policy["searchDevices"] == "blocker"
+    assert set(by_policy.values()) == {"minor", "blocker", "trivial"}
+    command = ["report", "allure", str(directory), "--out", str(out), "--policy", str(policy)]
+    main([*command, "--severity", "searchDevices=normal"])
+    overridden = {
+        labels_of(i)["feature"][0]: labels_of(i)["severity"][0] for i in read_results(out)
+    }
+    assert overridden["searchDevices"] == "normal" and overridden["getPatient"] == "minor"
+
+
+def test_cli_allure_without_the_rehearsals_policy_file_uses_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = write_rehearsal(tmp_path / "moved", "2026-11-24T03:00:00Z", demo_results(0, 1))
+    monkeypatch.chdir(tmp_path)  # the recorded relative policy path no longer resolves
+    main(["report", "allure", str(directory), "--out", str(tmp_path / "results")])
+    assert "default severities" in capsys.readouterr().err
+    severities = {
+        labels_of(i)["feature"][0]: labels_of(i)["severity"][0]
+        for i in read_results(tmp_path / "results")
+    }
+    assert severities["getPatient"] == "critical" and severities["searchDevices"] == "normal"
