@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from harness.core.canonical import comparator_named, family_of
 from harness.core.canonical.headers import diff_headers, header_values
 from harness.core.canonical.text import TEXT
 from harness.core.canonical.values import check_for
 from harness.core.difference import Difference, DiffKind
-from harness.core.exchange import Response
+from harness.core.exchange import Headers, Response, bare_media_type, header
 from harness.core.rules import CompiledRules, NoiseModel, Rule, compile_rules
 
 DEFAULT_HEADERS = ("content-type", "etag", "location", "x-request-id", "x-correlation-id")
@@ -75,7 +76,8 @@ class Comparator:
 
     def _compare_bodies(self, legacy: Response, candidate: Response, out: list[Difference]) -> None:
         body_a, body_b = legacy.body, candidate.body
-        family_a, family_b = family_of(legacy.media_type), family_of(candidate.media_type)
+        family_a = _media_family(legacy.headers)
+        family_b = _media_family(candidate.headers)
         if family_a == family_b:
             if body_a == body_b:
                 return
@@ -102,6 +104,17 @@ class Comparator:
                 header_values(candidate.headers, "content-type"),
             )
         )
+
+
+def _media_family(headers: Headers) -> str:
+    """`json`, `xml` or `text` from the Content-Type header (see `family_of`)."""
+    return _family_of_content_type(header(headers, "content-type"))
+
+
+@lru_cache(maxsize=256)
+def _family_of_content_type(content_type: str | None) -> str:
+    """Memoised: a run sees a handful of Content-Type values, each pair asks twice."""
+    return family_of(bare_media_type(content_type))
 
 
 def compare(

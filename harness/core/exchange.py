@@ -29,8 +29,12 @@ def header(headers: Headers, name: str, default: str | None = None) -> str | Non
 
 def media_type(headers: Headers) -> str:
     """The bare media type of Content-Type, lower-cased ('' when absent)."""
-    value = header(headers, "content-type") or ""
-    return value.split(";", 1)[0].strip().lower()
+    return bare_media_type(header(headers, "content-type"))
+
+
+def bare_media_type(content_type: str | None) -> str:
+    """A Content-Type value without its parameters, lower-cased ('' when absent)."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 @dataclass(frozen=True, slots=True)

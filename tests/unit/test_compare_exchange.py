@@ -93,6 +93,17 @@ def test_different_media_families_report_content_type_and_compare_text() -> None
     )
 
 
+def test_media_family_comes_from_each_sides_content_type() -> None:
+    shared = (("Content-Type", "Application/FHIR+JSON; charset=utf-8"), ("ETag", 'W/"1"'))
+    legacy, candidate = Response(200, shared, b'{"a":1,"b":2}'), Response(200, shared, b'{"b":2}')
+    assert kinds(compare(legacy, candidate)) == [("/a", "missing")]  # one header tuple, both sides
+    assert kinds(compare(answer(b'{"a":1}', media=None), answer(b'{"a":1}', media=None))) == []
+    found = compare(answer(b'{"a": 1}', media=None), answer(b'{"a":1}', media=None))
+    assert kinds(found) == [("/1", "changed")]  # no Content-Type: text, line by line
+    found = compare(answer(b'{"a": 1}', media="application/json"), answer(b'{"a":1}', media=None))
+    assert kinds(found) == [("header:content-type", "header"), ("/1", "changed")]
+
+
 def test_text_bodies_line_by_line() -> None:
     legacy = answer(b"one\r\ntwo\nthree\n", media="text/plain")
     assert compare(legacy, answer(b"one\ntwo\nthree", media="text/plain")) == []

@@ -80,6 +80,74 @@ def test_equal_under_python_equality_paths_stay_strict() -> None:
     ]
 
 
+def test_boolean_swaps_deep_in_reordered_subtrees_are_reported_at_their_paths() -> None:
+    # `==` calls these subtrees equal; only the strict check of what the walk skipped sees them.
+    legacy = copy.deepcopy(PATIENT)
+    legacy["contact"][0]["telecom"][0]["rank"] = True
+    for number in (1, 1.0):
+        candidate = copy.deepcopy(legacy)
+        candidate["contact"][0]["telecom"][0]["rank"] = number
+        candidate["gender"] = "male"  # a real difference, so the walk runs
+        found = [("/contact/0/telecom/0/rank", "type", True, number)]
+        changed = [("/gender", "changed", "female", "male")]
+        reordered = {key: candidate[key] for key in reversed(list(candidate))}
+        assert diff(legacy, reordered) == changed + found
+        assert diff(reordered, legacy) == [  # document order is the legacy side's
+            ("/contact/0/telecom/0/rank", "type", number, True),
+            ("/gender", "changed", "male", "female"),
+        ]
+        assert diff(legacy, candidate) == changed + found  # same key order: unsorted check
+    zero = copy.deepcopy(legacy)
+    zero["contact"][0]["telecom"][0]["rank"] = False
+    for number in (0, 0.0, -0.0):
+        candidate = copy.deepcopy(zero)
+        candidate["contact"][0]["telecom"][0]["rank"] = number
+        assert diff(zero, candidate) == [("/contact/0/telecom/0/rank", "type", False, number)]
+
+
+def test_opposite_boolean_swaps_in_one_document_are_both_reported() -> None:
+    # One `true` becomes `1` and one `1` becomes `true`: counts of each kind stay the same.
+    legacy = {
+        "a": {"x": True, "y": 1, "z": [0, "p"]},
+        "b": "s",
+        "c": [{"k": 1, "m": 2}, {"k": True}],
+    }
+    candidate = {
+        "c": [{"m": 2, "k": True}, {"k": 1}],
+        "b": "s",
+        "a": {"z": [False, "p"], "y": True, "x": 1},
+    }
+    assert diff(legacy, candidate) == [
+        ("/a/x", "type", True, 1),
+        ("/a/y", "type", 1, True),
+        ("/a/z/0", "type", 0, False),
+        ("/c/0/k", "type", 1, True),
+        ("/c/1/k", "type", True, 1),
+    ]
+    pretty = orjson.dumps(candidate, option=orjson.OPT_INDENT_2)  # other bytes, other length
+    assert diff(legacy, pretty) == diff(legacy, candidate)
+    assert diff(b'{"x": {"a": true}, "y": 1}', b'{"x":{"a":1},"y":1}') == [
+        ("/x/a", "type", True, 1)
+    ]
+    # Swapped elements of one list are the same elements in another order.
+    assert diff({"l": [0, False]}, {"l": [False, 0]}) == [("/l", "order", [0, False], [False, 0])]
+    assert diff({**legacy, "b": "t"}, candidate)[0] == ("/a/x", "type", True, 1)
+    assert diff(legacy, candidate) == diff(legacy, {key: candidate[key] for key in legacy})
+
+
+def test_strict_check_handles_integers_beyond_64_bits_and_other_encodings() -> None:
+    big = b'{"n": 1180591620717411303424, "f": true, "s": "x"}'  # 2**70: orjson refuses it
+    assert diff(big, big.replace(b'"x"', b'"y"')) == [("/s", "changed", "x", "y")]
+    assert diff(big, big.replace(b"true", b"1").replace(b'"x"', b'"y"')) == [
+        ("/f", "type", True, 1),
+        ("/s", "changed", "x", "y"),
+    ]
+    assert diff(big, big.replace(b"true", b"1")) == [("/f", "type", True, 1)]
+    # UTF-16 bodies (the stdlib parser reads them) hide `true` from any byte search.
+    legacy = '{"f": true, "s": "x"}'.encode("utf-16")
+    assert diff(legacy, '{"f": 1, "s": "x"}'.encode("utf-16")) == [("/f", "type", True, 1)]
+
+
 def test_lists_extra_missing_and_order() -> None:
     assert diff({"l": [1, 2]}, {"l": [1, 2, 3]}) == [("/l/2", "extra", None, 3)]
     assert diff({"l": [1, 2, 3]}, {"l": [1, 2]}) == [("/l/2", "missing", 3, None)]

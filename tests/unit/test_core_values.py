@@ -1,11 +1,13 @@
 from harness.core.difference import Difference, DiffKind
-from harness.core.exchange import Request, Response, make_headers
+from harness.core.exchange import Request, Response, bare_media_type, make_headers
 
 
 def test_header_lookup_is_case_insensitive() -> None:
     response = Response(200, make_headers({"Content-Type": "application/fhir+json; charset=utf-8"}))
     assert response.header("content-type") == "application/fhir+json; charset=utf-8"
     assert response.media_type == "application/fhir+json"
+    assert bare_media_type(" Text/XML ; charset=UTF-8") == "text/xml"
+    assert bare_media_type(None) == ""
     assert response.header("etag") is None
 
 

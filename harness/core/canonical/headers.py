@@ -64,6 +64,8 @@ def diff_headers(
     out: list[Difference],
 ) -> None:
     """Append a `header` difference for each configured header (lower-case names) that differs."""
+    if legacy == candidate:  # the same headers (often the very same tuple) cannot differ
+        return
     wanted = names if isinstance(names, frozenset) else frozenset(names)
     found_a, found_b = selected(legacy, wanted), selected(candidate, wanted)
     if found_a == found_b:

@@ -1,9 +1,10 @@
 """JSON bodies: key order never matters; list order matters unless an `unordered` rule says not.
 
-Fast paths, cheapest first: identical bytes; parsed values `==` and identical sorted-key
-serialisations (which also tells `true` from `1`). Otherwise a walk descends only into subtrees
-that differ, reporting JSON pointers (RFC 6901 escaping) of changed, missing, extra, type and
-order differences.
+Fast paths, cheapest first: identical bytes; parsed values `==` and identical serialisations
+(which tell `true` from `1`; unsorted when both documents list keys in one order, else sorted).
+Otherwise a walk descends only into subtrees that differ, reporting JSON pointers (RFC 6901
+escaping) of changed, missing, extra, type and order differences; the subtrees it skips as equal
+get the same serialisation check, all at once.
 """
 
 from __future__ import annotations
@@ -52,30 +53,42 @@ def canonical(value: Any) -> bytes:
         return stdlib_json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
 
 
-def same(a: Any, b: Any) -> bool:
-    """Strict JSON equality: `==`, but a boolean never equals a number."""
-    if a != b:
-        return False
-    kind = type(a)
-    if kind is dict or kind is list:
-        return canonical(a) == canonical(b)
-    if kind is not type(b):
-        return kind is not bool and type(b) is not bool
-    return True
+def _strictly_equal(a: Any, b: Any, same_order: bool) -> bool:
+    """Whether values already equal under `==` also hold no `true` where the other has `1`.
+
+    A serialisation tells booleans from numbers. When both documents list their keys in the
+    same order (one producer), identical unsorted serialisations settle it, a third cheaper than
+    sorting keys; otherwise, or when they differ, the sorted-key serialisations decide.
+    """
+    if same_order:
+        try:
+            if orjson.dumps(a) == orjson.dumps(b):
+                return True
+        except TypeError:  # integers beyond 64 bits: the sorted path knows the stdlib fallback
+            pass
+    return canonical(a) == canonical(b)
 
 
-def json_kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if value is None:
-        return "null"
-    return "number"
+_JSON_KINDS: dict[type, str] = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    type(None): "null",
+    int: "number",
+    float: "number",
+}  # the only types orjson and the stdlib parser produce
+
+
+def _diff_leaves(a: Any, b: Any, path: str, out: list[Difference]) -> None:
+    """Scalars, or an object against an array: nothing when strictly equal, else changed / type.
+
+    Kinds compare first, so `true` against `1` (equal in Python) is a `type` difference.
+    """
+    if _JSON_KINDS[type(a)] != _JSON_KINDS[type(b)]:
+        out.append(Difference(root_path(path), _TYPE, a, b))
+    elif a != b:
+        out.append(Difference(root_path(path), _CHANGED, a, b))
 
 
 class JsonComparator:
@@ -97,21 +110,18 @@ class JsonComparator:
             if not (states and effect_of(states).ignore):
                 out.append(_unparsed_difference(legacy, a, candidate, b))
             return True
-        if a == b:
-            # `==` is strict unless a boolean may meet a number (`True == 1` in Python).
-            if not _may_hold_booleans(legacy, candidate) or canonical(a) == canonical(b):
-                return True
-            diff_values(a, b, "", states, out, None)  # `true` where `1` was: a strict walk
+        same_order = type(a) is dict and type(b) is dict and list(a) == list(b)
+        if len(legacy) == len(candidate) and a == b:
+            # Equal bodies with other bytes are mostly keys in another order, of equal length;
+            # for other pairs the walk tells equality itself, and `==` first would repeat it.
+            if not _strictly_equal(a, b, same_order):  # `true` where `1` was: a strict walk
+                diff_values(a, b, "", states, out, None)
             return True
         start = len(out)
         skipped: list[Any] = []
         diff_values(a, b, "", states, out, skipped)
-        if (
-            skipped
-            and _may_hold_booleans(legacy, candidate)
-            and canonical(skipped[0::2]) != canonical(skipped[1::2])
-        ):
-            # Python has `True == 1`: a subtree skipped as equal hides a boolean/number swap.
+        if skipped and not _strictly_equal(skipped[0::2], skipped[1::2], same_order):
+            # A subtree skipped as equal hides a boolean/number swap: walk again, strictly.
             del out[start:]
             diff_values(a, b, "", states, out, None)
         return True
@@ -127,10 +137,6 @@ def _unparsed_difference(legacy: bytes, a: Any, candidate: bytes, b: Any) -> Dif
         candidate,
         unparsed_body(candidate) if b is _Unparsed else b,
     )
-
-
-def _may_hold_booleans(legacy: bytes, candidate: bytes) -> bool:
-    return b"true" in legacy or b"false" in legacy or b"true" in candidate or b"false" in candidate
 
 
 def diff_values(
@@ -163,12 +169,8 @@ def diff_values(
             _diff_unordered(a, b, path, states, out)
         else:
             _diff_lists(a, b, path, states, out, skipped)
-    elif same(a, b):
-        return
-    elif json_kind(a) != json_kind(b):
-        out.append(Difference(root_path(path), _TYPE, a, b))
     else:
-        out.append(Difference(root_path(path), _CHANGED, a, b))
+        _diff_leaves(a, b, path, out)
 
 
 def _diff_objects(
@@ -183,8 +185,10 @@ def _diff_objects(
     get = b.get
     for key, value_a in a.items():
         value_b = get(key, _ABSENT)
+        kind = type(value_a)
         if value_a == value_b:
-            kind = type(value_a)
+            if kind is str:  # the commonest leaf, and a string equals only a string
+                continue
             if kind is dict or kind is list:
                 if skipped is not None:
                     skipped.append(value_a)
@@ -196,21 +200,37 @@ def _diff_objects(
                 continue
         elif value_b is _ABSENT:
             missing += 1
-            child = step(states, key) if states else ()
-            if not (child and effect_of(child).ignore):
+            if not (states and effect_of(step(states, key)).ignore):
                 out.append(Difference(f"{path}/{escape(key)}", _MISSING, value_a, None))
             continue
-        if not states and type(value_a) is str and type(value_b) is str:
-            out.append(Difference(f"{path}/{escape(key)}", _CHANGED, value_a, value_b))
-            continue
-        child = step(states, key) if states else ()
-        diff_values(value_a, value_b, f"{path}/{escape(key)}", child, out, skipped)
+        _descend(value_a, value_b, f"{path}/{escape(key)}", key, states, out, skipped)
     if len(b) > len(a) - missing:
         for key, value_b in b.items():
-            if key not in a:
-                child = step(states, key) if states else ()
-                if not (child and effect_of(child).ignore):
-                    out.append(Difference(f"{path}/{escape(key)}", _EXTRA, None, value_b))
+            if key not in a and not (states and effect_of(step(states, key)).ignore):
+                out.append(Difference(f"{path}/{escape(key)}", _EXTRA, None, value_b))
+
+
+def _descend(
+    a: Any,
+    b: Any,
+    path: str,
+    key: str,
+    states: tuple[RuleNode, ...],
+    out: list[Difference],
+    skipped: list[Any] | None,
+) -> None:
+    """Diff one pair of children found unequal (`key` is their step, for the rules)."""
+    kind = type(a)
+    if states:
+        diff_values(a, b, path, step(states, key), out, skipped)
+    elif kind is not type(b):
+        _diff_leaves(a, b, path, out)
+    elif kind is dict:
+        _diff_objects(a, b, path, states, out, skipped)
+    elif kind is list:
+        _diff_lists(a, b, path, states, out, skipped)
+    else:  # two unequal scalars of one type
+        out.append(Difference(path, _CHANGED, a, b))
 
 
 def _diff_lists(
@@ -224,9 +244,12 @@ def _diff_lists(
     common = min(len(a), len(b))
     differing = []
     for index in range(common):
-        item_a, item_b = a[index], b[index]
+        item_a = a[index]
+        item_b = b[index]
         if item_a == item_b:
             kind = type(item_a)
+            if kind is str:  # the commonest leaf, and a string equals only a string
+                continue
             if kind is dict or kind is list:
                 if skipped is not None:
                     skipped.append(item_a)
@@ -245,16 +268,12 @@ def _diff_lists(
             out.append(Difference(root_path(path), _ORDER, a, b))
             return
     for index in differing:
-        item_a, item_b = a[index], b[index]
-        if not states and type(item_a) is str and type(item_b) is str:
-            out.append(Difference(f"{path}/{index}", _CHANGED, item_a, item_b))
-            continue
-        child = step(states, str(index)) if states else ()
-        diff_values(item_a, item_b, f"{path}/{index}", child, out, skipped)
-    for index in range(common, len(a)):
-        _report_alone(a[index], index, _MISSING, path, states, out)
-    for index in range(common, len(b)):
-        _report_alone(b[index], index, _EXTRA, path, states, out)
+        _descend(a[index], b[index], f"{path}/{index}", str(index), states, out, skipped)
+    if len(a) != len(b):
+        for index in range(common, len(a)):
+            _report_alone(a[index], index, _MISSING, path, states, out)
+        for index in range(common, len(b)):
+            _report_alone(b[index], index, _EXTRA, path, states, out)
 
 
 def _report_alone(
