@@ -36,7 +36,7 @@ test: install browser lint types
 	$(VENV)/bin/pytest -n 2
 
 bench: install
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) reports/*/ .mypy_cache .ruff_cache

@@ -1,10 +1,10 @@
 """A lean HTTP/1.1 client: keep-alive connections on asyncio protocols, parsed by httptools.
 
-Why not aiohttp here: on this machine aiohttp's client spends ~120 us of CPU per request in
-its own layers (request and response objects, stream readers, tracing hooks, timers), which
-is most of a replay's budget; this client does one `write` per request and parses the answer
-with the same llhttp parser (httptools) uvicorn serves with, for ~40% of that cost (measured by
-`bench/replay.py`). It does only what the harness needs, and no more:
+Why not aiohttp here: on this machine aiohttp's client spends 130-170 us of CPU per request
+(request and response objects, stream readers, tracing hooks, timers), more than a whole
+replayed exchange may cost; this client does one `write` per request and parses the answer
+with the same llhttp parser (httptools) uvicorn serves with, for 30-38 us (`bench/transport.py`
+measures both side by side). It does only what the harness needs, and no more:
 
 - one request at a time per connection (no pipelining), a bounded pool per origin;
 - the request goes out as given: no cookies, redirects, Accept-Encoding or User-Agent added;
