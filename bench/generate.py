@@ -121,9 +121,9 @@ def schemathesis_rate(contracts: Path, count: int) -> float:
 
 
 def predicate_rates(contracts: Path, sends: int = 300) -> tuple[float, float]:
-    """Differential predicate calls/s for shrinking: dedicated loop + aiohttp (the probe, through
-    the rehearsal's Runner and Judge) vs a sync httpx.Client sending the same two requests and
-    comparing with the same Judge."""
+    """Differential predicate calls/s for shrinking: dedicated loop + the live transport (the
+    probe, through the rehearsal's Runner and Judge) vs a sync httpx.Client sending the same two
+    requests and comparing with the same Judge."""
     import httpx
 
     from harness.contracts import discover, load_noise
@@ -224,7 +224,7 @@ def main() -> None:
         print(f"ratio: {ours / theirs:.0%} (target >= 80%)")
         loop_rate, sync_rate = predicate_rates(contracts)
         print(
-            f"shrink predicate (one differential GET, judged): dedicated loop + aiohttp "
+            f"shrink predicate (one differential GET, judged): dedicated loop + live transport "
             f"{loop_rate:,.0f}/s, httpx.Client sync {sync_rate:,.0f}/s"
         )
         drift = ROOT / "fixtures" / "drift" / "demo.yaml"
