@@ -81,6 +81,7 @@ class _Connection(asyncio.Protocol):
         "_parser",
         "_waiter",
         "closed",
+        "ended",
         "keep_alive",
         "transport",
         "used",
@@ -96,6 +97,7 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self.keep_alive = False
         self.used = False
+        self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -115,6 +117,8 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed_by_peer(exc)
+        if not self.ended.done():
+            self.ended.set_result(None)
 
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -253,11 +257,15 @@ class Pool:
         self._release(connection, connection.keep_alive)
         return answer
 
-    def close(self) -> None:
+    async def aclose(self, grace_s: float = 1.0) -> None:
+        """Close the idle connections and wait (briefly) until they are gone, so a TLS one can
+        say goodbye before its event loop ends; connections in use close when released."""
         idle, self._idle = self._idle, []
         for connection in idle:
             connection.close()
         self._open -= len(idle)
+        if idle:
+            await asyncio.wait([connection.ended for connection in idle], timeout=grace_s)
 
     async def _acquire(self, fresh: bool = False) -> _Connection:
         while True:

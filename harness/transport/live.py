@@ -84,15 +84,12 @@ class LiveTransport:
         return Response(status, answer_headers, body, (perf_counter() - started) * 1000.0)
 
     async def aclose(self) -> None:
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            pool.close()
-            # Let the transports finish closing (avoids ResourceWarnings).
-            await asyncio.sleep(0)
+        pool, self._pool = self._pool, None
+        if pool is not None and self._loop is asyncio.get_running_loop():
+            await pool.aclose()
 
     def _open(self) -> Pool:
-        if self._pool is not None:
-            self._pool.close()  # connections of an earlier event loop cannot serve this one
+        # Connections of an earlier event loop cannot serve this one (nor be closed from it).
         self._loop = asyncio.get_running_loop()
         self._pool = Pool(self._origin, self.max_connections, self._tls)
         return self._pool

@@ -7,11 +7,17 @@ keeps what it received, so the tests see the exact bytes on the wire in both dir
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import zlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,17 +38,40 @@ Script = Callable[[int, bytes], bytes | None]
 class ScriptedServer:
     """A TCP server whose connections answer by `script`; records requests and connections."""
 
-    def __init__(self, script: Script, *, close_after_answer: bool = False) -> None:
+    def __init__(
+        self,
+        script: Script,
+        *,
+        close_after_answer: bool = False,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.script = script
+        self.tls = tls
         self.close_after_answer = close_after_answer
         self.requests: list[bytes] = []
         self.connections = 0
+        self._threads: list[threading.Thread] = []
+        self._open: list[socket.socket] = []
         self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._start(self._accept)
 
     def close(self) -> None:
+        """Stop accepting, end every connection and wait for the threads (none outlive a test)."""
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept (Linux)
         self._listener.close()
+        for connection in self._open:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _start(self, target: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def _accept(self) -> None:
         while True:
@@ -51,9 +80,16 @@ class ScriptedServer:
             except OSError:
                 return
             self.connections += 1
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+            self._open.append(connection)
+            self._start(self._serve, connection)
 
     def _serve(self, connection: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                connection = self.tls.wrap_socket(connection, server_side=True)
+            except (ssl.SSLError, OSError):  # the client refused our certificate
+                connection.close()
+                return
         with connection:
             buffered = b""
             for index in range(1000):
@@ -90,7 +126,7 @@ def _read_request(connection: socket.socket, buffered: bytes) -> tuple[bytes | N
 def scripted() -> Iterator[Callable[..., ScriptedServer]]:
     servers: list[ScriptedServer] = []
 
-    def start(script: Script, **options: bool) -> ScriptedServer:
+    def start(script: Script, **options: Any) -> ScriptedServer:
         servers.append(ScriptedServer(script, **options))
         return servers[-1]
 
@@ -315,3 +351,42 @@ def test_concurrent_requests_share_at_most_the_pool_limit_of_connections(
 
     assert [r.status for r in asyncio.run(go())] == [200] * 30
     assert 1 <= server.connections <= 3 and len(server.requests) == 30
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (made with the openssl CLI)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed: cannot make a test certificate")
+    directory = tmp_path_factory.mktemp("tls")
+    key, cert = directory / "key.pem", directory / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return key, cert
+
+
+def test_https_targets_are_verified_against_the_trusted_certificates(
+    scripted: Callable[..., ScriptedServer],
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The default trust store refuses a private CA; SSL_CERT_FILE (read by OpenSSL) admits it."""
+    key, cert = certificate
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    server = scripted(lambda index, request: OK, tls=tls)
+    (refused,) = send_all(LiveTransport(server.url, name="candidate"), [Request("GET", "/")])
+    assert isinstance(refused, TransportError) and refused.kind == "connection"
+    assert "certificate verify failed" in str(refused)
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    answers = send_all(LiveTransport(server.url, name="candidate"), [Request("GET", "/x")] * 2)
+    assert [(a.status, a.body) for a in answers if isinstance(a, Response)] == [(200, b"ok")] * 2
+    assert server.requests[-1].startswith(b"GET /x HTTP/1.1\r\nHost: 127.0.0.1:")
