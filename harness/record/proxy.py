@@ -21,11 +21,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from time import perf_counter
 from typing import Any
-from urllib.parse import parse_qsl
-
-import aiohttp
-from multidict import CIMultiDict
-from yarl import URL
+from urllib.parse import parse_qsl, urlsplit
 
 from harness.contracts.appender import AppendingContract
 from harness.contracts.noisefile import merge_learned, read_noise_file, render_noise_file
@@ -36,7 +32,14 @@ from harness.core.operations import OperationIndex, slug
 from harness.record.interface import split_by_service
 from harness.record.noise import Pair, learn_noise
 from harness.record.redact import Redactor
-from harness.transport.http1 import decode_body
+from harness.transport.http1 import (
+    Http1Error,
+    Pool,
+    decode_body,
+    origin_of,
+    request_head,
+    tls_for,
+)
 
 GAP_S = 1.1
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -75,7 +78,7 @@ class ProxyRecorder:
         self.provenance = provenance
         self.index = OperationIndex.from_openapi(document) if document else None
         self.interfaces = split_by_service(document) if document else {}
-        self.default_service = slug(URL(upstream).host or "upstream")
+        self.default_service = slug(urlsplit(upstream).hostname or "upstream")
         self.contracts: dict[str, AppendingContract] = {}
         self.pairs: dict[str, list[Pair]] = {}
         self.warnings: list[str] = []
@@ -125,7 +128,8 @@ class ProxyRecorder:
 
 
 class RecordingProxy:
-    """The ASGI app: forward with aiohttp, answer the client, then record."""
+    """The ASGI app: forward (the live transport's HTTP/1.1 client, bytes passed through), answer
+    the client, then record."""
 
     def __init__(
         self,
@@ -140,27 +144,22 @@ class RecordingProxy:
         self.timeout_s = timeout_s
         self.learn = learn
         self.gap_s = gap_s
+        self._origin, self._base_path = origin_of(self.upstream)
         self._pending: set[asyncio.Task[None]] = set()
-        self._session: aiohttp.ClientSession | None = None
+        self._pool: Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _open(self) -> aiohttp.ClientSession:
+    def _open(self) -> Pool:
         self._loop = asyncio.get_running_loop()
-        self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=self.timeout_s),
-            cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
-            auto_decompress=False,
-        )
-        return self._session
+        self._pool = Pool(self._origin, 64, tls_for(self._origin))
+        return self._pool
 
     async def close(self) -> None:
         if self._pending:
             await asyncio.wait(set(self._pending), timeout=self.timeout_s)
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
-            await asyncio.sleep(0)
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.aclose()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         """Close the upstream session (after the pending noise requests) when the server stops."""
@@ -179,7 +178,7 @@ class RecordingProxy:
     def shutdown(self, timeout_s: float = 10.0) -> None:
         """Close upstream connections from another thread (the server's loop still running)."""
         loop = self._loop
-        if self._session is not None and loop is not None and loop.is_running():
+        if self._pool is not None and loop is not None and loop.is_running():
             asyncio.run_coroutine_threadsafe(self.close(), loop).result(timeout_s)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -200,15 +199,14 @@ class RecordingProxy:
             f"?{raw_query.decode('latin-1')}" if raw_query else ""
         )
         client_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        forwarded: CIMultiDict[str] = CIMultiDict(
-            (k, v) for k, v in client_headers if k.lower() not in HOP_BY_HOP
-        )
+        forwarded = [(k, v) for k, v in client_headers if k.lower() not in HOP_BY_HOP]
         try:
             status, upstream_headers, payload, elapsed = await self._forward(
                 scope["method"], target, forwarded, bytes(body)
             )
-        except (aiohttp.ClientError, TimeoutError, OSError) as error:
-            message_body = f"harness proxy: upstream failed: {error}\n".encode()
+        except (Http1Error, TimeoutError) as error:
+            reason = str(error) or f"no answer within {self.timeout_s:g}s"
+            message_body = f"harness proxy: upstream failed: {reason}\n".encode()
             await _answer(send, 502, [("content-type", "text/plain")], message_body)
             return
         back = [(k, v) for k, v in upstream_headers if k.lower() not in HOP_BY_HOP]
@@ -229,35 +227,30 @@ class RecordingProxy:
             task.add_done_callback(self._pending.discard)
 
     async def _forward(
-        self, method: str, target: str, headers: CIMultiDict[str], body: bytes
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes, float]:
-        session = self._session or self._open()
+        """The upstream's answer exactly as received (compressed bodies stay compressed)."""
+        pool = self._pool or self._open()
         started = perf_counter()
-        async with session.request(
-            method,
-            URL(self.upstream + target, encoded=True),
-            headers=headers,
-            data=body or None,
-            allow_redirects=False,
-        ) as answer:
-            payload = await answer.read()
-            raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers]
-            return answer.status, raw, payload, (perf_counter() - started) * 1000.0
+        wire = request_head(method, self._base_path + target, self._origin, headers, body) + body
+        async with asyncio.timeout(self.timeout_s):
+            status, raw, payload = await pool.send(method, wire, method == "HEAD", decode=False)
+        return status, list(raw), payload, (perf_counter() - started) * 1000.0
 
     async def _again(
-        self, request: Request, target: str, headers: CIMultiDict[str], first: Response
+        self, request: Request, target: str, headers: list[tuple[str, str]], first: Response
     ) -> None:
         """The same safe request once more, later, with a fresh request id: noise material."""
         await asyncio.sleep(self.gap_s)
-        again: CIMultiDict[str] = CIMultiDict(headers)
-        for name in ("x-request-id", "x-correlation-id"):
-            if is_uuid(again.get(name, "")):
-                again[name] = str(uuid.uuid4())
+        fresh = ("x-request-id", "x-correlation-id")
+        again = [
+            (k, str(uuid.uuid4()) if k.lower() in fresh and is_uuid(v) else v) for k, v in headers
+        ]
         try:
             status, raw, payload, elapsed = await self._forward(
                 request.method, target, again, request.body
             )
-        except (aiohttp.ClientError, TimeoutError, OSError):
+        except (Http1Error, TimeoutError):
             return  # no second answer, nothing learned
         self.recorder.learn(request, first, _stored_response(status, raw, payload, elapsed))
 

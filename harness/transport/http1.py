@@ -9,8 +9,8 @@ measures both side by side). It does only what the harness needs, and no more:
 - one request at a time per connection (no pipelining), a bounded pool per origin;
 - the request goes out as given: no cookies, redirects, Accept-Encoding or User-Agent added;
   `Host` and `Content-Length` are set from the URL and the body;
-- `Content-Encoding: gzip`/`deflate` bodies are decoded (what aiohttp did, so comparisons see
-  content); the header is kept;
+- `Content-Encoding: gzip`/`deflate` bodies are decoded (so comparisons see content; the header
+  is kept), unless the caller passes bytes through (the recording proxy);
 - a connection is kept only when the answer allows keep-alive and was read whole; a request
   that meets a reused connection the server has just closed is retried once on a new one when
   its method is idempotent (nothing of it was processed);
@@ -26,9 +26,13 @@ import zlib
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httptools
 
+from harness.errors import HarnessError
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 _BODY_EXPECTED = frozenset({"POST", "PUT", "PATCH"})
 RawHeaders = tuple[tuple[str, str], ...]
@@ -54,6 +58,29 @@ class Origin:
     host_header: str
 
 
+def origin_of(base_url: str) -> tuple[Origin, str]:
+    """Where to connect for `base_url`, and its base path ('' or '/prefix')."""
+    parts = urlsplit(base_url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise HarnessError(
+            f"target URL {base_url!r} must be http:// or https:// with a host", field="url"
+        )
+    try:
+        port = parts.port or _DEFAULT_PORTS[scheme]
+    except ValueError as error:
+        raise HarnessError(f"target URL {base_url!r}: {error}", field="url") from None
+    host = parts.hostname
+    shown = f"[{host}]" if ":" in host else host
+    host_header = shown if port == _DEFAULT_PORTS[scheme] else f"{shown}:{port}"
+    return Origin(scheme, host, port, host_header), parts.path.rstrip("/")
+
+
+def tls_for(origin: Origin) -> ssl.SSLContext | None:
+    """Certificate-verifying TLS for https (the system's trust store, or SSL_CERT_FILE)."""
+    return ssl.create_default_context() if origin.scheme == "https" else None
+
+
 def request_head(
     method: str, target: str, origin: Origin, headers: list[tuple[str, str]], body: bytes
 ) -> bytes:
@@ -76,6 +103,7 @@ class _Connection(asyncio.Protocol):
 
     __slots__ = (
         "_body",
+        "_decode",
         "_headers",
         "_headers_done",
         "_parser",
@@ -94,6 +122,7 @@ class _Connection(asyncio.Protocol):
         self._headers: list[tuple[str, str]] = []
         self._body: list[bytes] = []
         self._headers_done = False
+        self._decode = True
         self.closed = False
         self.keep_alive = False
         self.used = False
@@ -139,12 +168,15 @@ class _Connection(asyncio.Protocol):
         self._finish(status)
 
     # the exchange
-    async def exchange(self, wire: bytes, head_only: bool) -> tuple[int, RawHeaders, bytes]:
-        """Send one request and wait for its whole answer."""
+    async def exchange(
+        self, wire: bytes, head_only: bool, decode: bool
+    ) -> tuple[int, RawHeaders, bytes]:
+        """Send one request and wait for its whole answer (its body decoded when `decode`)."""
         assert self.transport is not None
         reused, self.used = self.used, True
         self._headers, self._body, self._headers_done = [], [], False
         self.keep_alive = False
+        self._decode = decode
         waiter: asyncio.Future[tuple[int, RawHeaders, bytes]]
         waiter = self._waiter = asyncio.get_running_loop().create_future()
         if head_only:
@@ -174,7 +206,7 @@ class _Connection(asyncio.Protocol):
         body = b"".join(self._body)
         headers = tuple(self._headers)
         try:
-            body = decode_body(headers, body)
+            body = decode_body(headers, body) if self._decode else body
         except zlib.error as error:
             waiter.set_exception(Http1Error(f"cannot decode the body: {error}", "protocol"))
             return
@@ -236,18 +268,20 @@ class Pool:
         self._waiters: deque[asyncio.Future[_Connection | None]] = deque()
 
     async def send(
-        self, method: str, wire: bytes, head_only: bool = False
+        self, method: str, wire: bytes, head_only: bool = False, decode: bool = True
     ) -> tuple[int, RawHeaders, bytes]:
+        """Send one request (head and body, ready for the wire) and return status, headers and
+        body; the body decoded from gzip/deflate unless `decode` is False (a proxy's case)."""
         connection = await self._acquire()
         try:
-            answer = await connection.exchange(wire, head_only)
+            answer = await connection.exchange(wire, head_only, decode)
         except _StaleConnection:
             self._release(connection, False)
             if method not in _IDEMPOTENT:
                 raise Http1Error("the server closed a kept-alive connection", "protocol") from None
             connection = await self._acquire(fresh=True)
             try:
-                answer = await connection.exchange(wire, head_only)
+                answer = await connection.exchange(wire, head_only, decode)
             except BaseException:
                 self._release(connection, False)
                 raise

@@ -11,22 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import re
-import ssl
 from collections.abc import Mapping
 from time import perf_counter
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from harness.core.exchange import Request, Response
-from harness.errors import HarnessError
 from harness.transport.base import TransportError
-from harness.transport.http1 import Http1Error, Origin, Pool, request_head
+from harness.transport.http1 import Http1Error, Pool, origin_of, request_head, tls_for
 
 # Characters left as they are in a path: everything a recorded, already-encoded path may hold.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 # Set by the client for the connection it uses; never copied from a recording.
 _HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~%]*")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class LiveTransport:
@@ -46,8 +43,8 @@ class LiveTransport:
         self.timeout_s = timeout_s
         self.max_connections = max_connections
         self.default_headers = [*dict(headers or {}).items()]
-        self._origin, self._base_path = _origin_of(self.base_url)
-        self._tls = ssl.create_default_context() if self._origin.scheme == "https" else None
+        self._origin, self._base_path = origin_of(self.base_url)
+        self._tls = tls_for(self._origin)
         self._pool: Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -93,24 +90,6 @@ class LiveTransport:
         self._loop = asyncio.get_running_loop()
         self._pool = Pool(self._origin, self.max_connections, self._tls)
         return self._pool
-
-
-def _origin_of(base_url: str) -> tuple[Origin, str]:
-    """Where to connect for `base_url`, and its base path ('' or '/prefix')."""
-    parts = urlsplit(base_url)
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        raise HarnessError(
-            f"target URL {base_url!r} must be http:// or https:// with a host", field="url"
-        )
-    try:
-        port = parts.port or _DEFAULT_PORTS[scheme]
-    except ValueError as error:
-        raise HarnessError(f"target URL {base_url!r}: {error}", field="url") from None
-    host = parts.hostname
-    shown = f"[{host}]" if ":" in host else host
-    host_header = shown if port == _DEFAULT_PORTS[scheme] else f"{shown}:{port}"
-    return Origin(scheme, host, port, host_header), parts.path.rstrip("/")
 
 
 def _target_of(request: Request) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -152,3 +154,42 @@ def test_proxy_command_serves_records_and_learns_on_stop(tmp_path: Path) -> None
     rules = {(r.path, r.kind) for r in load_noise(contract).rules_for("getBook")}
     assert ("/trace", "uuid") in rules
     assert contract.provenance["command"].startswith("harness proxy --upstream")
+
+
+def test_proxy_passes_compressed_answers_through_and_records_them_decoded(
+    tmp_path: Path,
+) -> None:
+    document = json.dumps({"id": "b1", "title": "Middlemarch " * 40}).encode()
+    packed = gzip.compress(document, mtime=0)
+
+    async def gzipping(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-encoding", b"gzip"),
+                    (b"content-length", str(len(packed)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": packed})
+
+    out = tmp_path / "recorded"
+    with serve_in_thread(gzipping) as upstream:
+        recorder = ProxyRecorder(out, upstream.url, None, Redactor(), {"target": upstream.url})
+        app = RecordingProxy(upstream.url, recorder, learn=False)
+        with serve_in_thread(app) as proxy, httpx.Client(base_url=proxy.url) as client:
+            with client.stream("GET", "/books/b1", headers={"Accept-Encoding": "gzip"}) as answer:
+                raw = b"".join(answer.iter_raw())
+                encoding = answer.headers["content-encoding"]
+            app.shutdown()
+        recorder.finish()
+    assert (raw, encoding) == (packed, "gzip"), "the client gets the upstream's bytes"
+    (contract,) = discover(out)
+    (exchange,) = iter_exchanges(contract)
+    assert exchange.response.body == document
+    assert exchange.response.header("content-encoding") is None
