@@ -12,8 +12,8 @@ measures both side by side). It does only what the harness needs, and no more:
 - `Content-Encoding: gzip`/`deflate` bodies are decoded (so comparisons see content; the header
   is kept), unless the caller passes bytes through (the recording proxy);
 - a connection is kept only when the answer allows keep-alive and was read whole; a request
-  that meets a reused connection the server has just closed is retried once on a new one when
-  its method is idempotent (nothing of it was processed);
+  that meets a reused connection the server has just closed (no byte of an answer) is sent
+  again, at most twice, when its method is idempotent; a POST or PATCH is never sent twice;
 - failures are `Http1Error` with a kind: `connection` (could not connect), `protocol`
   (malformed, truncated or closed answer); timeouts are the caller's (`asyncio.timeout`).
 """
@@ -33,6 +33,7 @@ import httptools
 from harness.errors import HarnessError
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_STALE_RETRIES = 2  # a burst of kept-alive connections closed at once by the server
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 _BODY_EXPECTED = frozenset({"POST", "PUT", "PATCH"})
 RawHeaders = tuple[tuple[str, str], ...]
@@ -272,24 +273,22 @@ class Pool:
     ) -> tuple[int, RawHeaders, bytes]:
         """Send one request (head and body, ready for the wire) and return status, headers and
         body; the body decoded from gzip/deflate unless `decode` is False (a proxy's case)."""
-        connection = await self._acquire()
-        try:
-            answer = await connection.exchange(wire, head_only, decode)
-        except _StaleConnection:
-            self._release(connection, False)
-            if method not in _IDEMPOTENT:
-                raise Http1Error("the server closed a kept-alive connection", "protocol") from None
-            connection = await self._acquire(fresh=True)
+        for attempt in range(_STALE_RETRIES + 1):
+            connection = await self._acquire()
             try:
                 answer = await connection.exchange(wire, head_only, decode)
+            except _StaleConnection:
+                self._release(connection, False)
+                if method not in _IDEMPOTENT or attempt == _STALE_RETRIES:
+                    message = "the server closed a kept-alive connection"
+                    raise Http1Error(message, "protocol") from None
+                continue
             except BaseException:
                 self._release(connection, False)
                 raise
-        except BaseException:
-            self._release(connection, False)
-            raise
-        self._release(connection, connection.keep_alive)
-        return answer
+            self._release(connection, connection.keep_alive)
+            return answer
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def aclose(self, grace_s: float = 1.0) -> None:
         """Close the idle connections and wait (briefly) until they are gone, so a TLS one can
@@ -301,9 +300,9 @@ class Pool:
         if idle:
             await asyncio.wait([connection.ended for connection in idle], timeout=grace_s)
 
-    async def _acquire(self, fresh: bool = False) -> _Connection:
+    async def _acquire(self) -> _Connection:
         while True:
-            while self._idle and not fresh:
+            while self._idle:
                 connection = self._idle.pop()
                 if not connection.closed:
                     return connection
@@ -328,10 +327,8 @@ class Pool:
                     else:
                         self._release(handed, True)
                 raise
-            if handed is not None and not fresh:
-                return handed
             if handed is not None:
-                self._release(handed, True)
+                return handed
 
     async def _connect(self) -> _Connection:
         origin = self.origin
