@@ -36,6 +36,7 @@ from harness.transport.http1 import (
     Http1Error,
     Pool,
     decode_body,
+    header_text,
     origin_of,
     request_head,
     tls_for,
@@ -195,10 +196,10 @@ class RecordingProxy:
                 break
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         raw_query: bytes = scope.get("query_string", b"")
-        target = raw_path.decode("latin-1") + (
-            f"?{raw_query.decode('latin-1')}" if raw_query else ""
-        )
-        client_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        # Text the way the live transport reads and writes it (UTF-8, else latin-1), so bytes
+        # come back out as they came in and the recording replays the same bytes.
+        target = header_text(raw_path) + (f"?{header_text(raw_query)}" if raw_query else "")
+        client_headers = [(header_text(k), header_text(v)) for k, v in scope["headers"]]
         forwarded = [(k, v) for k, v in client_headers if k.lower() not in HOP_BY_HOP]
         try:
             status, upstream_headers, payload, elapsed = await self._forward(
@@ -210,12 +211,15 @@ class RecordingProxy:
             await _answer(send, 502, [("content-type", "text/plain")], message_body)
             return
         back = [(k, v) for k, v in upstream_headers if k.lower() not in HOP_BY_HOP]
-        back.append(("content-length", str(len(payload))))
+        length = str(len(payload))
+        if scope["method"] == "HEAD":  # no body: the length is the one a GET would have
+            length = next((v for k, v in upstream_headers if k.lower() == "content-length"), "0")
+        back.append(("content-length", length))
         await _answer(send, status, back, payload)
         request = Request(
             method=scope["method"],
             path=scope["path"],
-            query=tuple(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)),
+            query=tuple(parse_qsl(header_text(raw_query), keep_blank_values=True)),
             headers=tuple((k, v) for k, v in client_headers if k.lower() not in HOP_BY_HOP),
             body=bytes(body),
         )
@@ -274,7 +278,7 @@ async def _answer(send: Send, status: int, headers: list[tuple[str, str]], body:
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+            "headers": [(k.encode(), v.encode()) for k, v in headers],
         }
     )
     await send({"type": "http.response.body", "body": body})

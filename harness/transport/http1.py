@@ -21,7 +21,9 @@ measures both side by side). It does only what the harness needs, and no more:
 from __future__ import annotations
 
 import asyncio
+import select
 import ssl
+import time
 import zlib
 from collections import deque
 from collections.abc import Sequence
@@ -33,6 +35,8 @@ import httptools
 from harness.errors import HarnessError
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+IDLE_LIMIT_S = 30.0  # an idle connection older than this is closed, not reused
+_FRESH_S = 0.05  # idle for less than this in a running loop: any close would have been seen
 _STALE_RETRIES = 2  # a burst of kept-alive connections closed at once by the server
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 _BODY_EXPECTED = frozenset({"POST", "PUT", "PATCH"})
@@ -46,7 +50,12 @@ class Http1Error(Exception):
 
 
 class _StaleConnection(Http1Error):
-    """A reused connection closed by the server before any byte of the answer arrived."""
+    """A connection closed by the server before any byte of the answer arrived; `sent` says
+    whether the request had been written (if not, it may go elsewhere whatever its method)."""
+
+    def __init__(self, message: str, kind: str, *, sent: bool = True) -> None:
+        super().__init__(message, kind)
+        self.sent = sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +114,14 @@ class _Connection(asyncio.Protocol):
     __slots__ = (
         "_body",
         "_decode",
+        "_got_bytes",
         "_headers",
         "_headers_done",
         "_parser",
         "_waiter",
         "closed",
         "ended",
+        "idle_since",
         "keep_alive",
         "transport",
         "used",
@@ -123,10 +134,12 @@ class _Connection(asyncio.Protocol):
         self._headers: list[tuple[str, str]] = []
         self._body: list[bytes] = []
         self._headers_done = False
+        self._got_bytes = False
         self._decode = True
         self.closed = False
         self.keep_alive = False
         self.used = False
+        self.idle_since = 0.0
         self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     # asyncio.Protocol
@@ -134,6 +147,7 @@ class _Connection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        self._got_bytes = True
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -152,7 +166,8 @@ class _Connection(asyncio.Protocol):
 
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((_text(name), _text(value)))
+        if not self._headers_done:  # after the head, fields are chunked trailers: not headers
+            self._headers.append((header_text(name), header_text(value)))
 
     def on_headers_complete(self) -> None:
         self._headers_done = True
@@ -176,6 +191,7 @@ class _Connection(asyncio.Protocol):
         assert self.transport is not None
         reused, self.used = self.used, True
         self._headers, self._body, self._headers_done = [], [], False
+        self._got_bytes = False
         self.keep_alive = False
         self._decode = decode
         waiter: asyncio.Future[tuple[int, RawHeaders, bytes]]
@@ -183,9 +199,8 @@ class _Connection(asyncio.Protocol):
         if head_only:
             # llhttp cannot be told an answer is to HEAD: take the head and close afterwards.
             self._parser = httptools.HttpResponseParser(_HeadOnly(self))
-        if self.closed:
-            kind = _StaleConnection if reused else Http1Error
-            raise kind("the server closed the connection", "protocol")
+        if self.closed:  # nothing was written: safe to send elsewhere, whatever the method
+            raise _StaleConnection("the server closed the connection", "protocol", sent=False)
         self.transport.write(wire)
         try:
             return await waiter
@@ -226,9 +241,9 @@ class _Connection(asyncio.Protocol):
         waiter = self._waiter
         if waiter is None or waiter.done():
             return
-        if self._headers_done and _delimited_by_close(self._headers):
-            self._finish(self._parser.get_status_code())
-        elif not self._headers_done and not self._body and not self._headers:
+        if self._headers_done and exc is None and _delimited_by_close(self._headers):
+            self._finish(self._parser.get_status_code())  # a clean end of stream ends the body
+        elif not self._got_bytes:
             self._fail(_StaleConnection("the server closed the connection", "protocol"))
         else:
             reason = f": {exc}" if exc else ""
@@ -267,6 +282,7 @@ class Pool:
         self._idle: list[_Connection] = []
         self._open = 0  # connections open or opening
         self._waiters: deque[asyncio.Future[_Connection | None]] = deque()
+        self._closed = False
 
     async def send(
         self, method: str, wire: bytes, head_only: bool = False, decode: bool = True
@@ -277,9 +293,9 @@ class Pool:
             connection = await self._acquire()
             try:
                 answer = await connection.exchange(wire, head_only, decode)
-            except _StaleConnection:
+            except _StaleConnection as stale:
                 self._release(connection, False)
-                if method not in _IDEMPOTENT or attempt == _STALE_RETRIES:
+                if (stale.sent and method not in _IDEMPOTENT) or attempt == _STALE_RETRIES:
                     message = "the server closed a kept-alive connection"
                     raise Http1Error(message, "protocol") from None
                 continue
@@ -293,6 +309,7 @@ class Pool:
     async def aclose(self, grace_s: float = 1.0) -> None:
         """Close the idle connections and wait (briefly) until they are gone, so a TLS one can
         say goodbye before its event loop ends; connections in use close when released."""
+        self._closed = True
         idle, self._idle = self._idle, []
         for connection in idle:
             connection.close()
@@ -304,8 +321,9 @@ class Pool:
         while True:
             while self._idle:
                 connection = self._idle.pop()
-                if not connection.closed:
+                if _still_open(connection):
                     return connection
+                connection.close()
                 self._open -= 1
             if self._open < self.limit:
                 self._open += 1
@@ -346,12 +364,13 @@ class Pool:
         return connection
 
     def _release(self, connection: _Connection, reusable: bool) -> None:
-        if reusable and not connection.closed:
+        if reusable and not connection.closed and not self._closed:
             while self._waiters:
                 waiter = self._waiters.popleft()
                 if not waiter.done():
                     waiter.set_result(connection)
                     return
+            connection.idle_since = time.monotonic()
             self._idle.append(connection)
             return
         connection.close()
@@ -366,7 +385,27 @@ class Pool:
                 return
 
 
-def _text(raw: bytes) -> str:
+def _still_open(connection: _Connection) -> bool:
+    """Whether an idle connection can carry a request. One that sat idle while no event loop
+    ran (between pytest items) may hold an unseen close: look at its socket, without waiting;
+    one idle too long is let go, as the server is about to."""
+    if connection.closed:
+        return False
+    idle_s = time.monotonic() - connection.idle_since
+    if idle_s > IDLE_LIMIT_S:
+        return False
+    if idle_s < _FRESH_S or connection.transport is None:
+        return True
+    sock = connection.transport.get_extra_info("socket")
+    if sock is None or not hasattr(select, "poll"):
+        return True
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN | getattr(select, "POLLRDHUP", 0))
+    return not poller.poll(0)  # readable while idle: a close, a reset or stray bytes
+
+
+def header_text(raw: bytes) -> str:
+    """A header name or value as text: UTF-8, else latin-1 (never fails)."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -397,10 +436,26 @@ def decode_body(headers: Sequence[tuple[str, str]], body: bytes) -> bytes:
         return body
     encoding = encoding.strip().lower()
     if encoding in ("gzip", "x-gzip"):
-        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        return _inflate(body, 16 + zlib.MAX_WBITS)
     if encoding == "deflate":
         try:
-            return zlib.decompress(body)
+            return _inflate(body, zlib.MAX_WBITS)
         except zlib.error:  # raw deflate, as some servers send it
-            return zlib.decompress(body, -zlib.MAX_WBITS)
+            return _inflate(body, -zlib.MAX_WBITS)
     return body
+
+
+def _inflate(body: bytes, wbits: int) -> bytes:
+    """The whole of a compressed body: every gzip member (RFC 1952 allows several, as pigz
+    writes), and an error for a truncated stream or bytes after the end."""
+    out = []
+    while True:
+        stream = zlib.decompressobj(wbits)
+        out.append(stream.decompress(body))
+        if not stream.eof:
+            raise zlib.error("the compressed body is truncated")
+        body = stream.unused_data
+        if not body:
+            return b"".join(out)
+        if wbits != 16 + zlib.MAX_WBITS:
+            raise zlib.error("bytes follow the end of the compressed body")

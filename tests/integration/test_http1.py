@@ -7,13 +7,11 @@ keeps what it received, so the tests see the exact bytes on the wire in both dir
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gzip
 import shutil
-import socket
 import ssl
 import subprocess
-import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,99 +25,9 @@ from harness.serving import serve_in_thread
 from harness.transport import TransportError
 from harness.transport.live import LiveTransport
 from tests.integration.rehearsal_support import things_app
+from tests.integration.scripted import OK, Script, ScriptedServer
 
 pytestmark = pytest.mark.integration
-
-OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
-# What a connection does with its n-th request: answer bytes, or None to close without one.
-Script = Callable[[int, bytes], bytes | None]
-
-
-class ScriptedServer:
-    """A TCP server whose connections answer by `script`; records requests and connections."""
-
-    def __init__(
-        self,
-        script: Script,
-        *,
-        close_after_answer: bool = False,
-        tls: ssl.SSLContext | None = None,
-    ) -> None:
-        self.script = script
-        self.tls = tls
-        self.close_after_answer = close_after_answer
-        self.requests: list[bytes] = []
-        self.connections = 0
-        self._threads: list[threading.Thread] = []
-        self._open: list[socket.socket] = []
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        scheme = "https" if tls else "http"
-        self.url = f"{scheme}://127.0.0.1:{self._listener.getsockname()[1]}"
-        self._start(self._accept)
-
-    def close(self) -> None:
-        """Stop accepting, end every connection and wait for the threads (none outlive a test)."""
-        with contextlib.suppress(OSError):
-            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept (Linux)
-        self._listener.close()
-        for connection in self._open:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        for thread in self._threads:
-            thread.join(timeout=5)
-
-    def _start(self, target: Callable[..., None], *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self._listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            self._open.append(connection)
-            self._start(self._serve, connection)
-
-    def _serve(self, connection: socket.socket) -> None:
-        if self.tls is not None:
-            try:
-                connection = self.tls.wrap_socket(connection, server_side=True)
-            except (ssl.SSLError, OSError):  # the client refused our certificate
-                connection.close()
-                return
-        with connection:
-            buffered = b""
-            for index in range(1000):
-                request, buffered = _read_request(connection, buffered)
-                if request is None:
-                    return
-                self.requests.append(request)
-                answer = self.script(index, request)
-                if answer is None:
-                    return
-                connection.sendall(answer)
-                if self.close_after_answer:
-                    return
-
-
-def _read_request(connection: socket.socket, buffered: bytes) -> tuple[bytes | None, bytes]:
-    while b"\r\n\r\n" not in buffered:
-        chunk = connection.recv(65536)
-        if not chunk:
-            return None, b""
-        buffered += chunk
-    head, _, rest = buffered.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    while len(rest) < length:
-        rest += connection.recv(65536)
-    return head + b"\r\n\r\n" + rest[:length], rest[length:]
 
 
 @pytest.fixture
@@ -390,3 +298,73 @@ def test_https_targets_are_verified_against_the_trusted_certificates(
     answers = send_all(LiveTransport(server.url, name="candidate"), [Request("GET", "/x")] * 2)
     assert [(a.status, a.body) for a in answers if isinstance(a, Response)] == [(200, b"ok")] * 2
     assert server.requests[-1].startswith(b"GET /x HTTP/1.1\r\nHost: 127.0.0.1:")
+
+
+def test_a_post_after_the_loop_sat_idle_goes_out_on_a_live_connection(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    """Between pytest items no event loop runs: a keep-alive close by the server in that time is
+    noticed before the connection is reused, so a POST is neither lost nor sent twice."""
+    server = scripted(lambda index, request: (OK, 0.2))  # answer, close 0.2 s later
+    transport = LiveTransport(server.url, name="candidate")
+    with asyncio.Runner() as runner:
+        first = runner.run(transport.send(Request("POST", "/things", body=b"{}")))
+        time.sleep(0.5)  # the loop is not running while the server closes
+        second = runner.run(transport.send(Request("POST", "/things", body=b"{}")))
+        runner.run(transport.aclose())
+    assert (first.status, second.status) == (200, 200)
+    assert len(server.requests) == 2 and server.connections == 2
+
+
+def test_a_request_whose_answer_had_begun_is_never_sent_again(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    """The server processes the DELETE, starts answering and dies: that is an error, not a
+    stale connection to retry (a retry would meet 404 and report a false mismatch)."""
+    partial = b"HTTP/1.1 204 No Content\r\nX-Deleted-I"
+    server = scripted(lambda index, request: OK if index == 0 else (partial, "reset"))
+    transport = LiveTransport(server.url, name="candidate")
+    outcomes = send_all(transport, [Request("GET", "/"), Request("DELETE", "/things/1")])
+    assert isinstance(outcomes[0], Response) and isinstance(outcomes[1], TransportError)
+    assert "cut short" in str(outcomes[1])
+    assert [r.split(b" ", 1)[0] for r in server.requests] == [b"GET", b"DELETE"]
+
+
+def test_an_answer_delimited_by_close_but_ended_by_a_reset_is_cut_short(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+    server = scripted(lambda index, request: (head + b'{"items":[1,2,', "reset"))
+    (outcome,) = send_all(LiveTransport(server.url, name="candidate"), [Request("GET", "/")])
+    assert isinstance(outcome, TransportError) and "cut short" in str(outcome)
+
+
+def test_every_gzip_member_is_decoded_and_trailing_bytes_are_refused(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    members = gzip.compress(b'{"items":[1,2,', mtime=0) + gzip.compress(b"3]}", mtime=0)
+    trailing = zlib.compress(b'{"ok":true}') + b"garbage"
+    bodies = [
+        (["Content-Encoding: gzip"], members),
+        (["Content-Encoding: deflate"], trailing),
+    ]
+    server = scripted(
+        lambda index, request: answer(
+            "200 OK",
+            [*bodies[index][0], f"Content-Length: {len(bodies[index][1])}"],
+            bodies[index][1],
+        )
+    )
+    first, second = send_all(LiveTransport(server.url, name="legacy"), [Request("GET", "/")] * 2)
+    assert isinstance(first, Response) and first.body == b'{"items":[1,2,3]}'
+    assert isinstance(second, TransportError) and "cannot decode the body" in str(second)
+
+
+def test_chunked_trailers_are_not_headers(scripted: Callable[..., ScriptedServer]) -> None:
+    chunked = b"2\r\nok\r\n0\r\nX-Checksum: abc\r\n\r\n"
+    server = scripted(
+        lambda index, request: answer("200 OK", ["Transfer-Encoding: chunked"], chunked)
+    )
+    (outcome,) = send_all(LiveTransport(server.url, name="legacy"), [Request("GET", "/")])
+    assert isinstance(outcome, Response) and outcome.body == b"ok"
+    assert outcome.header("x-checksum") is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from harness.record.proxy import ProxyRecorder, RecordingProxy
 from harness.record.redact import Redactor
 from harness.serving import serve_in_thread
 from tests.books_app import OPENAPI, TOKEN, build_books_app
+from tests.integration.scripted import OK, ScriptedServer
 
 pytestmark = pytest.mark.integration
 
@@ -193,3 +195,42 @@ def test_proxy_passes_compressed_answers_through_and_records_them_decoded(
     (exchange,) = iter_exchanges(contract)
     assert exchange.response.body == document
     assert exchange.response.header("content-encoding") is None
+
+
+def test_proxy_keeps_header_bytes_and_the_length_of_a_head_answer(tmp_path: Path) -> None:
+    """UTF-8 header values go up and come back byte for byte (and are recorded as text); a HEAD
+    answer keeps the upstream's Content-Length."""
+    head = b"HTTP/1.1 200 OK\r\nX-File: \xe2\x82\xacuro.pdf\r\nContent-Length: 1234\r\n\r\n"
+    upstream = ScriptedServer(lambda index, request: head if request.startswith(b"HEAD") else OK)
+    out = tmp_path / "recorded"
+    try:
+        recorder = ProxyRecorder(out, upstream.url, None, Redactor(), {"target": upstream.url})
+        app = RecordingProxy(upstream.url, recorder, learn=False)
+        with serve_in_thread(app) as proxy:
+            answers = [
+                _raw_exchange(proxy.url, b"GET /x HTTP/1.1\r\nX-Name: r\xc3\xa9sum\xc3\xa9\r\n"),
+                _raw_exchange(proxy.url, b"HEAD /x HTTP/1.1\r\n"),
+            ]
+            app.shutdown()
+        recorder.finish()
+    finally:
+        upstream.close()
+    assert b"x-name: r\xc3\xa9sum\xc3\xa9\r\n" in upstream.requests[0].lower()
+    assert answers[0].startswith(b"HTTP/1.1 200") and answers[0].endswith(b"ok")
+    assert b"x-file: \xe2\x82\xacuro.pdf\r\n" in answers[1].lower()
+    assert b"content-length: 1234\r\n" in answers[1].lower()
+    (contract,) = discover(out)
+    recorded = list(iter_exchanges(contract))
+    assert recorded[0].request.header("x-name") == "résumé"
+    assert recorded[1].response.header("x-file") == "€uro.pdf"
+
+
+def _raw_exchange(url: str, head: bytes) -> bytes:
+    """One request over a raw socket (exact bytes), the whole answer until the server closes."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as connection:
+        connection.sendall(head + b"Host: proxy\r\nConnection: close\r\n\r\n")
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
