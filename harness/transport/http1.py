@@ -11,9 +11,14 @@ measures both side by side). It does only what the harness needs, and no more:
   `Host` and `Content-Length` are set from the URL and the body;
 - `Content-Encoding: gzip`/`deflate` bodies are decoded (so comparisons see content; the header
   is kept), unless the caller passes bytes through (the recording proxy);
-- a connection is kept only when the answer allows keep-alive and was read whole; a request
-  that meets a reused connection the server has just closed (no byte of an answer) is sent
-  again, at most twice, when its method is idempotent; a POST or PATCH is never sent twice;
+- a connection is kept only when the answer allows keep-alive and was read whole, and for at
+  most `IDLE_LIMIT_S` idle; before reuse, one idle while no event loop ran (between pytest
+  items) has its socket looked at for a close nobody saw. A request that meets a connection
+  the server closed before any byte of an answer is sent again (at most twice) when it was
+  never written or its method is idempotent; a POST or PATCH is never sent twice, and an answer
+  that had begun is never retried;
+- an answer delimited by the end of the connection is complete only on a clean close (a reset
+  cuts it short); chunked trailers are not taken as headers;
 - failures are `Http1Error` with a kind: `connection` (could not connect), `protocol`
   (malformed, truncated or closed answer); timeouts are the caller's (`asyncio.timeout`).
 """
