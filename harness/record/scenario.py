@@ -140,6 +140,65 @@ def bind_generated(
     return fresh
 
 
+def has_bindings(template: Mapping[str, Any]) -> bool:
+    """Whether the template binds a built-in to a name (`{{$uuid as x}}`)."""
+    return any(_binds_in(text) for _, text in _template_texts(template))
+
+
+def _binds_in(text: str) -> bool:
+    return any(match.group(2) for match in PLACEHOLDER.finditer(text))
+
+
+def recorded_bindings(template: Mapping[str, Any], recorded: Request) -> dict[str, str]:
+    """The value each `{{$name as var}}` had when the exchange was recorded, read back from the
+    recorded request by matching the template's text against it (a field that does not match
+    gives nothing). A rehearsal without a live legacy compares with answers that echo these
+    values, so it must know them to tell them from the fresh ones it sends."""
+    sent = dict(_request_texts(recorded))
+    found: dict[str, str] = {}
+    for field, text in _template_texts(template):
+        actual = sent.get(field.lower())
+        if actual is None or not _binds_in(text):
+            continue
+        pattern, aliases = _pattern_of(text)
+        match = pattern.fullmatch(actual)
+        if match is not None:
+            found.update({alias: match.group(group) for group, alias in aliases.items()})
+    return found
+
+
+def _pattern_of(text: str) -> tuple[re.Pattern[str], dict[str, str]]:
+    """A regex matching what `text` renders to: bound built-ins as groups (the same alias again
+    as a back-reference), every other placeholder as any text. Returns it and group -> alias."""
+    parts: list[str] = []
+    groups: dict[str, str] = {}  # alias -> group name
+    start = 0
+    for match in PLACEHOLDER.finditer(text):
+        parts.append(re.escape(text[start : match.start()]))
+        start = match.end()
+        alias = match.group(2) or (match.group(1) if match.group(1) in groups else None)
+        if alias is None:
+            parts.append(".*?")
+        elif alias in groups:
+            parts.append(f"(?P={groups[alias]})")
+        else:
+            groups[alias] = f"g{len(groups)}"
+            parts.append(f"(?P<{groups[alias]}>.+?)")
+    parts.append(re.escape(text[start:]))
+    return re.compile("".join(parts), re.DOTALL), {group: alias for alias, group in groups.items()}
+
+
+def _request_texts(request: Request) -> Iterator[tuple[str, str]]:
+    """A request's strings under the field names `_template_texts` gives (lower-case)."""
+    for key, value in request.headers:
+        yield f"headers.{key}".lower(), value
+    for key, value in request.query:
+        yield f"query.{key}".lower(), value
+    yield "path", request.path
+    if request.body:
+        yield "body", request.body.decode("utf-8", "replace")
+
+
 def _template_texts(template: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """The strings of a template that may hold placeholders, with their field names."""
     for kind in ("headers", "query"):

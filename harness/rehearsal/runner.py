@@ -23,6 +23,8 @@ from harness.record.scenario import (
     bind_generated,
     capture,
     captures_of,
+    has_bindings,
+    recorded_bindings,
     render_request,
     template_of,
 )
@@ -110,7 +112,7 @@ class Runner:
 
     async def _work(self, units: Iterator[Unit]) -> None:
         for unit in units:
-            if unit.scenario is None:
+            if unit.scenario is None and not _binds(unit.steps[0]):
                 records = [await self._single(unit.contract, unit.steps[0])]
             else:
                 records = await self._scenario(unit)
@@ -140,7 +142,11 @@ class Runner:
         for exchange in unit.steps:
             try:
                 if "template" in exchange.meta:  # `{{$name as var}}`: one value, both targets
-                    legacy_vars.update(bind_generated(template_of(exchange), candidate_vars))
+                    fresh = bind_generated(template_of(exchange), candidate_vars)
+                    if fresh and self.legacy is None:  # the recording answered the old values
+                        recorded = recorded_bindings(template_of(exchange), exchange.request)
+                        fresh = {name: recorded.get(name, value) for name, value in fresh.items()}
+                    legacy_vars.update(fresh)
                 sent_candidate = self._prepare(exchange, candidate_vars)
                 sent_legacy = (
                     sent_candidate if self.legacy is None else self._prepare(exchange, legacy_vars)
@@ -217,6 +223,12 @@ def _capture_into(variables: dict[str, str], outcome: Any, captures: Mapping[str
 
 def _internal(error: Exception) -> str:
     return f"harness: comparison failed ({type(error).__name__}: {error}); please report it"
+
+
+def _binds(exchange: Exchange) -> bool:
+    """A lone exchange that binds a built-in (`{{$uuid as x}}`) runs as a one-step scenario, so
+    both sides' values are known to the judge."""
+    return "template" in exchange.meta and has_bindings(template_of(exchange))
 
 
 def _has_placeholder(request: Request) -> bool:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from harness.serving import serve_in_thread
 from tests.cli_support import run
-from tests.integration.rehearsal_support import THINGS, thing_exchanges, things_app, write_contracts
+from tests.integration.rehearsal_support import (
+    THINGS,
+    scenario_exchanges,
+    thing_exchanges,
+    things_app,
+    write_contracts,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -240,3 +247,37 @@ def test_usage_errors_exit_2_with_a_clear_message(
     )
     assert code == 2, output
     assert message in output and "Traceback" not in output
+
+
+def test_bound_values_are_compared_on_meaning_without_a_live_legacy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`{{$uuid as n}}` sends a fresh value each rehearsal; replayed against the recording alone,
+    the candidate echoes the fresh value where the recording has the old one: same meaning. A
+    lone exchange binding a value is judged the same way."""
+    old = "0b7c2a8e-6a51-4f1a-9a55-1c9d2e3f4a5b"
+    create, read = scenario_exchanges("bound", first_id=1000)
+    template = {**create.meta["template"], "body": json.dumps({"name": "{{$uuid as n}}"})}
+    create = replace(
+        create,
+        request=replace(create.request, body=json.dumps({"name": old}).encode()),
+        response=replace(create.response, body=json.dumps({"id": "1000", "name": old}).encode()),
+        meta={**create.meta, "template": template},
+    )
+    echoed = json.dumps({"id": "1000", "name": old, "created": True}).encode()
+    read = replace(read, response=replace(read.response, body=echoed))
+    alone = replace(create, id="alone", scenario=None, step=None, meta={"template": template})
+    alone_answer = json.dumps({"id": "1000", "name": old}).encode()  # lone exchanges go first
+    alone = replace(alone, response=replace(alone.response, body=alone_answer))
+    contracts = write_contracts(tmp_path / "contracts", [create, read, alone])
+    with serve_in_thread(things_app(first_id=1000)) as candidate:  # one at a time: ids in order
+        code, output = rehearse(capsys, tmp_path, contracts, candidate.url, "--concurrency", "1")
+    rows = results(tmp_path / "r")
+    assert code == 0, output
+    assert [(row["id"], row["verdict"]) for row in rows] == [
+        ("alone", "match"),
+        ("bound-0", "match"),
+        ("bound-1", "match"),
+    ]
+    sent = {row["id"]: json.loads(row["request"]["body"] or "{}").get("name") for row in rows}
+    assert sent["bound-0"] != old and sent["alone"] != old  # fresh values went out

@@ -10,7 +10,12 @@ import pytest
 from harness.core.prescription_id import has_valid_check_character
 from harness.errors import HarnessError
 from harness.record.builtins import BUILTINS, new_prescription_id
-from harness.record.scenario import bind_generated, render_request
+from harness.record.scenario import (
+    bind_generated,
+    has_bindings,
+    recorded_bindings,
+    render_request,
+)
 
 
 def _template(body: dict[str, object], path: str = "/x") -> dict[str, object]:
@@ -84,3 +89,24 @@ def test_bad_built_ins_name_the_field(text: str, message: str) -> None:
         render_request(template, {"rx": "r"})
     assert message in str(raised.value)
     assert raised.value.field == "body"
+
+
+def test_recorded_bindings_are_read_back_from_the_recorded_request() -> None:
+    template = _template({"id": "{{$prescription_id as rx}}", "again": "{{rx}}"}, "/p/{{rx}}")
+    template["headers"] = [["X-Rx", "{{rx}}"], ["X-Request-ID", "{{$uuid}}"]]
+    recorded = render_request(template, {})
+    value = orjson.loads(recorded.body)["id"]
+    assert recorded_bindings(template, recorded) == {"rx": value}
+    assert has_bindings(template) and not has_bindings(_template({"id": "{{rx}}"}))
+
+
+def test_recorded_bindings_need_the_recording_to_match_the_template() -> None:
+    template = {**_template({"id": "{{$uuid as a}}", "same": "{{a}}"}), "headers": []}
+    recorded = render_request(template, {})
+    assert set(recorded_bindings(template, recorded)) == {"a"}
+    body = orjson.loads(recorded.body)
+    body["same"] = "something else"  # a back-reference that does not hold: no reading
+    edited = recorded.__class__(
+        recorded.method, recorded.path, recorded.query, recorded.headers, orjson.dumps(body)
+    )
+    assert recorded_bindings(template, edited) == {}
