@@ -3,7 +3,9 @@
 - Exchanges are written in the order given, keys sorted, one JSON object per line.
 - An exchange whose id was already recorded and that is `equivalent` to the stored one (same
   request template, same answer once the noise model is applied) keeps its stored line verbatim,
-  so its volatile values (timestamps, generated ids, latency) do not churn.
+  so its volatile values (timestamps, generated ids, latency) do not churn. The steps of a
+  scenario are kept only all together: values captured or bound in one step travel to the next,
+  so one run's lines are never mixed with another's.
 - `noise.yaml` is written from the final entries (the recorder merges kept and learned rules).
 - `contract.yaml` (provenance, with `recorded_at`) is rewritten only when another file changed.
 """
@@ -73,19 +75,20 @@ def write_contract(
     """Write one service's contract; reuse stored lines and provenance where nothing changed."""
     directory.mkdir(parents=True, exist_ok=True)
     previous = _previous_lines(directory / EXCHANGES_FILE)
+    given = list(exchanges)
+    stored = {e.id: previous[e.id][0] for e in given if _unchanged(previous, e, equivalent)}
+    # A scenario is kept or rewritten whole: its steps carry values from one run to the next.
+    changed_scenarios = {e.scenario for e in given if e.scenario and e.id not in stored}
     lines: list[bytes] = []
     kept = 0
     counts: dict[str, int] = {}
-    for exchange in exchanges:
+    for exchange in given:
         counts[exchange.operation] = counts.get(exchange.operation, 0) + 1
-        old = previous.get(exchange.id)
-        if old is not None and equivalent is not None:
-            old_line, old_exchange = old
-            if old_exchange is not None and equivalent(old_exchange, exchange):
-                lines.append(old_line)
-                kept += 1
-                continue
-        lines.append(dump_line(exchange))
+        if exchange.id in stored and exchange.scenario not in changed_scenarios:
+            lines.append(stored[exchange.id])
+            kept += 1
+        else:
+            lines.append(dump_line(exchange))
     entries = list(noise)
     texts = {
         OPENAPI_FILE: dump_openapi(openapi).encode("utf-8"),
@@ -123,6 +126,17 @@ def render_manifest(service: str, provenance: Mapping[str, Any], counts: Mapping
 
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _unchanged(
+    previous: Mapping[str, tuple[bytes, Exchange | None]],
+    exchange: Exchange,
+    equivalent: Equivalent | None,
+) -> bool:
+    old = previous.get(exchange.id)
+    if old is None or equivalent is None or old[1] is None:
+        return False
+    return equivalent(old[1], exchange)
 
 
 def _previous_lines(path: Path) -> dict[str, tuple[bytes, Exchange | None]]:

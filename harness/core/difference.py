@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import NamedTuple
 
 
@@ -53,3 +54,28 @@ class Difference(NamedTuple):
             legacy=data.get("legacy"),
             candidate=data.get("candidate"),
         )
+
+
+def same_meaning_removed(
+    differences: list[Difference], legacy_vars: Mapping[str, str], candidate_vars: Mapping[str, str]
+) -> list[Difference]:
+    """The differences left once each side's own value of a variable (an id each target
+    allocated, a value bound per run) is read as the same meaning: a difference whose legacy
+    text, with every legacy value swapped for the candidate's, equals the candidate's, goes."""
+    pairs = [
+        (legacy_vars[name], candidate_vars[name])
+        for name in legacy_vars.keys() & candidate_vars.keys()
+        if legacy_vars[name] != candidate_vars[name] and legacy_vars[name]
+    ]
+    if not pairs:
+        return differences
+    kept = []
+    for difference in differences:
+        old, new = difference.legacy, difference.candidate
+        if isinstance(old, str) and isinstance(new, str):
+            for legacy_value, candidate_value in pairs:
+                old = old.replace(legacy_value, candidate_value)
+            if old == new:
+                continue
+        kept.append(difference)
+    return kept

@@ -11,6 +11,7 @@ targets get that one value (`bind_generated`), so their answers are compared on 
 
 from __future__ import annotations
 
+import random
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
@@ -35,6 +36,16 @@ BUILTINS: Mapping[str, Callable[[], str]] = {
     "$uuid": new_uuid,
     "$prescription_id": new_prescription_id,
 }
+
+
+def seeded_value(name: str, label: str) -> str:
+    """The value built-in `name` gives for `label`, always the same: recording a fresh,
+    seeded simulator binds the same values every time, so re-recording changes nothing."""
+    rng = random.Random(label)
+    if name == "$prescription_id":
+        digits = f"{rng.getrandbits(44):011X}"
+        return short_form_id(digits[:6], PRESCRIBER_ODS, digits[6:11])
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def generator(

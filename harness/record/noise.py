@@ -12,7 +12,7 @@ learned (it would hide real divergences): it is reported instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ import orjson
 
 from harness.contracts.noisefile import NoiseEntry
 from harness.core.canonical.values import as_text, is_uuid, parse_timestamp
-from harness.core.difference import Difference, DiffKind
+from harness.core.difference import Difference, DiffKind, same_meaning_removed
 from harness.core.exchange import Response
 
 Differ = Callable[[Response, Response], list[Difference]]
@@ -37,6 +37,9 @@ class Pair:
     second: Response
     typed_only: bool = False
     label: str = ""
+    # The values each pass ran with (bound built-ins, captures): their echoes are not noise.
+    first_bound: Mapping[str, str] = field(default_factory=dict)
+    second_bound: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,6 +71,8 @@ def learn_noise(pairs: Iterable[Pair], differ: Differ | None = None) -> Learned:
     for pair in pairs:
         answers.setdefault(pair.operation, []).append(pair.first)
         differences = diff(pair.first, pair.second)
+        if differences and pair.first_bound:
+            differences = same_meaning_removed(differences, pair.first_bound, pair.second_bound)
         if not differences:
             continue
         document = _json(pair.first)

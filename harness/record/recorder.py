@@ -57,6 +57,7 @@ async def record(
     provenance: Mapping[str, Any] | None = None,
     concurrency: int = 16,
     learn: bool = True,
+    bound_seed: str | None = None,
 ) -> RecordResult:
     started = time.perf_counter()
     index = OperationIndex.from_openapi(document)
@@ -65,13 +66,16 @@ async def record(
     default_service = sorted(interfaces)[0] if len(interfaces) == 1 else slug(title)
     classify = Classifier(index, default_service, document)
     result = RecordResult()
-    first = await run_pass(primary, plan, classify, concurrency=concurrency)
+    first = await run_pass(primary, plan, classify, concurrency=concurrency, bound_seed=bound_seed)
     result.problems.extend(first.problems)
     result.sent += first.sent
     second: PassOutcome | None = None
     if learn:
         await asyncio.sleep(GAP_S)
-        second = await run_pass(twin or primary, plan, classify, concurrency=concurrency)
+        reuse = first.bound if twin is not None else None  # a twin gets the same requests
+        second = await run_pass(
+            twin or primary, plan, classify, concurrency=concurrency, reuse=reuse
+        )
         result.sent += second.sent
     by_service: dict[str, list[Exchange]] = {}
     for exchange in first.exchanges.values():
@@ -92,6 +96,8 @@ async def record(
                             again.response,
                             typed_only,
                             exchange.id,
+                            first.bound.get(exchange.id, {}),
+                            second.bound.get(exchange.id, {}),
                         )
                     )
         learned = learn_noise(pairs)

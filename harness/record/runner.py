@@ -18,8 +18,9 @@ from typing import Any
 from harness.core.exchange import Exchange, Request, Response
 from harness.core.operations import OperationIndex
 from harness.errors import HarnessError
+from harness.record.builtins import seeded_value
 from harness.record.generated import GeneratedCase
-from harness.record.scenario import bind_generated, capture, render_request
+from harness.record.scenario import bind_generated, bound_aliases, capture, render_request
 from harness.record.scenarios import Scenario
 from harness.transport.base import Transport, TransportError
 
@@ -53,6 +54,15 @@ class PassOutcome:
     exchanges: dict[str, Exchange] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     sent: int = 0
+    # Per scenario step: the run's values so far (bound built-ins, captures), which its answer
+    # may echo; two passes differ in them without any noise.
+    bound: dict[str, dict[str, str]] = field(default_factory=dict)
+    # A twin pass sends the first pass's bound values again (same requests, same fresh state),
+    # so what differs between the passes is noise, not the values: step id -> values.
+    reuse: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Set when recording a fresh, seeded simulator: bound values derive from it (see
+    # `seeded_value`), so re-recording sends, and stores, the same values.
+    bound_seed: str | None = None
 
 
 class Classifier:
@@ -96,8 +106,12 @@ async def run_pass(
     *,
     concurrency: int = 16,
     new_uuid: Callable[[], str] | None = None,
+    reuse: Mapping[str, Mapping[str, str]] | None = None,
+    bound_seed: str | None = None,
 ) -> PassOutcome:
-    outcome = PassOutcome()
+    """Send the plan once. `reuse`: another pass's `bound` values, sent again (a twin pass);
+    `bound_seed`: derive bound values from it instead of drawing them."""
+    outcome = PassOutcome(reuse=reuse or {}, bound_seed=bound_seed)
     safe = [c for c in plan.generated if c.template["method"] in SAFE_METHODS]
     unsafe = [c for c in plan.generated if c.template["method"] not in SAFE_METHODS]
     limit = asyncio.Semaphore(concurrency)
@@ -147,6 +161,13 @@ async def _run_steps(
     for number, step in enumerate(scenario.steps):
         where = f"{step.file}:{step.line}" if step.line else step.file
         label = f"scenario {scenario.name} step {number} ({step.name}, {where})"
+        earlier = outcome.reuse.get(f"{scenario.name}/{number}", {})
+        for alias, builtin in bound_aliases(step.template).items():
+            if alias in earlier:
+                variables.setdefault(alias, earlier[alias])
+            elif outcome.bound_seed is not None:
+                label = f"{outcome.bound_seed}:{scenario.name}:{alias}"
+                variables.setdefault(alias, seeded_value(builtin, label))
         try:
             bind_generated(step.template, variables, new_uuid=new_uuid)
             request = render_request(step.template, variables, new_uuid=new_uuid)
@@ -156,6 +177,7 @@ async def _run_steps(
             outcome.problems.append(f"{label}: {error}; the rest of the scenario was not sent")
             return
         service, operation = classify(request)
+        outcome.bound[f"{scenario.name}/{number}"] = dict(variables)
         steps.append(
             Exchange(
                 id=f"{scenario.name}/{number}",

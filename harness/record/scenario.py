@@ -149,6 +149,16 @@ def _binds_in(text: str) -> bool:
     return any(match.group(2) for match in PLACEHOLDER.finditer(text))
 
 
+def bound_aliases(template: Mapping[str, Any]) -> dict[str, str]:
+    """The names the template binds built-ins to, with the built-in (`{"x": "$uuid"}`)."""
+    return {
+        match.group(2): match.group(1)
+        for _, text in _template_texts(template)
+        for match in PLACEHOLDER.finditer(text)
+        if match.group(2)
+    }
+
+
 def recorded_bindings(template: Mapping[str, Any], recorded: Request) -> dict[str, str]:
     """The value each `{{$name as var}}` had when the exchange was recorded, read back from the
     recorded request by matching the template's text against it (a field that does not match

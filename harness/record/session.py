@@ -125,6 +125,13 @@ async def _record(
             provenance=provenance,
             concurrency=request.concurrency,
             learn=request.learn,
+            # A fresh simulator from a seed: bound values from the seeds too (re-recording it
+            # changes nothing); a real target gets fresh ones, as it keeps what it was sent.
+            bound_seed=(
+                f"{' '.join(request.simulator_args)}:{request.seed}"
+                if request.simulator_args is not None
+                else None
+            ),
         )
     finally:
         await primary.aclose()

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from harness.core.compare import Comparator, CompareOptions
-from harness.core.difference import Difference, Verdict
+from harness.core.difference import Verdict, same_meaning_removed
 from harness.core.exchange import Exchange, Request, Response
 from harness.core.policy import WaiverBook
 from harness.core.result import ResultDifference, ResultRecord, verdict_of
@@ -117,28 +117,6 @@ class Judge:
             error=error,
             reproducer=self.reproducer(exchange, sent),
         )
-
-
-def same_meaning_removed(
-    differences: list[Difference], legacy_vars: Mapping[str, str], candidate_vars: Mapping[str, str]
-) -> list[Difference]:
-    pairs = [
-        (legacy_vars[name], candidate_vars[name])
-        for name in legacy_vars.keys() & candidate_vars.keys()
-        if legacy_vars[name] != candidate_vars[name] and legacy_vars[name]
-    ]
-    if not pairs:
-        return differences
-    kept = []
-    for difference in differences:
-        old, new = difference.legacy, difference.candidate
-        if isinstance(old, str) and isinstance(new, str):
-            for legacy_value, candidate_value in pairs:
-                old = old.replace(legacy_value, candidate_value)
-            if old == new:
-                continue
-        kept.append(difference)
-    return kept
 
 
 def _under_any(path: str, unstable: set[str]) -> bool:

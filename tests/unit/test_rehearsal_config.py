@@ -140,8 +140,8 @@ def test_reproducer_keeps_secret_placeholders_expandable() -> None:
 
 
 def test_carried_values_compare_on_meaning_and_unstable_paths_cover_descendants() -> None:
-    from harness.core.difference import Difference
-    from harness.rehearsal.judge import _under_any, same_meaning_removed
+    from harness.core.difference import Difference, same_meaning_removed
+    from harness.rehearsal.judge import _under_any
 
     differences = [
         Difference(

@@ -9,7 +9,7 @@ import pytest
 
 from harness.core.prescription_id import has_valid_check_character
 from harness.errors import HarnessError
-from harness.record.builtins import BUILTINS, new_prescription_id
+from harness.record.builtins import BUILTINS, new_prescription_id, seeded_value
 from harness.record.scenario import (
     bind_generated,
     has_bindings,
@@ -110,3 +110,14 @@ def test_recorded_bindings_need_the_recording_to_match_the_template() -> None:
         recorded.method, recorded.path, recorded.query, recorded.headers, orjson.dumps(body)
     )
     assert recorded_bindings(template, edited) == {}
+
+
+def test_seeded_values_are_the_same_for_a_label_and_valid() -> None:
+    first = seeded_value("$prescription_id", "seed:eps-life-cycle:rx1")
+    assert first == seeded_value("$prescription_id", "seed:eps-life-cycle:rx1")
+    assert first != seeded_value("$prescription_id", "seed:eps-errors:rx1")
+    assert has_valid_check_character(first)
+    assert re.fullmatch(r"[0-9A-F]{6}-A83008-[0-9A-F]{5}[0-9A-Z+]", first)
+    token = seeded_value("$uuid", "seed:pds-create-patient:baby")
+    assert token == seeded_value("$uuid", "seed:pds-create-patient:baby")
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", token)

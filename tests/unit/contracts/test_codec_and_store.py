@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -163,3 +164,33 @@ def test_noise_file_loads_as_a_noise_model(tmp_path: Path) -> None:
     model = load_noise(read_contract(directory))
     paths = [(rule.path, rule.kind) for rule in model.rules_for("getBook")]
     assert paths == [("header:x-request-id", "uuid"), ("/served_at", "timestamp")]
+
+
+def test_a_scenario_is_kept_or_rewritten_whole(tmp_path: Path) -> None:
+    """Steps carry values to one another: one changed step rewrites its whole scenario, never
+    mixing lines of two runs; an unchanged scenario and lone exchanges keep their lines."""
+    lone = replace(make_exchange(9), id="lone", scenario=None, step=None, meta={})
+    other = [replace(e, scenario="y", id=f"y/{e.step}") for e in (make_exchange(0), make_exchange(1))]
+    first = [make_exchange(0), make_exchange(1), *other, lone]
+    directory = tmp_path / "books"
+
+    def record(exchanges: list[Exchange]) -> list[bytes]:
+        write_contract(
+            directory,
+            service="books",
+            openapi={},
+            exchanges=exchanges,
+            noise=[],
+            provenance={},
+            equivalent=lambda old, new: old.response.body == new.response.body,
+        )
+        return (directory / "exchanges.jsonl").read_bytes().splitlines()
+
+    before = record(first)
+    # A second run: new latencies everywhere (volatile), one real change in step 1 of `x`.
+    again = [replace(e, response=replace(e.response, elapsed_ms=9.0)) for e in first]
+    again[1] = replace(again[1], response=replace(again[1].response, body=b'{"a":2}'))
+    after = record(again)
+    assert after[0] == dump_line(again[0]) != before[0]  # x/0 rewritten with x/1
+    assert after[1] == dump_line(again[1])
+    assert after[2:] == before[2:]  # scenario y and the lone exchange untouched

@@ -110,3 +110,23 @@ def test_without_a_twin_untyped_state_changes_are_not_learned() -> None:
     learned = learn_noise([Pair("getPatient", first, second, typed_only=True, label="p/0")])
     assert [(e.path, e.kind) for e in learned.entries] == [("/lastUpdated", "timestamp")]
     assert "/meta/versionId" in learned.warnings[0]
+
+
+def test_values_each_pass_was_sent_are_not_noise() -> None:
+    """Two passes that bound (or captured) different values see them echoed: the same meaning,
+    so nothing is learned about the echo, while real noise next to it still is."""
+    first_id, second_id = "A1B2C3-A83008-10001B", "D4E5F6-A83008-20002G"
+    pair = Pair(
+        "processMessage",
+        answer({"groupIdentifier": {"value": first_id}, "id": str(uuid.uuid4())}),
+        answer({"groupIdentifier": {"value": second_id}, "id": str(uuid.uuid4())}),
+        label="eps-life-cycle/1",
+        first_bound={"rx1": first_id},
+        second_bound={"rx1": second_id},
+    )
+    learned = {(e.path, e.kind) for e in learn_noise([pair]).entries}
+    assert learned == {("/id", "uuid")}
+    unbound = Pair(pair.operation, pair.first, pair.second, label=pair.label)
+    assert ("/groupIdentifier/value", "ignore") in {
+        (e.path, e.kind) for e in learn_noise([unbound]).entries
+    }
