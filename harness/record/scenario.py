@@ -140,23 +140,14 @@ def bind_generated(
     return fresh
 
 
-def has_bindings(template: Mapping[str, Any]) -> bool:
-    """Whether the template binds a built-in to a name (`{{$uuid as x}}`)."""
-    return any(_binds_in(text) for _, text in _template_texts(template))
-
-
-def _binds_in(text: str) -> bool:
-    return any(match.group(2) for match in PLACEHOLDER.finditer(text))
-
-
 def bound_aliases(template: Mapping[str, Any]) -> dict[str, str]:
     """The names the template binds built-ins to, with the built-in (`{"x": "$uuid"}`)."""
-    return {
-        match.group(2): match.group(1)
-        for _, text in _template_texts(template)
-        for match in PLACEHOLDER.finditer(text)
-        if match.group(2)
-    }
+    return {alias: name for _, text in _template_texts(template) for name, alias in _bound_in(text)}
+
+
+def _bound_in(text: str) -> list[tuple[str, str]]:
+    """(built-in, name) of each `{{$name as var}}` in one text."""
+    return [(m.group(1), m.group(2)) for m in PLACEHOLDER.finditer(text) if m.group(2)]
 
 
 def recorded_bindings(template: Mapping[str, Any], recorded: Request) -> dict[str, str]:
@@ -168,7 +159,7 @@ def recorded_bindings(template: Mapping[str, Any], recorded: Request) -> dict[st
     found: dict[str, str] = {}
     for field, text in _template_texts(template):
         actual = sent.get(field.lower())
-        if actual is None or not _binds_in(text):
+        if actual is None or not _bound_in(text):
             continue
         pattern, aliases = _pattern_of(text)
         match = pattern.fullmatch(actual)

@@ -21,9 +21,9 @@ from harness.core.result import ResultRecord
 from harness.errors import HarnessError
 from harness.record.scenario import (
     bind_generated,
+    bound_aliases,
     capture,
     captures_of,
-    has_bindings,
     recorded_bindings,
     render_request,
     template_of,
@@ -228,7 +228,7 @@ def _internal(error: Exception) -> str:
 def _binds(exchange: Exchange) -> bool:
     """A lone exchange that binds a built-in (`{{$uuid as x}}`) runs as a one-step scenario, so
     both sides' values are known to the judge."""
-    return "template" in exchange.meta and has_bindings(template_of(exchange))
+    return "template" in exchange.meta and bool(bound_aliases(template_of(exchange)))
 
 
 def _has_placeholder(request: Request) -> bool:
