@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -61,21 +62,32 @@ def same_meaning_removed(
 ) -> list[Difference]:
     """The differences left once each side's own value of a variable (an id each target
     allocated, a value bound per run) is read as the same meaning: a difference whose legacy
-    text, with every legacy value swapped for the candidate's, equals the candidate's, goes."""
-    pairs = [
-        (legacy_vars[name], candidate_vars[name])
-        for name in legacy_vars.keys() & candidate_vars.keys()
-        if legacy_vars[name] != candidate_vars[name] and legacy_vars[name]
-    ]
-    if not pairs:
+    text, with every legacy value swapped for the candidate's, equals the candidate's, goes.
+
+    All swaps happen in one pass (longest value first), so a swapped-in value is never swapped
+    again; a legacy value that stands for two different candidate values swaps nothing."""
+    swaps: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for name in legacy_vars.keys() & candidate_vars.keys():
+        old, new = legacy_vars[name], candidate_vars[name]
+        if not old or old == new:
+            continue
+        if swaps.get(old, new) != new:
+            ambiguous.add(old)
+        swaps[old] = new
+    for old in ambiguous:
+        del swaps[old]
+    if not swaps:
         return differences
+    pattern = re.compile("|".join(map(re.escape, sorted(swaps, key=len, reverse=True))))
     kept = []
     for difference in differences:
-        old, new = difference.legacy, difference.candidate
-        if isinstance(old, str) and isinstance(new, str):
-            for legacy_value, candidate_value in pairs:
-                old = old.replace(legacy_value, candidate_value)
-            if old == new:
-                continue
+        old_text, new_text = difference.legacy, difference.candidate
+        if (
+            isinstance(old_text, str)
+            and isinstance(new_text, str)
+            and pattern.sub(lambda match: swaps[match.group(0)], old_text) == new_text
+        ):
+            continue
         kept.append(difference)
     return kept

@@ -166,8 +166,8 @@ async def _run_steps(
             if alias in earlier:
                 variables.setdefault(alias, earlier[alias])
             elif outcome.bound_seed is not None:
-                label = f"{outcome.bound_seed}:{scenario.name}:{alias}"
-                variables.setdefault(alias, seeded_value(builtin, label))
+                seed_label = f"{outcome.bound_seed}:{scenario.name}:{alias}"
+                variables.setdefault(alias, seeded_value(builtin, seed_label))
         try:
             bind_generated(step.template, variables, new_uuid=new_uuid)
             request = render_request(step.template, variables, new_uuid=new_uuid)

@@ -30,6 +30,7 @@ from lxml import etree
 
 from harness.contracts.codec import decode_body, request_to_dict
 from harness.core.exchange import Exchange, Request, Response, media_type
+from harness.core.prescription_id import SHORT_FORM
 from harness.errors import HarnessError
 from harness.record.builtins import generator
 
@@ -155,22 +156,37 @@ def recorded_bindings(template: Mapping[str, Any], recorded: Request) -> dict[st
     recorded request by matching the template's text against it (a field that does not match
     gives nothing). A rehearsal without a live legacy compares with answers that echo these
     values, so it must know them to tell them from the fresh ones it sends."""
-    sent = dict(_request_texts(recorded))
+    sent: dict[str, list[str]] = {}  # a repeated header or query name: its values in order
+    for field, value in _request_texts(recorded):
+        sent.setdefault(field, []).append(value)
+    seen: dict[str, int] = {}
     found: dict[str, str] = {}
     for field, text in _template_texts(template):
-        actual = sent.get(field.lower())
-        if actual is None or not _bound_in(text):
+        name = field.lower()
+        position = seen[name] = seen.get(name, -1) + 1
+        values = sent.get(name, [])
+        if position >= len(values) or not _bound_in(text):
             continue
-        pattern, aliases = _pattern_of(text)
-        match = pattern.fullmatch(actual)
-        if match is not None:
-            found.update({alias: match.group(group) for group, alias in aliases.items()})
+        for shaped in (True, False):  # each built-in's own shape first, then any text
+            pattern, aliases = _pattern_of(text, shaped)
+            match = pattern.fullmatch(values[position])
+            if match is not None:
+                found.update({alias: match.group(group) for group, alias in aliases.items()})
+                break
     return found
 
 
-def _pattern_of(text: str) -> tuple[re.Pattern[str], dict[str, str]]:
+# What each built-in renders to, so a value next to others is read back whole.
+_SHAPES = {
+    "$uuid": r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+    "$prescription_id": SHORT_FORM.pattern,
+}
+
+
+def _pattern_of(text: str, shaped: bool) -> tuple[re.Pattern[str], dict[str, str]]:
     """A regex matching what `text` renders to: bound built-ins as groups (the same alias again
-    as a back-reference), every other placeholder as any text. Returns it and group -> alias."""
+    as a back-reference), built-ins in their shape when `shaped`, any other placeholder as any
+    text. Returns it and group -> alias."""
     parts: list[str] = []
     groups: dict[str, str] = {}  # alias -> group name
     start = 0
@@ -178,13 +194,14 @@ def _pattern_of(text: str) -> tuple[re.Pattern[str], dict[str, str]]:
         parts.append(re.escape(text[start : match.start()]))
         start = match.end()
         alias = match.group(2) or (match.group(1) if match.group(1) in groups else None)
+        shape = _SHAPES.get(match.group(1) or "") if shaped else None
         if alias is None:
-            parts.append(".*?")
+            parts.append(f"(?:{shape})" if shape else ".*?")
         elif alias in groups:
             parts.append(f"(?P={groups[alias]})")
         else:
             groups[alias] = f"g{len(groups)}"
-            parts.append(f"(?P<{groups[alias]}>.+?)")
+            parts.append(f"(?P<{groups[alias]}>{shape or '.+?'})")
     parts.append(re.escape(text[start:]))
     return re.compile("".join(parts), re.DOTALL), {group: alias for alias, group in groups.items()}
 

@@ -221,3 +221,19 @@ def test_plan_streams_singles_and_groups_scenarios_minus_done(tmp_path: Path) ->
     [only] = list(plan_units(contracts, only={"create-then-read-1"}))
     assert len(only.steps) == 2 and only.report == frozenset({"create-then-read-1"})
     assert list(plan_units(contracts, done={s.id for u in units for s in u.steps})) == []
+
+
+def test_same_meaning_swaps_every_value_once() -> None:
+    """Swaps happen in one pass: a candidate value that is also another variable's legacy value
+    is not swapped again (which could hide a real difference)."""
+    from harness.core.difference import Difference, same_meaning_removed
+
+    differences = [
+        Difference("/self", DiffKind.CHANGED, "/orders/1", "/orders/2"),
+        Difference("/bad", DiffKind.CHANGED, "/items/1", "/items/3"),
+    ]
+    legacy, candidate = {"order": "1", "item": "2"}, {"order": "2", "item": "3"}
+    assert [d.path for d in same_meaning_removed(differences, legacy, candidate)] == ["/bad"]
+    # One legacy value standing for two candidate values explains nothing.
+    ambiguous = same_meaning_removed(differences[:1], {"a": "1", "b": "1"}, {"a": "2", "b": "5"})
+    assert [d.path for d in ambiguous] == ["/self"]

@@ -122,3 +122,19 @@ def test_seeded_values_are_the_same_for_a_label_and_valid() -> None:
     token = seeded_value("$uuid", "seed:pds-create-patient:baby")
     assert token == seeded_value("$uuid", "seed:pds-create-patient:baby")
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", token)
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/orders/{{$uuid as a}}-{{$uuid as b}}", []),  # hyphenated values side by side
+        ("/rx/{{$prescription_id as a}}{{$uuid as b}}", []),  # adjacent, no separator
+        ("/x", [["X-Id", "{{$uuid as a}}"], ["X-Id", "{{$uuid as b}}"]]),  # a repeated name
+    ],
+)
+def test_recorded_bindings_read_each_value_whole(path: str, headers: list[list[str]]) -> None:
+    template = {**_template({}, path), "headers": headers, "body": None}
+    variables: dict[str, str] = {}
+    bind_generated(template, variables)
+    recorded = render_request(template, variables)
+    assert recorded_bindings(template, recorded) == variables
