@@ -32,6 +32,7 @@ _BY_OPERATION: dict[str, tuple[Rule, ...]] = {
         Rule("/parameter/*/resource/id", "uuid"),
         Rule("/parameter/*/resource/identifier/value", "uuid"),
         Rule("/parameter/*/resource/meta/lastUpdated", "timestamp"),
+        Rule("/parameter/*/resource/entry/*/resource/timestamp", "timestamp", comment="bundles"),
     ),
     "searchTasks": (
         Rule("/entry/*/fullUrl", "pattern", pattern=r"urn:uuid:[0-9a-f-]{36}"),
