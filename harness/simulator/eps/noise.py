@@ -38,6 +38,7 @@ _BY_OPERATION: dict[str, tuple[Rule, ...]] = {
         Rule("/entry/*/fullUrl", "pattern", pattern=r"urn:uuid:[0-9a-f-]{36}"),
         Rule("/entry/*/resource/id", "uuid", comment="Task ids are allocated by the service"),
         Rule("/entry/*/resource/identifier/*/value", "uuid"),
+        Rule("/entry/*/resource/authoredOn", "timestamp", comment="when each target received it"),
     ),
     "convert": (
         Rule("/*/creationTime/@value", "pattern", pattern=_HL7_TIME),
