@@ -127,9 +127,8 @@ def bind_generated(
     overrides = {} if new_uuid is None else {UUID_BUILTIN: new_uuid}
     fresh: dict[str, str] = {}
     for field, text in _template_texts(template):
-        for match in PLACEHOLDER.finditer(text):
-            name, alias = match.group(1), match.group(2)
-            if alias is None or alias in variables:
+        for name, alias in _bound_in(text):
+            if alias in variables:
                 continue
             if not name.startswith("$"):
                 raise HarnessError(

@@ -142,9 +142,10 @@ class Runner:
         for exchange in unit.steps:
             try:
                 if "template" in exchange.meta:  # `{{$name as var}}`: one value, both targets
-                    fresh = bind_generated(template_of(exchange), candidate_vars)
+                    template = template_of(exchange)
+                    fresh = bind_generated(template, candidate_vars)
                     if fresh and self.legacy is None:  # the recording answered the old values
-                        recorded = recorded_bindings(template_of(exchange), exchange.request)
+                        recorded = recorded_bindings(template, exchange.request)
                         fresh = {name: recorded.get(name, value) for name, value in fresh.items()}
                     legacy_vars.update(fresh)
                 sent_candidate = self._prepare(exchange, candidate_vars)
