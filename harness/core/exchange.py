@@ -18,7 +18,7 @@ def make_headers(items: Mapping[str, str] | Iterable[tuple[str, str]] | None) ->
     return tuple((str(k), str(v)) for k, v in pairs)
 
 
-def header(headers: Headers, name: str, default: str | None = None) -> str | None:
+def header(headers: Iterable[tuple[str, str]], name: str, default: str | None = None) -> str | None:
     """The first value of a header, matched case-insensitively."""
     wanted = name.lower()
     for key, value in headers:

@@ -27,7 +27,7 @@ from harness.contracts.appender import AppendingContract
 from harness.contracts.noisefile import merge_learned, read_noise_file, render_noise_file
 from harness.contracts.store import NOISE_FILE
 from harness.core.canonical.values import is_uuid
-from harness.core.exchange import Exchange, Request, Response
+from harness.core.exchange import Exchange, Request, Response, header
 from harness.core.operations import OperationIndex, slug
 from harness.record.interface import split_by_service
 from harness.record.noise import Pair, learn_noise
@@ -213,7 +213,7 @@ class RecordingProxy:
         back = [(k, v) for k, v in upstream_headers if k.lower() not in HOP_BY_HOP]
         length = str(len(payload))
         if scope["method"] == "HEAD":  # no body: the length is the one a GET would have
-            length = next((v for k, v in upstream_headers if k.lower() == "content-length"), "0")
+            length = header(upstream_headers, "content-length") or "0"
         back.append(("content-length", length))
         await _answer(send, status, back, payload)
         request = Request(

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 import httptools
 
+from harness.core.exchange import header
 from harness.errors import HarnessError
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -417,18 +418,11 @@ def header_text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
-    for key, value in headers:
-        if key.lower() == name:
-            return value
-    return None
-
-
 def _delimited_by_close(headers: Sequence[tuple[str, str]]) -> bool:
     """An answer with neither a length nor chunked framing ends when the connection does."""
     return (
-        _header(headers, "content-length") is None
-        and "chunked" not in (_header(headers, "transfer-encoding") or "").lower()
+        header(headers, "content-length") is None
+        and "chunked" not in (header(headers, "transfer-encoding") or "").lower()
     )
 
 
@@ -436,7 +430,7 @@ def decode_body(headers: Sequence[tuple[str, str]], body: bytes) -> bytes:
     """The body without its gzip/deflate `Content-Encoding` (raises zlib.error when corrupt)."""
     if not body:
         return body
-    encoding = _header(headers, "content-encoding")
+    encoding = header(headers, "content-encoding")
     if encoding is None:
         return body
     encoding = encoding.strip().lower()
