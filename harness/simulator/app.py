@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from harness.core.operations import OperationIndex
 from harness.simulator.context import SimulatorConfig, SimulatorContext
-from harness.simulator.flavour import candidate_middleware
+from harness.simulator.flavour import Spine2Flavour
 from harness.simulator.service import Service
 
 # Each entry: "module:function" taking a SimulatorContext and returning a Service.
@@ -86,3 +88,19 @@ def build_app(config: SimulatorConfig | None = None) -> Starlette:
     app.state.context = context
     app.state.services = services
     return app
+
+
+def candidate_middleware(context: SimulatorContext, openapi: Mapping[str, Any]) -> list[Middleware]:
+    """What `build_app` installs: drift (outermost, when a file is given), then the flavour."""
+    middleware: list[Middleware] = []
+    if context.config.drift_file is not None:
+        from harness.simulator.drift import DriftMiddleware, load_profile
+
+        operations = {operation.id for operation in OperationIndex.from_openapi(openapi).operations}
+        profile = load_profile(context.config.drift_file, operations)
+        middleware.append(
+            Middleware(DriftMiddleware, profile=profile, openapi=openapi, context=context)
+        )
+    if context.flavour == "spine2":
+        middleware.append(Middleware(Spine2Flavour))
+    return middleware

@@ -79,3 +79,13 @@ async def call_buffered(
             await finish(response)
 
     await app(scope, receive, capture)
+
+
+def media_kind(content_type: str | None) -> str:
+    """'json', 'xml' or '' from a Content-Type value."""
+    bare = (content_type or "").split(";", 1)[0].strip().lower()
+    if bare.endswith("json"):
+        return "json"
+    if bare.endswith("xml"):
+        return "xml"
+    return ""

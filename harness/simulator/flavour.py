@@ -9,45 +9,31 @@ Values never change. Prefixes used inside QName-valued content (a SOAP `faultcod
 `SOAP-ENV:Client`, an `xsi:type`) are kept: renaming them would change that content's text.
 
 Generated identifiers and timestamps differ on their own: services draw them per flavour
-(`SimulatorContext.flavour`). Installed by `build_app` as ASGI middleware; drift wraps it.
+(`SimulatorContext.flavour`). Installed by `build_app` (`harness.simulator.app`) as ASGI
+middleware; drift wraps it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from lxml import etree
-from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from harness.core.operations import OperationIndex
 from harness.simulator.buffering import (
     BufferedResponse,
     RawHeaders,
     call_buffered,
     header_value,
+    media_kind,
     send_whole,
 )
-
-if TYPE_CHECKING:
-    from harness.simulator.context import SimulatorContext
 
 SPINE2_SERVER = "Spine2/1.0 (candidate)"
 XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 _QNAME_CONTENT = re.compile(r"^\s*([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*$")
-
-
-def media_kind(content_type: str | None) -> str:
-    """'json', 'xml' or '' from a Content-Type value."""
-    bare = (content_type or "").split(";", 1)[0].strip().lower()
-    if bare.endswith("json"):
-        return "json"
-    if bare.endswith("xml"):
-        return "xml"
-    return ""
 
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -204,19 +190,3 @@ class Spine2Flavour:
             await send_whole(send, response.status, rewritten, body, head)
 
         await call_buffered(self.app, scope, receive, send, send_rewritten)
-
-
-def candidate_middleware(context: SimulatorContext, openapi: Mapping[str, Any]) -> list[Middleware]:
-    """What `build_app` installs: drift (outermost, when a file is given), then the flavour."""
-    middleware: list[Middleware] = []
-    if context.config.drift_file is not None:
-        from harness.simulator.drift import DriftMiddleware, load_profile
-
-        operations = {operation.id for operation in OperationIndex.from_openapi(openapi).operations}
-        profile = load_profile(context.config.drift_file, operations)
-        middleware.append(
-            Middleware(DriftMiddleware, profile=profile, openapi=openapi, context=context)
-        )
-    if context.flavour == "spine2":
-        middleware.append(Middleware(Spine2Flavour))
-    return middleware

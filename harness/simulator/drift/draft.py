@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from lxml import etree
 
-from harness.simulator.flavour import media_kind
+from harness.simulator.buffering import media_kind
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _UNPARSED = object()

@@ -11,8 +11,8 @@ import httpx
 import orjson
 from lxml import etree
 
+from harness.simulator.buffering import media_kind
 from harness.simulator.drift.paths import json_delete, xml_delete, xml_select
-from harness.simulator.flavour import media_kind
 
 COMPARED_HEADERS = ("content-type", "etag", "location", "x-request-id", "x-correlation-id")
 

@@ -7,9 +7,9 @@ from xml.etree.ElementTree import canonicalize
 import orjson
 from lxml import etree
 
+from harness.simulator.buffering import media_kind
 from harness.simulator.flavour import (
     SPINE2_SERVER,
-    media_kind,
     rewrite_body,
     rewrite_headers,
     rewrite_xml,
