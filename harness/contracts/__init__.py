@@ -7,14 +7,7 @@ line, stable order), `noise.yaml` (the reviewable noise model) and `regressions/
 
 from __future__ import annotations
 
-from harness.contracts.codec import (
-    exchange_from_dict,
-    exchange_to_dict,
-    request_from_dict,
-    request_to_dict,
-    response_from_dict,
-    response_to_dict,
-)
+from harness.contracts.codec import exchange_from_dict, exchange_to_dict
 from harness.contracts.noisefile import load_noise, read_noise_file
 from harness.contracts.store import (
     FORMAT_VERSION,
@@ -25,6 +18,12 @@ from harness.contracts.store import (
     read_contract,
 )
 from harness.contracts.writer import write_contract
+from harness.core.encoding import (
+    request_from_dict,
+    request_to_dict,
+    response_from_dict,
+    response_to_dict,
+)
 
 __all__ = [
     "FORMAT_VERSION",

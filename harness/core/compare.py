@@ -14,10 +14,9 @@ from functools import lru_cache
 from harness.core.canonical import comparator_named, family_of
 from harness.core.canonical.headers import diff_headers, header_values
 from harness.core.canonical.text import TEXT
-from harness.core.canonical.values import check_for
 from harness.core.difference import Difference, DiffKind
 from harness.core.exchange import Headers, Response, bare_media_type, header
-from harness.core.rules import CompiledRules, NoiseModel, Rule, compile_rules
+from harness.core.rules import CompiledRules, NoiseModel, Rule, check_for, compile_rules
 
 DEFAULT_HEADERS = ("content-type", "etag", "location", "x-request-id", "x-correlation-id")
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from harness.core.difference import Difference, DiffKind, Verdict
+from harness.core.encoding import request_from_dict, request_to_dict
 from harness.core.exchange import Request
 from harness.errors import HarnessError
 
@@ -134,57 +133,6 @@ def verdict_of(differences: tuple[ResultDifference, ...]) -> Verdict:
     if all(difference.waiver is not None for difference in differences):
         return Verdict.WAIVED
     return Verdict.MISMATCH
-
-
-def request_to_dict(request: Request) -> dict[str, object]:
-    """The request encoding shared with contracts: JSON and text bodies kept as text."""
-    body: str | None
-    encoding = "utf-8"
-    if not request.body:
-        body = None
-    else:
-        try:
-            body = request.body.decode("utf-8")
-        except UnicodeDecodeError:
-            body = base64.b64encode(request.body).decode("ascii")
-            encoding = "base64"
-    return {
-        "method": request.method,
-        "path": request.path,
-        "query": [[key, value] for key, value in request.query],
-        "headers": [[key, value] for key, value in request.headers],
-        "body": body,
-        "body_encoding": encoding,
-    }
-
-
-def request_from_dict(data: Mapping[str, Any], where: str = "request") -> Request:
-    try:
-        body_text = data.get("body")
-        encoding = data.get("body_encoding", "utf-8")
-        if body_text is None:
-            body = b""
-        elif encoding == "base64":
-            body = base64.b64decode(body_text, validate=True)
-        elif encoding == "utf-8":
-            body = str(body_text).encode("utf-8")
-        else:
-            raise HarnessError(
-                f"unknown body_encoding {encoding!r}", file=where, field="request.body_encoding"
-            )
-        return Request(
-            method=str(data["method"]),
-            path=str(data["path"]),
-            query=tuple((str(k), str(v)) for k, v in data.get("query", ())),
-            headers=tuple((str(k), str(v)) for k, v in data.get("headers", ())),
-            body=body,
-        )
-    except KeyError as missing:
-        raise HarnessError(
-            "missing field", file=where, field=f"request.{missing.args[0]}"
-        ) from None
-    except (TypeError, ValueError, binascii.Error) as error:
-        raise HarnessError(f"malformed request: {error}", file=where, field="request") from None
 
 
 def _rounded(value: float | None) -> float | None:

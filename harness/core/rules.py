@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from harness.core.canonical.values import ValueCheck
@@ -239,7 +240,7 @@ def compile_rules(rules: Iterable[Rule]) -> CompiledRules:
             for step in body_steps(rule.path):
                 node = node.child(step)
                 node.unordered_below = node.unordered_below or rule.kind == "unordered"
-            node.add(rule, ValueCheck.of(rule))
+            node.add(rule, check_for(rule))
     return CompiledRules(
         status=tuple(status),
         headers={name: tuple(found) for name, found in headers.items()},
@@ -367,3 +368,10 @@ def effect_of(states: tuple[RuleNode, ...]) -> Effect:
     if not (ignore or unordered or value is not None):
         return NO_EFFECT
     return Effect(ignore, unordered, value)
+
+
+@lru_cache(maxsize=1024)
+def check_for(rule: Rule) -> ValueCheck | None:
+    """The value check of a rule, compiled once per rule (header and status rules are looked up
+    for each differing pair)."""
+    return ValueCheck.of(rule.kind, rule.pattern, rule.tolerance_s)

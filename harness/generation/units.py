@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from harness.contracts import Contract, iter_exchanges
 from harness.core.exchange import Exchange, Request, Response
+from harness.core.http import SAFE_METHODS
 from harness.core.operations import OperationIndex
 from harness.core.rules import NoiseModel, Rule
 from harness.generation.domain import domain_strategies, known_patients, recorded_variations
@@ -30,7 +31,6 @@ from harness.record.generated import GeneratedCase, generate_templates
 from harness.record.scenario import render_request
 from harness.rehearsal.plan import Unit
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NOT_SENT = Response(status=0)  # generated exchanges have no recorded answer
 ECHO_RULES = (
     Rule("header:x-request-id", "uuid", comment="a fresh request id per target and send"),

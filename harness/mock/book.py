@@ -15,6 +15,10 @@ from dataclasses import dataclass
 import orjson
 
 from harness.core.exchange import Exchange, Request, Response
+from harness.core.http import CONNECTION_HEADERS
+
+# Not answered as recorded: the body is stored decoded and framed anew for each answer.
+NOT_REPLAYED = CONNECTION_HEADERS | {"content-encoding"}
 
 
 class UnmatchedRequest(AssertionError):

@@ -10,7 +10,7 @@ import httpx
 import respx
 
 from harness.core.exchange import Exchange, Request
-from harness.mock.book import ResponseBook
+from harness.mock.book import NOT_REPLAYED, ResponseBook
 
 
 def load_exchanges(
@@ -53,9 +53,7 @@ def router_from_exchanges(
             )
         )
         headers = [
-            (name, value)
-            for name, value in recorded.headers
-            if name.lower() not in {"content-length", "transfer-encoding", "content-encoding"}
+            (name, value) for name, value in recorded.headers if name.lower() not in NOT_REPLAYED
         ]
         return httpx.Response(recorded.status, headers=headers, content=recorded.body)
 

@@ -10,10 +10,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from harness.core.exchange import Exchange, Request
-from harness.mock.book import ResponseBook, UnmatchedRequest
+from harness.mock.book import NOT_REPLAYED, ResponseBook, UnmatchedRequest
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "content-encoding"}
 
 
 def mock_app(exchanges: Iterable[Exchange]) -> Starlette:
@@ -34,7 +33,7 @@ def mock_app(exchanges: Iterable[Exchange]) -> Starlette:
             return PlainTextResponse(str(miss), status_code=501, headers={"X-Harness-Mock": "miss"})
         response = Response(recorded.body, status_code=recorded.status)
         for name, value in recorded.headers:
-            if name.lower() not in HOP_BY_HOP:
+            if name.lower() not in NOT_REPLAYED:
                 response.headers.append(name, value)
         response.headers.append("X-Harness-Mock", "hit")
         return response

@@ -19,13 +19,12 @@ from urllib.parse import parse_qsl, urlsplit
 import orjson
 
 from harness.core.canonical.values import is_uuid
+from harness.core.http import CONNECTION_HEADERS, is_credential
 from harness.record.drawing import draw_examples
 from harness.record.realistic import realistic_strategies
 
-_DROPPED_HEADERS = {"user-agent", "accept-encoding", "accept", "connection", "content-length"}
-# Credentials are configuration, not data to fuzz: a generated value would be stored redacted as
-# `${VAR}` and then need that variable at every replay.
-_CREDENTIAL_HEADERS = {"authorization", "proxy-authorization", "apikey", "x-api-key", "cookie"}
+# What schemathesis adds by itself (unless the operation declares it): not part of the case.
+_DROPPED_HEADERS = CONNECTION_HEADERS | {"user-agent", "accept-encoding", "accept"}
 _GENERATED_MARKER = "x-schemathesis-testcaseid"
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -131,7 +130,9 @@ def case_template(case: Any) -> dict[str, Any] | None:
     headers = []
     for name, value in dict(kwargs.get("headers") or {}).items():
         lowered = str(name).lower()
-        if lowered == _GENERATED_MARKER or lowered in _CREDENTIAL_HEADERS:
+        # Credentials are configuration, not data to fuzz: a generated value would be stored
+        # redacted as `${VAR}` and then need that variable at every replay.
+        if lowered == _GENERATED_MARKER or is_credential(lowered):
             continue
         if lowered in _DROPPED_HEADERS and lowered not in generated_headers:
             continue

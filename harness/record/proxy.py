@@ -28,6 +28,7 @@ from harness.contracts.noisefile import merge_learned, read_noise_file, render_n
 from harness.contracts.store import NOISE_FILE
 from harness.core.canonical.values import is_uuid
 from harness.core.exchange import Exchange, Request, Response, header
+from harness.core.http import CONNECTION_HEADERS, SAFE_METHODS
 from harness.core.operations import OperationIndex, slug
 from harness.record.interface import split_by_service
 from harness.record.noise import Pair, learn_noise
@@ -43,21 +44,6 @@ from harness.transport.http1 import (
 )
 
 GAP_S = 1.1
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
-    }
-)
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -200,7 +186,7 @@ class RecordingProxy:
         # come back out as they came in and the recording replays the same bytes.
         target = header_text(raw_path) + (f"?{header_text(raw_query)}" if raw_query else "")
         client_headers = [(header_text(k), header_text(v)) for k, v in scope["headers"]]
-        forwarded = [(k, v) for k, v in client_headers if k.lower() not in HOP_BY_HOP]
+        forwarded = [(k, v) for k, v in client_headers if k.lower() not in CONNECTION_HEADERS]
         try:
             status, upstream_headers, payload, elapsed = await self._forward(
                 scope["method"], target, forwarded, bytes(body)
@@ -210,7 +196,7 @@ class RecordingProxy:
             message_body = f"harness proxy: upstream failed: {reason}\n".encode()
             await _answer(send, 502, [("content-type", "text/plain")], message_body)
             return
-        back = [(k, v) for k, v in upstream_headers if k.lower() not in HOP_BY_HOP]
+        back = [(k, v) for k, v in upstream_headers if k.lower() not in CONNECTION_HEADERS]
         length = str(len(payload))
         if scope["method"] == "HEAD":  # no body: the length is the one a GET would have
             length = header(upstream_headers, "content-length") or "0"
@@ -220,7 +206,7 @@ class RecordingProxy:
             method=scope["method"],
             path=scope["path"],
             query=tuple(parse_qsl(header_text(raw_query), keep_blank_values=True)),
-            headers=tuple((k, v) for k, v in client_headers if k.lower() not in HOP_BY_HOP),
+            headers=tuple((k, v) for k, v in client_headers if k.lower() not in CONNECTION_HEADERS),
             body=bytes(body),
         )
         first = _stored_response(status, upstream_headers, payload, elapsed)
@@ -269,7 +255,7 @@ def _stored_response(
     if decoded is not payload:  # stored as content: the encoding was the wire's business
         payload = decoded
         headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
-    kept = tuple((k, v) for k, v in headers if k.lower() not in HOP_BY_HOP)
+    kept = tuple((k, v) for k, v in headers if k.lower() not in CONNECTION_HEADERS)
     return Response(status, kept, payload, elapsed)
 
 

@@ -23,16 +23,10 @@ import orjson
 from lxml import etree
 
 from harness.core.exchange import Exchange, Request, Response, media_type
+from harness.core.http import CREDENTIAL_HEADERS
 from harness.record.pseudonym import pseudonymise
 
-DEFAULT_HEADERS = (
-    "authorization",
-    "proxy-authorization",
-    "apikey",
-    "x-api-key",
-    "cookie",
-    "set-cookie",
-)
+DEFAULT_HEADERS = CREDENTIAL_HEADERS
 SPECIAL_VARIABLES = {
     "authorization": "HARNESS_AUTH_TOKEN",
     "proxy-authorization": "HARNESS_PROXY_TOKEN",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.core.exchange import Exchange, Request, Response
+from harness.core.http import SAFE_METHODS
 from harness.core.operations import OperationIndex
 from harness.errors import HarnessError
 from harness.record.builtins import seeded_value
@@ -24,7 +25,6 @@ from harness.record.scenario import bind_generated, bound_aliases, capture, rend
 from harness.record.scenarios import Scenario
 from harness.transport.base import Transport, TransportError
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNMATCHED = "unmatched"
 
 

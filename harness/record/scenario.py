@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape as xml_escape
 import orjson
 from lxml import etree
 
-from harness.contracts.codec import decode_body, request_to_dict
+from harness.core.encoding import decode_body, request_to_dict
 from harness.core.exchange import Exchange, Request, Response, media_type
 from harness.core.prescription_id import SHORT_FORM
 from harness.errors import HarnessError

@@ -6,9 +6,11 @@ import re
 import shlex
 
 from harness.core.exchange import Request
+from harness.core.http import CONNECTION_HEADERS
 
 _PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
-_QUIET_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding"})
+# curl sets these itself for the connection it opens.
+_QUIET_HEADERS = CONNECTION_HEADERS | {"accept-encoding"}
 _SHELL_SAFE = re.compile(r"[\w@%+=:,./-]+", re.ASCII)
 
 

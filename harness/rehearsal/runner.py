@@ -17,6 +17,7 @@ from time import perf_counter, process_time
 from typing import Any
 
 from harness.core.exchange import Exchange, Request
+from harness.core.http import is_credential
 from harness.core.result import ResultRecord
 from harness.errors import HarnessError
 from harness.record.scenario import (
@@ -39,9 +40,6 @@ from harness.rehearsal.judge import Judge, Outcome
 from harness.rehearsal.plan import Unit
 from harness.transport.base import Transport, TransportError
 
-SENSITIVE_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "apikey", "x-api-key", "cookie", "set-cookie"}
-)
 REDACTED = "[redacted]"
 # Called with each unit's records before they are emitted (e.g. to shrink a divergence).
 Refine = Callable[[Unit, list[ResultRecord]], Awaitable[list[ResultRecord]]]
@@ -240,9 +238,7 @@ def _has_placeholder(request: Request) -> bool:
 
 def _redacted(sent: Request, exchange: Exchange) -> Request:
     """What goes into results: secrets re-injected at send time are put back as placeholders."""
-    if sent is exchange.request and not any(
-        name.lower() in SENSITIVE_HEADERS for name, _ in sent.headers
-    ):
+    if sent is exchange.request and not any(is_credential(name) for name, _ in sent.headers):
         return sent
     stored = {name.lower(): value for name, value in exchange.request.headers}
     template = exchange.meta.get("template")
@@ -254,7 +250,7 @@ def _redacted(sent: Request, exchange: Exchange) -> Request:
         original = stored.get(name.lower(), "")
         if "${" in original:
             headers.append((name, original))
-        elif name.lower() in SENSITIVE_HEADERS:
+        elif is_credential(name):
             headers.append((name, REDACTED))
         else:
             headers.append((name, value))

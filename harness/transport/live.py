@@ -16,13 +16,12 @@ from time import perf_counter
 from urllib.parse import quote
 
 from harness.core.exchange import Request, Response
+from harness.core.http import CONNECTION_HEADERS
 from harness.transport.base import TransportError
 from harness.transport.http1 import Http1Error, Pool, origin_of, request_head, tls_for
 
 # Characters left as they are in a path: everything a recorded, already-encoded path may hold.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
-# Set by the client for the connection it uses; never copied from a recording.
-_HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~%]*")
 
 
@@ -57,7 +56,7 @@ class LiveTransport:
         if pool is None or self._loop is not asyncio.get_running_loop():
             pool = self._open()
         headers = self.default_headers + [
-            pair for pair in request.headers if pair[0].lower() not in _HOP_BY_HOP
+            pair for pair in request.headers if pair[0].lower() not in CONNECTION_HEADERS
         ]
         method = request.method
         started = perf_counter()

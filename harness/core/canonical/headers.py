@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
-from harness.core.canonical.values import check_for
 from harness.core.difference import Difference, DiffKind
 from harness.core.exchange import Headers
-from harness.core.rules import Rule
+from harness.core.rules import Rule, check_for
 
 
 def header_values(headers: Headers, name: str) -> str | None:

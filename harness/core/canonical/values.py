@@ -6,11 +6,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from harness.core.rules import Rule
 
 _UUID = re.compile(
     r"(?:urn:uuid:|uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
@@ -95,11 +90,14 @@ class ValueCheck:
     tolerance_s: float | None = None
 
     @classmethod
-    def of(cls, rule: Rule) -> ValueCheck | None:
-        if rule.kind == "pattern" and rule.pattern is not None:
-            return cls("pattern", regex=re.compile(rule.pattern))
-        if rule.kind in ("uuid", "timestamp"):
-            return cls(rule.kind, tolerance_s=rule.tolerance_s)
+    def of(
+        cls, kind: str, pattern: str | None = None, tolerance_s: float | None = None
+    ) -> ValueCheck | None:
+        """The check of a rule's kind (None for kinds that do not look at values)."""
+        if kind == "pattern" and pattern is not None:
+            return cls("pattern", regex=re.compile(pattern))
+        if kind in ("uuid", "timestamp"):
+            return cls(kind, tolerance_s=tolerance_s)
         return None
 
     def accepts(self, legacy: object, candidate: object) -> bool:
@@ -118,10 +116,3 @@ class ValueCheck:
         if self.tolerance_s is None:
             return True
         return abs((first - second).total_seconds()) <= self.tolerance_s
-
-
-@lru_cache(maxsize=1024)
-def check_for(rule: Rule) -> ValueCheck | None:
-    """`ValueCheck.of(rule)`, compiled once per rule (header and status rules are looked up
-    for each differing pair)."""
-    return ValueCheck.of(rule)
