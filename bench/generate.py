@@ -24,8 +24,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from harness.generation.drawing import draw_examples
 from harness.generation.options import GenerationOptions
-from harness.record.drawing import draw_examples
 from harness.record.session import RecordRequest, run_record
 from harness.rehearsal.session import RehearsalRequest, rehearse
 from harness.serving import serve_in_thread
@@ -129,23 +129,23 @@ def predicate_rates(contracts: Path, sends: int = 300) -> tuple[float, float]:
     from harness.contracts import discover, load_noise
     from harness.core.exchange import Exchange, Response
     from harness.core.policy import WaiverBook
+    from harness.core.template import Template
+    from harness.engine import Judge, Unit
     from harness.generation.probe import DifferentialProbe
     from harness.generation.units import NOT_SENT, generated_noise
-    from harness.rehearsal.judge import Judge
-    from harness.rehearsal.plan import Unit
+    from harness.scenario import render
 
     (pds,) = [c for c in discover(contracts) if c.service == "pds"]
     noise = generated_noise([load_noise(pds)])
     judge = Judge(noise, WaiverBook((), __import__("datetime").date.today()), lambda e, r: "")
-    from harness.record.scenario import render_request
-
-    template = {
-        "method": "GET", "path": "/personal-demographics/FHIR/R4/Patient/9000000009",
-        "query": [], "headers": [["X-Request-ID", "{{$uuid}}"]], "body": None,
-    }  # fmt: skip
+    template = Template(
+        "GET",
+        "/personal-demographics/FHIR/R4/Patient/9000000009",
+        headers=(("X-Request-ID", "{{$uuid}}"),),
+    )
     exchange = Exchange(
-        "probe", "pds", "getPatient", render_request(template, {}), NOT_SENT, "generated",
-        meta={"template": template, "unrecorded": True},
+        "probe", "pds", "getPatient", render(template, {}), NOT_SENT, "generated",
+        template=template, recorded=False,
     )  # fmt: skip
     app = build_app(SimulatorConfig(population=POPULATION))
     spine2 = build_app(SimulatorConfig(population=POPULATION, flavour="spine2"))
@@ -160,7 +160,7 @@ def predicate_rates(contracts: Path, sends: int = 300) -> tuple[float, float]:
         with httpx.Client() as client:
             started = time.perf_counter()
             for _ in range(sends):
-                request = render_request(template, {})
+                request = render(template, {})
                 answers = []
                 for base in (candidate.url, legacy.url):
                     got = client.get(base + request.path, headers=dict(request.headers))

@@ -14,11 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.record.generated import generate_templates
+from harness.generation.cases import generate_templates
 from harness.record.interface import load_openapi
 from harness.record.recorder import record
 from harness.record.runner import Plan
-from harness.record.scenarios import load_scenarios
+from harness.scenario import load_scenarios
 from harness.serving import spawn_harness_server
 from harness.transport.live import LiveTransport
 

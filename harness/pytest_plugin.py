@@ -2,12 +2,14 @@
 
 `pytest --harness-candidate URL` turns every contract exchange (and every scenario) into a test
 item named `service::operation::exchange-id` (`service::scenario::name`), marked with its service.
-Fixtures `legacy`, `candidate`, `compare` and `harness_simulator` help people write their own
-parity tests.
+Fixtures `legacy`, `candidate` and `compare` help people write their own parity tests (the
+built-in simulator brings `harness_simulator` through its own plugin,
+`harness.simulator.pytest_plugin`).
 
 Loading must not slow pytest down when the plugin is unused (it is installed for everyone with
-the package): this module imports only pytest and the standard library; everything else is
-imported when an option or fixture is actually used.
+the package): this module imports only pytest and the standard library; the domain packs'
+markers are read at configure time (packs keep that cheap), everything else is imported when an
+option or fixture is actually used.
 """
 
 from __future__ import annotations
@@ -19,9 +21,6 @@ import pytest
 
 if TYPE_CHECKING:
     from harness.pytest.fixtures import ParityChecker, SyncClient
-    from harness.serving import ThreadServer
-
-SIMULATOR_POPULATION = 500
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,8 +61,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for service in ("pds", "sds", "eps"):
-        config.addinivalue_line("markers", f"{service}: contract exchanges of service {service}")
+    from harness.domains import markers
+
+    for name, description in markers().items():
+        config.addinivalue_line("markers", f"{name}: {description}")
     if config.getoption("harness_candidate", None):
         from harness.pytest.session import HarnessSession
 
@@ -99,17 +100,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     found = config.stash.get(HarnessSession.KEY, None)
     if found is not None:
         found.close()
-
-
-@pytest.fixture(scope="session")
-def harness_simulator() -> Iterator[ThreadServer]:
-    """The legacy simulator on an ephemeral loopback port (small population); `.url` is its base."""
-    from harness.serving import serve_in_thread
-    from harness.simulator.app import build_app
-    from harness.simulator.context import SimulatorConfig
-
-    with serve_in_thread(build_app(SimulatorConfig(population=SIMULATOR_POPULATION))) as server:
-        yield server
 
 
 @pytest.fixture

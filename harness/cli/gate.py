@@ -25,16 +25,17 @@ def gate(report_dir: Path, policy: Path | None, profile: str | None) -> None:
     from harness.config.policy import load_policy
     from harness.config.settings import load_settings
     from harness.core.policy import Policy
-    from harness.rehearsal.session import read_rehearsal, regate
+    from harness.rehearsal.gating import regate
     from harness.rehearsal.summary import print_summary
+    from harness.rundir import RehearsalDir, read_header
 
     settings = load_settings({"policy": policy}, profile=profile)
-    meta = read_rehearsal(report_dir)
-    chosen = settings.policy or (Path(meta["policy"]) if meta.get("policy") else None)
+    header = read_header(report_dir)
+    chosen = settings.policy or (Path(header.policy) if header.policy else None)
     rules = load_policy(chosen) if chosen else Policy()
     today = dt.datetime.now(dt.UTC).date()
-    decision, tally = regate(report_dir, rules, today)
-    interrupted = bool(meta.get("interrupted"))
+    decision, tally = regate(RehearsalDir(report_dir), rules, today)
+    interrupted = header.interrupted
     print_summary(Console(), tally, decision, report_dir, interrupted)
     if not decision.passed:
         raise SystemExit(1)

@@ -89,15 +89,15 @@ def allure(
 ) -> None:
     """Turn the rehearsal into allure-results (one test per exchange) for `allure generate`.
 
-    Severity per test: --severity, else the policy's `severity` mapping, else critical for
-    patient retrievals and normal for the rest.
+    Severity per test: --severity, else the policy's `severity` mapping, else the domain
+    packs' defaults, else normal.
     """
     from harness.config.policy import load_policy
     from harness.reports.allure import AllureOptions, export_allure
-    from harness.reports.reading import read_rehearsal
+    from harness.rundir import read_header
 
     chosen = policy
-    recorded = read_rehearsal(report_dir).get("policy")
+    recorded = read_header(report_dir).policy
     if chosen is None and recorded:
         chosen = Path(str(recorded))
         if not chosen.is_file():  # labels only: say so, and label by the defaults

@@ -11,15 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.core.encoding import (
-    error_at,
-    mapping_at,
     request_from_dict,
     request_to_dict,
     response_from_dict,
     response_to_dict,
-    string_at,
 )
+from harness.core.fields import error_at, mapping_at, string_at
 from harness.core.exchange import Exchange, Request, Response
+from harness.core.template import Template
+from harness.errors import HarnessError
 
 SOURCES = ("recorded", "scenario", "generated", "stateful", "proxy", "har", "regression")
 
@@ -36,9 +36,40 @@ def exchange_to_dict(exchange: Exchange) -> dict[str, Any]:
         "request": request_to_dict(exchange.request),
         "response": response_to_dict(exchange.response),
     }
-    if exchange.meta:
-        data["meta"] = dict(exchange.meta)
+    meta = stored_meta(exchange)
+    if meta:
+        data["meta"] = meta
     return data
+
+
+def stored_meta(exchange: Exchange) -> dict[str, Any]:
+    """The `meta` object stored for an exchange: its template and captures, then the rest."""
+    meta = dict(exchange.meta)
+    if exchange.template is not None:
+        meta["template"] = exchange.template.to_dict()
+    if exchange.captures is not None:
+        meta["captures"] = dict(exchange.captures)
+    return meta
+
+
+def split_meta(
+    meta: Mapping[str, Any], where: str
+) -> tuple[Template | None, dict[str, str] | None, dict[str, Any]]:
+    """A stored `meta` object as (template, captures, the rest); errors name the field."""
+    rest = dict(meta)
+    raw_template = rest.pop("template", None)
+    template = (
+        None if raw_template is None else Template.from_dict(raw_template, where, "meta.template")
+    )
+    raw_captures = rest.pop("captures", None)
+    captures: dict[str, str] | None = None
+    if raw_captures is not None:
+        if not isinstance(raw_captures, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in raw_captures.items()
+        ):
+            raise error_at("must map names to capture expressions", where, "meta.captures")
+        captures = dict(raw_captures)
+    return template, captures, rest
 
 
 def exchange_from_dict(data: object, where: str) -> Exchange:
@@ -59,6 +90,7 @@ def exchange_from_dict(data: object, where: str) -> Exchange:
     meta = obj.get("meta", {})
     if not isinstance(meta, Mapping):
         raise error_at("must be an object", where, "meta")
+    template, captures, rest = split_meta(meta, where)
     return Exchange(
         id=string_at(obj, "id", where),
         service=string_at(obj, "service", where),
@@ -68,7 +100,9 @@ def exchange_from_dict(data: object, where: str) -> Exchange:
         source=str(source),
         scenario=scenario,
         step=step,
-        meta=dict(meta),
+        template=template,
+        captures=captures,
+        meta=rest,
     )
 
 
@@ -127,6 +161,12 @@ def _well_formed_exchange(data: object) -> Exchange | None:
         or response_body is None
     ):
         return None
+    template, captures, rest = None, None, meta
+    if meta:
+        try:
+            template, captures, rest = split_meta(meta, "")
+        except HarnessError:
+            return None  # the validating path says where
     return Exchange(
         ident,
         service,
@@ -136,7 +176,9 @@ def _well_formed_exchange(data: object) -> Exchange | None:
         source,
         scenario,
         step,
-        dict(meta),
+        template,
+        captures,
+        meta=rest,
     )
 
 

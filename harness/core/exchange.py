@@ -6,8 +6,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-Headers = tuple[tuple[str, str], ...]
-Query = tuple[tuple[str, str], ...]
+from harness.core.template import Pairs, Template
+
+Headers = Pairs
+Query = Pairs
 
 
 def make_headers(items: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> Headers:
@@ -82,6 +84,12 @@ class Exchange:
 
     `source` is one of: recorded, scenario, generated, stateful, proxy, har, regression.
     `step` and `scenario` place the exchange inside a scripted sequence (None when alone).
+    `template` is what is sent (placeholders rendered per target) when the stored request alone
+    is not: a scenario step, a generated case. `captures` names the values a step takes from
+    its answer for later steps (None: the exchange captures nothing and says so on disk).
+    `recorded` is False for traffic generated during a run: there is no recorded answer to
+    consult, `response` is a placeholder. `meta` keeps what the harness does not interpret
+    (a script step's label, a regression's provenance).
     """
 
     id: str
@@ -92,4 +100,12 @@ class Exchange:
     source: str = "recorded"
     scenario: str | None = None
     step: int | None = None
+    template: Template | None = None
+    captures: Mapping[str, str] | None = None
+    recorded: bool = True
     meta: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """How a script step calls itself (its `label`), else the exchange id."""
+        return str(self.meta.get("label", self.id))

@@ -9,6 +9,7 @@ from typing import Any
 from harness.core.difference import Difference, DiffKind, Verdict
 from harness.core.encoding import request_from_dict, request_to_dict
 from harness.core.exchange import Request
+from harness.core.fields import check_version
 from harness.errors import HarnessError
 
 FORMAT_VERSION = 1
@@ -84,13 +85,7 @@ class ResultRecord:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "results") -> ResultRecord:
         """Parse one line; errors name `where` (e.g. 'results.jsonl:12') and the field."""
-        version = data.get("format_version")
-        if version != FORMAT_VERSION:
-            raise HarnessError(
-                f"unsupported format_version {version!r} (this harness reads {FORMAT_VERSION})",
-                file=where,
-                field="format_version",
-            )
+        check_version(data, FORMAT_VERSION, where)
         try:
             status = data["status"]
             latency = data["latency_ms"]

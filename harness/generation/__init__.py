@@ -1,8 +1,9 @@
-"""Generated traffic for rehearsals: schemathesis cases from each contract's interface, domain
-strategies, stateful workflows, and the shrinking of divergences into regression contracts.
+"""Generated traffic for rehearsals: schemathesis cases from each contract's interface, the
+domain packs' strategies, stateful workflows, and the shrinking of divergences into regression
+contracts.
 
-`GeneratedTraffic` (in `traffic`) is what the rehearsal session uses; `GenerationOptions` what
-the command line fills in. See docs/architecture/generation.md for the modules.
+`GeneratedTraffic` (in `traffic`) is the engine's `TrafficSource`; `GenerationOptions` what the
+command line fills in. See docs/architecture/generation.md for the modules.
 """
 
 from __future__ import annotations

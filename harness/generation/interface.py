@@ -1,7 +1,7 @@
 """Cases from the interface: schemathesis's coverage phase, as a lazy stream.
 
 Positive and negative cases (and the recorder's realistic ones) come from
-`harness.record.generated.generate_templates`, shared with `harness record --generate`. The
+`harness.generation.cases.generate_templates`, shared with `harness record --generate`. The
 coverage phase adds schemathesis's boundary values (minimum and maximum lengths, enum members,
 each required property missing, wrong types...), enumerated per operation and taken round-robin,
 so every operation gets some whatever the budget.
@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from harness.record.generated import GeneratedCase, case_template
+from harness.generation.cases import GeneratedCase, case_template
 
 
 def coverage_stream(document: Mapping[str, Any]) -> Iterator[GeneratedCase]:

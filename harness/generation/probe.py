@@ -1,63 +1,39 @@
 """Differential sends from synchronous code: hypothesis predicates call `probe.run(unit)`.
 
-The probe owns a dedicated event loop and its own two live transports, used from one thread at a
-time (the shrinker's worker thread); the rehearsal's loop keeps running meanwhile. Each run goes
-through the rehearsal's own Runner and Judge, so templates, captures, noise and meaning-based
-comparison of allocated identifiers are exactly the rehearsal's.
+The probe owns a dedicated event loop and its own targets, used from one thread at a time (the
+shrinker's worker thread); the rehearsal's loop keeps running meanwhile. Each run goes through
+the engine's own `UnitReplayer` (Runner and Judge), so templates, captures, noise and
+meaning-based comparison of allocated identifiers are exactly the rehearsal's.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
-from harness.core.exchange import Request, Response
-from harness.core.result import ResultRecord
-from harness.rehearsal.events import CollectResults, RehearsalStarted
-from harness.rehearsal.judge import Judge
-from harness.rehearsal.plan import Unit
-from harness.rehearsal.runner import Runner
-from harness.transport.live import LiveTransport
-from harness.transport.recording import RememberingTransport
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeStep:
-    record: ResultRecord
-    legacy_request: Request | None  # what was sent to legacy (placeholders rendered)
-    legacy: Response | None  # legacy's answer
+from harness.core.policy import WaiverBook
+from harness.engine.judge import Judge
+from harness.engine.plan import Unit
+from harness.engine.targets import open_targets
+from harness.engine.unit import ReplayedStep, UnitReplayer
 
 
 class DifferentialProbe:
     def __init__(
         self, judge: Judge, candidate_url: str, legacy_url: str, *, timeout_s: float = 10.0
     ) -> None:
-        self.judge = judge
         self.loop = asyncio.new_event_loop()
-        self.candidate = LiveTransport(candidate_url, name="candidate", timeout_s=timeout_s)
-        self.legacy = LiveTransport(legacy_url, name="legacy", timeout_s=timeout_s)
-        self.sends = 0
+        targets = open_targets(candidate_url, legacy_url, timeout_s=timeout_s)
+        waivers = WaiverBook(judge.waivers.waivers, judge.waivers.today)
+        self.replayer = UnitReplayer(judge.noise, targets, waivers, judge=judge)
 
-    def run(self, unit: Unit) -> list[ProbeStep]:
+    @property
+    def sends(self) -> int:
+        return self.replayer.sends
+
+    def run(self, unit: Unit) -> list[ReplayedStep]:
         """Send the unit's steps to both targets (in order) and judge each one."""
-        legacy = RememberingTransport(self.legacy)
-        collect = CollectResults()
-        runner = Runner(self.judge, self.candidate, legacy, [collect], concurrency=1)
-        started = RehearsalStarted("probe", None, {}, len(unit.steps))
-        self.loop.run_until_complete(runner.run([unit], started))
-        self.sends += len(legacy.seen)
-        answers = iter(legacy.seen)
-        steps = []
-        for record in collect.records:
-            sent = not (record.error or "").startswith(("step not sent", "cannot send"))
-            request, response = next(answers, (None, None)) if sent else (None, None)
-            steps.append(ProbeStep(record, request, response))
-        return steps
+        return self.loop.run_until_complete(self.replayer.replay(unit))
 
     def close(self) -> None:
-        async def close_all() -> None:
-            await self.candidate.aclose()
-            await self.legacy.aclose()
-
-        self.loop.run_until_complete(close_all())
+        self.loop.run_until_complete(self.replayer.aclose())
         self.loop.close()

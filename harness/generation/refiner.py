@@ -11,6 +11,7 @@ same operation at a path already shrunk get the same reproducer without shrinkin
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -20,17 +21,18 @@ from typing import Any
 from harness.contracts import Contract
 from harness.core.difference import Verdict
 from harness.core.exchange import Exchange
-from harness.core.policy import WaiverBook
+from harness.core.policy import Waiver, WaiverBook
 from harness.core.result import ResultRecord
+from harness.core.rules import NoiseModel
+from harness.core.template import Template
+from harness.engine import Judge, Unit
+from harness.engine.reproducer import curl_command, rehearse_command
 from harness.generation.options import Deadline, GenerationOptions
 from harness.generation.probe import DifferentialProbe
 from harness.generation.regressions import build_regression, regression_id, save_regression
 from harness.generation.shrink import rebuild, shrink_parts, signature, template_parts
-from harness.generation.units import UNSAFE_UNIT
-from harness.record.scenario import render_request
-from harness.rehearsal.judge import Judge
-from harness.rehearsal.plan import Unit
-from harness.rehearsal.reproducer import curl_command, rehearse_command
+from harness.generation.units import UNSAFE_UNIT, script_exchanges
+from harness.scenario import Step, render
 from harness.transport.live import LiveTransport
 
 GENERATED_SOURCES = frozenset({"generated", "stateful"})
@@ -58,17 +60,21 @@ class Shrinker:
     def __init__(
         self,
         contracts: Sequence[Contract],
-        judge: Judge,
+        noise: Sequence[NoiseModel],
         candidate_url: str,
         legacy_url: str,
         contracts_dir: Path,
         options: GenerationOptions,
         deadline: Deadline,
         *,
+        waivers: Sequence[Waiver] = (),
+        today: dt.date,
         timeout_s: float = 10.0,
     ) -> None:
         self.contracts = contracts
-        self.judge = judge
+        self.noise = noise
+        self.waivers = tuple(waivers)
+        self.today = today
         self.candidate_url = candidate_url
         self.legacy_url = legacy_url
         self.contracts_dir = contracts_dir
@@ -128,7 +134,7 @@ class Shrinker:
                     return reproducer  # the same divergence (seen at one or more same paths)
             if len(self.outcomes) >= self.options.max_shrinks or self.deadline.passed:
                 return None
-            contract = self.contracts[unit.contract % len(self.contracts)]
+            contract = self.contracts[unit.noise]
             outcome = await asyncio.to_thread(
                 self._shrink_now, unit, steps, failing, scripted, contract
             )
@@ -140,15 +146,10 @@ class Shrinker:
 
     def _probe_now(self) -> DifferentialProbe:
         if self._probe is None:
-            # Its own Judge (same noise, options and waivers): nothing shared with the loop
-            # thread, and shrinking's sends are not counted in the rehearsal's waiver book.
-            judge = Judge(
-                self.judge.noise,
-                WaiverBook(self.judge.waivers.waivers, self.judge.waivers.today),
-                lambda exchange, sent: "",
-                options=self.judge.options,
-                extra_rules=self.judge.extra_rules,
-            )
+            # Its own Judge (the generated noise models and the policy's waivers): nothing
+            # shared with the loop thread, and shrinking's sends are not counted in the
+            # rehearsal's waiver book.
+            judge = Judge(self.noise, WaiverBook(self.waivers, self.today), lambda e, s: "")
             self._probe = DifferentialProbe(
                 judge, self.candidate_url, self.legacy_url, timeout_s=self.timeout_s
             )
@@ -173,9 +174,6 @@ class Shrinker:
         scripted: bool,
         contract: Contract,
     ) -> ShrinkOutcome:
-        from harness.generation.stateful import Step
-        from harness.generation.units import script_exchanges
-
         probe = self._probe_now()
         wanted = signature(failing)
         before = probe.sends
@@ -183,23 +181,17 @@ class Shrinker:
         def sequence_of(kept: tuple[Any, ...]) -> tuple[Exchange, ...]:
             if scripted:
                 script = tuple(
-                    Step(
-                        str(e.meta.get("label", e.id)),
-                        e.operation,
-                        dict(e.meta["template"]),
-                        dict(e.meta.get("captures") or {}),
-                    )
+                    Step(e.label, _template(e), dict(e.captures or {}), operation=e.operation)
                     for e in kept
                 )
                 return script_exchanges(f"{unit.scenario}-shrink", steps[0].service, script)
-            template = rebuild(dict(steps[0].meta["template"]), kept)  # type: ignore[call-overload]
-            meta = {**steps[0].meta, "template": template}
-            request = render_request(template, {}, environ={})
-            return (replace(steps[0], request=request, meta=meta),)
+            template = Template.from_dict(rebuild(_template(steps[0]).to_dict(), kept))
+            request = render(template, {}, environ={})
+            return (replace(steps[0], request=request, template=template),)
 
         def unit_of(sequence: tuple[Exchange, ...]) -> Unit:
             name = sequence[0].scenario if scripted else sequence[0].id
-            return Unit(unit.contract, sequence, name, None)
+            return Unit(unit.noise, sequence, name, None)
 
         def diverges(kept: tuple[Any, ...]) -> bool:
             if not kept:
@@ -208,7 +200,7 @@ class Shrinker:
             return bool(signature(step.record for step in results) & wanted)
 
         parts: list[Any] = (
-            list(steps) if scripted else template_parts(steps[0].meta["template"])  # type: ignore[arg-type]
+            list(steps) if scripted else template_parts(_template(steps[0]).to_dict())
         )
         reproducible = diverges(tuple(parts))
         kept = tuple(parts)
@@ -247,7 +239,7 @@ class Shrinker:
             sends=probe.sends - before,
             reproducer=reproducer,
             minimal=tuple(
-                {"label": e.meta.get("label"), "request": e.meta.get("template")} for e in minimal
+                {"label": e.meta.get("label"), "request": _template(e).to_dict()} for e in minimal
             ),
             reproducible=bool(reproducible and diverging),
         )
@@ -295,3 +287,10 @@ class Shrinker:
             }
             for o in self.outcomes
         ]
+
+
+def _template(exchange: Exchange) -> Template:
+    """A generated exchange's template (generated units always carry one)."""
+    if exchange.template is None:
+        raise AssertionError(f"generated exchange {exchange.id} has no template")
+    return exchange.template

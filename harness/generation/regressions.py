@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from harness.contracts import Contract, request_to_dict
+from harness.contracts import Contract
 from harness.contracts.writer import dump_line
+from harness.core.encoding import request_to_dict
 from harness.core.exchange import Exchange, Request, Response
 from harness.core.result import ResultRecord
 
@@ -32,11 +33,11 @@ def regression_id(service: str, operation: str, exchanges: Sequence[Exchange]) -
     """A stable id from what the minimal case sends (templates, or requests)."""
     digest = hashlib.sha256()
     for exchange in exchanges:
-        template = exchange.meta.get("template")
-        shape = template if isinstance(template, Mapping) else request_to_dict(exchange.request)
+        template = exchange.template
+        shape = template.to_dict() if template is not None else request_to_dict(exchange.request)
         for key in ("method", "path", "query", "body"):
             digest.update(repr(shape.get(key)).encode("utf-8"))
-        if not isinstance(template, Mapping):
+        if template is None:
             digest.update(repr([k for k, _ in exchange.request.headers]).encode("utf-8"))
     return f"reg-{service}-{operation}-{digest.hexdigest()[:10]}"
 
@@ -59,12 +60,7 @@ def build_regression(
     ]
     out = []
     for number, (exchange, (request, response)) in enumerate(zip(minimal, sent, strict=False)):
-        step_meta: dict[str, Any] = {
-            k: v for k, v in exchange.meta.items() if k not in ("unrecorded", "mode")
-        }
-        if not scenario:
-            step_meta.pop("template", None)
-            step_meta.pop("captures", None)
+        step_meta: dict[str, Any] = {k: v for k, v in exchange.meta.items() if k != "mode"}
         if number == 0:
             step_meta.update(meta)
             step_meta["divergence"] = divergence
@@ -77,6 +73,9 @@ def build_regression(
                 step=number if scenario else None,
                 request=request or exchange.request,
                 response=response or Response(status=599),
+                template=exchange.template if scenario else None,
+                captures=exchange.captures if scenario else None,
+                recorded=True,
                 meta=step_meta,
             )
         )

@@ -1,35 +1,36 @@
-"""Generated traffic in a rehearsal: the one object `harness.rehearsal.session` talks to.
+"""Generated traffic in a rehearsal: the `TrafficSource` of generated and stateful units.
 
-traffic = GeneratedTraffic(options, contracts, contracts_dir, candidate_url, legacy_url)
-judge = Judge(traffic.noise(noise), ...)     # the generated units' noise follows the contracts'
-traffic.attach(judge)
-runner = Runner(..., refine=traffic.refine)  # shrinks divergences into regression contracts
-runner.run(contract_units, started, then=traffic.phases(done))
-traffic.finish(report_dir)                   # generation.json; closes the shrinker's probe
+Its units have no recording and are compared live to live (it needs a live legacy). Its noise
+models are derived from the contracts' (one per contract); its refinement shrinks a divergence
+into a minimal regression contract (`Shrinker`); closing it writes `generation.json` beside the
+report and closes the shrinker's probe.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from harness.contracts import Contract
+from harness.contracts import Contract, load_noise
+from harness.core.policy import Waiver
 from harness.core.result import ResultRecord
 from harness.core.rules import NoiseModel
+from harness.engine import Refine, Unit
 from harness.errors import HarnessError
 from harness.generation.options import Deadline, GenerationOptions
 from harness.generation.refiner import Shrinker
 from harness.generation.units import generated_noise, generated_phases
-from harness.rehearsal.judge import Judge
-from harness.rehearsal.plan import Unit
 
 GENERATION_FILE = "generation.json"
 
 
 class GeneratedTraffic:
+    name = "generated"
+
     def __init__(
         self,
         options: GenerationOptions,
@@ -38,6 +39,8 @@ class GeneratedTraffic:
         candidate_url: str,
         legacy_url: str | None,
         *,
+        waivers: Sequence[Waiver] = (),
+        today: dt.date | None = None,
         timeout_s: float = 10.0,
     ) -> None:
         if not legacy_url:
@@ -47,31 +50,27 @@ class GeneratedTraffic:
             )
         self.options = options
         self.contracts = contracts
-        self.contracts_dir = contracts_dir
-        self.candidate_url = candidate_url
-        self.legacy_url = legacy_url
-        self.timeout_s = timeout_s
         self.deadline = Deadline(options.time_budget_s)
-        self.shrinker: Shrinker | None = None
         self.planned = 0
-
-    def noise(self, noise: Sequence[NoiseModel]) -> list[NoiseModel]:
-        return [*noise, *generated_noise(noise)]
-
-    def attach(self, judge: Judge) -> None:
+        self._noise = generated_noise([load_noise(contract) for contract in contracts])
         self.shrinker = Shrinker(
-            self.contracts,
-            judge,
-            self.candidate_url,
-            self.legacy_url,
-            self.contracts_dir,
-            self.options,
+            contracts,
+            self._noise,
+            candidate_url,
+            legacy_url,
+            contracts_dir,
+            options,
             self.deadline,
-            timeout_s=self.timeout_s,
+            waivers=waivers,
+            today=today or dt.datetime.now(dt.UTC).date(),
+            timeout_s=timeout_s,
         )
 
+    def noise(self) -> list[NoiseModel]:
+        return self._noise
+
     def phases(self, done: Collection[str] = ()) -> list[Iterable[Unit]]:
-        """The runner phases after the contracts' units (reads, then state changes)."""
+        """Reads, then state changes (see `generated_phases`), each counted as it is planned."""
         phases = generated_phases(self.contracts, self.options, self.deadline, done=done)
         return [self._counted(phase) for phase in phases]
 
@@ -80,18 +79,20 @@ class GeneratedTraffic:
             self.planned += len(unit.steps)
             yield unit
 
+    def refinement(self) -> Refine:
+        return self.refine
+
     async def refine(self, unit: Unit, records: list[ResultRecord]) -> list[ResultRecord]:
-        if self.shrinker is None:
-            return records
         return await self.shrinker.refine(unit, records)
 
-    def finish(self, report_dir: Path) -> dict[str, Any]:
+    def close(self, report_dir: Path | None) -> None:
         """Write generation.json: the options, cases sent, and each divergence's reproducer."""
-        shrunk = self.shrinker.to_dict() if self.shrinker is not None else []
+        shrunk = self.shrinker.to_dict()
         spent = self.deadline.passed
-        if self.shrinker is not None:
-            self.shrinker.close()
-        data = {
+        self.shrinker.close()
+        if report_dir is None:
+            return
+        data: dict[str, Any] = {
             "format_version": 1,
             "options": self.options.to_dict(),
             "planned": self.planned,
@@ -100,4 +101,3 @@ class GeneratedTraffic:
         }
         path = report_dir / GENERATION_FILE
         path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
-        return data

@@ -1,9 +1,9 @@
 """Generated traffic as rehearsal units: exchanges with no recording, compared live to live.
 
-Each generated exchange carries `meta["template"]` (placeholders such as `{{$uuid}}`),
-`meta["unrecorded"] = True` (the judge has no recording to consult) and, for requests that
-allocate identifiers (POST), `meta["captures"]`, so that the identifiers each target allocated
-are compared on meaning. Units come in an order that keeps both targets in step: reads first
+Each generated exchange carries its `template` (placeholders such as `{{$uuid}}`), is not
+`recorded` (the judge has no recording to consult) and, for requests that allocate identifiers
+(POST), has `captures`, so that the identifiers each target allocated are compared on meaning.
+Units come in an order that keeps both targets in step: reads first
 (concurrently), then every state-changing single request in one sequential unit, then the
 stateful scripts (each on its own patients, so they may run side by side).
 
@@ -17,19 +17,21 @@ import itertools
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from harness.contracts import Contract, iter_exchanges
+from harness.core.encoding import request_from_dict
 from harness.core.exchange import Exchange, Request, Response
 from harness.core.http import SAFE_METHODS
 from harness.core.operations import OperationIndex
 from harness.core.rules import NoiseModel, Rule
-from harness.generation.domain import domain_strategies, known_patients, recorded_variations
-from harness.generation.eps_workflow import EpsWorkflow
+from harness.core.template import Template
+from harness.domains import merged, packs
+from harness.engine.plan import Unit
+from harness.generation.cases import GeneratedCase, generate_templates
+from harness.generation.drawing import draw_examples
 from harness.generation.interface import coverage_stream
 from harness.generation.options import Deadline, GenerationOptions
-from harness.generation.stateful import PdsWorkflow, Script, ScriptMachine, draw_scripts
-from harness.record.drawing import draw_examples
-from harness.record.generated import GeneratedCase, generate_templates
-from harness.record.scenario import render_request
-from harness.rehearsal.plan import Unit
+from harness.generation.stateful import Script, ScriptMachine, draw_scripts
+from harness.generation.variations import recorded_variations
+from harness.scenario import render
 
 NOT_SENT = Response(status=0)  # generated exchanges have no recorded answer
 ECHO_RULES = (
@@ -38,7 +40,6 @@ ECHO_RULES = (
 )
 ALLOCATION_CAPTURES = {"allocated_id": "/id", "allocated_location": "header:location"}
 UNSAFE_UNIT = "generated-state-changing"
-WORKFLOWS: dict[str, type[ScriptMachine]] = {"pds": PdsWorkflow, "eps": EpsWorkflow}
 
 
 def generated_noise(noise: Sequence[NoiseModel]) -> list[NoiseModel]:
@@ -73,9 +74,8 @@ def generated_phases(
 
     The time budget starts with the first batch; once it is spent no new batch is generated
     (what is already generated is still sent: sending takes milliseconds, generating seconds).
-    Unit.contract is offset by len(contracts): the generated noise models follow the contracts'.
+    `Unit.noise` is the contract's index: the generated noise models are one per contract.
     """
-    offset = len(contracts)
     unsafe: dict[int, list[Exchange]] = {}
 
     def reads() -> Iterator[Unit]:
@@ -85,9 +85,9 @@ def generated_phases(
                 if exchange.id in done:
                     continue
                 if exchange.request.method in SAFE_METHODS:
-                    yield Unit(offset + index, (exchange,))
+                    yield Unit(index, (exchange,))
                 else:
-                    unsafe.setdefault(offset + index, []).append(exchange)
+                    unsafe.setdefault(index, []).append(exchange)
             if deadline.passed:
                 return
 
@@ -141,13 +141,17 @@ def _share(count: int, contracts: Sequence[Contract], index: int) -> int:
 
 
 def _domain_cases(contract: Contract, count: int, seed: int) -> list[GeneratedCase]:
-    """Domain strategies (weight 2) and variations of the recordings (weight 1)."""
-    known = known_patients(iter_exchanges(contract))
+    """The domain packs' strategies from the recordings (weight 2) and variations of the
+    recordings (weight 1)."""
+    domain = merged(
+        lambda pack: pack.recorded_strategies(contract.openapi, iter_exchanges(contract))
+    )
+    identifiers = [kind for pack in packs() for kind in pack.identifiers(iter_exchanges(contract))]
     strategies = {
         f"{key}#{kind}": strategy
         for kind, found in (
-            ("domain", domain_strategies(contract.openapi, known)),
-            ("varied", recorded_variations(iter_exchanges(contract), known)),
+            ("domain", domain),
+            ("varied", recorded_variations(iter_exchanges(contract), identifiers)),
         )
         for key, strategy in found.items()
     }
@@ -161,7 +165,7 @@ def _domain_cases(contract: Contract, count: int, seed: int) -> list[GeneratedCa
         operation, kind = key.split("#")
         drawn = draw_examples(strategies[key], quota, seed * 7_919 + position)
         cases.extend(
-            GeneratedCase(operation, kind, number, template, contract.service)
+            GeneratedCase(operation, kind, number, Template.from_dict(template), contract.service)
             for number, template in enumerate(drawn)
         )
     return cases
@@ -170,11 +174,8 @@ def _domain_cases(contract: Contract, count: int, seed: int) -> list[GeneratedCa
 def _exchange(
     contract: Contract, case: GeneratedCase, index: OperationIndex, *, batch: int | None = None
 ) -> Exchange:
-    request = render_request(case.template, {}, environ={})
+    request = render(case.template, {}, environ={})
     operation = index.match(request)
-    meta: dict[str, object] = {"template": case.template, "unrecorded": True, "mode": case.mode}
-    if request.method == "POST":
-        meta["captures"] = dict(ALLOCATION_CAPTURES)
     return Exchange(
         id=f"{contract.service}-{case.id}"
         if batch is None
@@ -184,7 +185,10 @@ def _exchange(
         request=request,
         response=NOT_SENT,
         source="generated",
-        meta=meta,
+        template=case.template,
+        captures=dict(ALLOCATION_CAPTURES) if request.method == "POST" else None,
+        recorded=False,
+        meta={"mode": case.mode},
     )
 
 
@@ -193,47 +197,49 @@ def _stateful_units(
 ) -> Iterator[Unit]:
     count = max(3, options.count // 10)
     for index, contract in enumerate(contracts):
-        machine = WORKFLOWS.get(contract.service)
-        if machine is None:
-            continue
-        for number, script in enumerate(draw_scripts(machine, count, options.seed)):
-            name = f"stateful-{contract.service}-{number:03d}"
-            steps = script_exchanges(name, contract.service, script)
-            if all(step.id in done for step in steps):
-                continue
-            report = frozenset(step.id for step in steps) - frozenset(done)
-            yield Unit(len(contracts) + index, steps, name, report)
+        machines = _workflows(contract)
+        for which, machine in enumerate(machines):
+            prefix = f"stateful-{contract.service}" + (f"-w{which}" if which else "")
+            for number, script in enumerate(draw_scripts(machine, count, options.seed)):
+                name = f"{prefix}-{number:03d}"
+                steps = script_exchanges(name, contract.service, script)
+                if all(step.id in done for step in steps):
+                    continue
+                report = frozenset(step.id for step in steps) - frozenset(done)
+                yield Unit(index, steps, name, report)
+
+
+def _workflows(contract: Contract) -> list[type[ScriptMachine]]:
+    """The domain packs' workflows for the contract's interface."""
+    return [
+        machine
+        for pack in packs()
+        for machine in pack.workflows(contract.service, contract.openapi)
+        if issubclass(machine, ScriptMachine)
+    ]
 
 
 def script_exchanges(name: str, service: str, script: Script) -> tuple[Exchange, ...]:
     """A script as scenario steps (source `stateful`), ready for the runner."""
-    steps = []
-    for number, step in enumerate(script):
-        meta: dict[str, object] = {
-            "template": dict(step.template),
-            "unrecorded": True,
-            "label": step.label,
-        }
-        if step.captures:
-            meta["captures"] = dict(step.captures)
-        steps.append(
-            Exchange(
-                id=f"{name}/{number}",
-                service=service,
-                operation=step.operation,
-                request=_placeholder_request(step.template),
-                response=NOT_SENT,
-                source="stateful",
-                scenario=name,
-                step=number,
-                meta=meta,
-            )
+    return tuple(
+        Exchange(
+            id=f"{name}/{number}",
+            service=service,
+            operation=step.operation or "unmatched",
+            request=_placeholder_request(step.template),
+            response=NOT_SENT,
+            source="stateful",
+            scenario=name,
+            step=number,
+            template=step.template,
+            captures=dict(step.captures) if step.captures else None,
+            recorded=False,
+            meta={"label": step.name},
         )
-    return tuple(steps)
+        for number, step in enumerate(script)
+    )
 
 
-def _placeholder_request(template: object) -> Request:
+def _placeholder_request(template: Template) -> Request:
     """The template as a request, placeholders left in (what a reader sees before rendering)."""
-    from harness.contracts import request_from_dict
-
-    return request_from_dict(template, "generated", "template")
+    return request_from_dict(template.to_dict(), "generated", "template")

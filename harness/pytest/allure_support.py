@@ -10,55 +10,57 @@ are too; the exchange id is also a parameter, so generated items never merge.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import orjson
 import pytest
 
-from harness.contracts import request_to_dict, response_to_dict
+from harness.core.encoding import request_to_dict, response_to_dict
+from harness.core.policy import Policy
+from harness.engine import ReplayedStep, Unit
 from harness.reports.allure import SEVERITIES, severity_label
-
-if TYPE_CHECKING:
-    from harness.pytest.items import ContractItem
 
 REPORT_LINK_NAME = "Rehearsal report"
 
 
-def severity_of(item: ContractItem) -> str:
-    """The most severe of the item's operations, from the policy or the defaults."""
-    policy = item.harness.policy
-    found = [severity_label(step.service, step.operation, policy) for step in item.unit.steps]
+def severity_of(unit: Unit, policy: Policy | None) -> str:
+    """The most severe of the unit's operations, from the policy or the defaults."""
+    found = [severity_label(step.service, step.operation, policy) for step in unit.steps]
     return min(found, key=SEVERITIES.index)
 
 
-def add_allure_marks(item: ContractItem) -> None:
-    first = item.unit.steps[0]
-    labels = [("epic", item.service)]
-    operations = dict.fromkeys(step.operation for step in item.unit.steps)
-    labels += [("feature", operation) for operation in operations]
-    labels.append(("story", item.unit.scenario or first.source))
-    labels.append(("severity", severity_of(item)))
+def add_allure_marks(
+    item: pytest.Item,
+    unit: Unit,
+    operation: str,
+    policy: Policy | None,
+    report_url: str | None,
+) -> None:
+    """Labels and links on a contract item (`operation` is "scenario" for a scenario)."""
+    first = unit.steps[0]
+    labels = [("epic", first.service)]
+    operations = dict.fromkeys(step.operation for step in unit.steps)
+    labels += [("feature", name) for name in operations]
+    labels.append(("story", unit.scenario or first.source))
+    labels.append(("severity", severity_of(unit, policy)))
     labels.append(("parentSuite", "spine-harness contracts"))
-    labels.append(("suite", item.service))
-    labels.append(("subSuite", item.operation))
+    labels.append(("suite", first.service))
+    labels.append(("subSuite", operation))
     for label_type, value in labels:
         item.add_marker(pytest.mark.allure_label(value, label_type=label_type))
-    if item.harness.report_url:
+    if report_url:
         item.add_marker(
-            pytest.mark.allure_link(
-                item.harness.report_url, link_type="link", name=REPORT_LINK_NAME
-            )
+            pytest.mark.allure_link(report_url, link_type="link", name=REPORT_LINK_NAME)
         )
 
 
-def attach_steps(item: ContractItem) -> None:
+def attach_steps(unit: Unit, steps: Sequence[ReplayedStep]) -> None:
     import allure
 
-    unit = item.unit
     allure.dynamic.parameter("exchange", unit.scenario or unit.steps[0].id)
     json_type = allure.attachment_type.JSON
-    several = len(item.steps) > 1
-    for step in item.steps:
+    several = len(steps) > 1
+    for step in steps:
         record = step.record
         prefix = f"step {record.step} {record.operation} " if several else ""
         allure.attach(_json(request_to_dict(record.request)), f"{prefix}request", json_type)
@@ -75,7 +77,7 @@ def attach_steps(item: ContractItem) -> None:
             allure.attach(_json(differences), f"{prefix}differences", json_type)
         if record.error:
             allure.attach(record.error, f"{prefix}error", allure.attachment_type.TEXT)
-    reproducers = [s.record.reproducer for s in item.steps if s.record.reproducer]
+    reproducers = [s.record.reproducer for s in steps if s.record.reproducer]
     if reproducers:
         allure.dynamic.description(  # type: ignore[no-untyped-call]
             "Reproduce with:\n\n" + "\n".join(dict.fromkeys(reproducers))

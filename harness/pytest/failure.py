@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import orjson
 
 from harness.core.difference import Verdict
-from harness.rehearsal.unit import ReplayedStep
+from harness.engine.unit import ReplayedStep
 
 VALUE_WIDTH = 160
 MAX_DIFFERENCES = 30

@@ -10,19 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
 from harness.core.difference import Verdict
+from harness.core.policy import Policy
+from harness.engine import ReplayedStep, Unit
 from harness.pytest.failure import ParityFailure, describe_failure
-from harness.rehearsal.plan import Unit
-from harness.rehearsal.unit import ReplayedStep
 
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
-    from harness.pytest.session import HarnessSession
+
+class Replaying(Protocol):
+    """What an item needs from the plugin's session (`harness.pytest.session.HarnessSession`)."""
+
+    policy: Policy
+    report_url: str | None
+    allure_enabled: bool
+
+    def exchange_file(self, unit: Unit) -> Path: ...
+
+    def replay(self, unit: Unit) -> list[ReplayedStep]: ...
 
 
 class ContractsCollector(pytest.Collector):
@@ -33,9 +43,7 @@ class ContractsCollector(pytest.Collector):
 
 
 class ContractItem(pytest.Item):
-    def __init__(
-        self, *, harness: HarnessSession, unit: Unit, operation: str, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, harness: Replaying, unit: Unit, operation: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.harness = harness
         self.unit = unit
@@ -45,14 +53,14 @@ class ContractItem(pytest.Item):
 
     @property
     def exchange_file(self) -> Path:
-        return self.harness.contracts[self.unit.contract].directory / "exchanges.jsonl"
+        return self.harness.exchange_file(self.unit)
 
     def runtest(self) -> None:
         self.steps = self.harness.replay(self.unit)
         if self.harness.allure_enabled:
             from harness.pytest.allure_support import attach_steps
 
-            attach_steps(self)
+            attach_steps(self.unit, self.steps)
         failed = [s for s in self.steps if s.record.verdict in (Verdict.MISMATCH, Verdict.ERROR)]
         if failed:
             raise ParityFailure(self.name, self.steps)
@@ -93,7 +101,7 @@ class ContractItem(pytest.Item):
         return self.exchange_file, None, self.name
 
 
-def item_for(parent: ContractsCollector, harness: HarnessSession, unit: Unit) -> ContractItem:
+def item_for(parent: ContractsCollector, harness: Replaying, unit: Unit) -> ContractItem:
     first = unit.steps[0]
     if unit.scenario is not None:
         operation, label = "scenario", unit.scenario
@@ -110,5 +118,5 @@ def item_for(parent: ContractsCollector, harness: HarnessSession, unit: Unit) ->
     if harness.allure_enabled:
         from harness.pytest.allure_support import add_allure_marks
 
-        add_allure_marks(item)
+        add_allure_marks(item, unit, operation, harness.policy, harness.report_url)
     return item

@@ -2,24 +2,25 @@
 
 Each pytest process (the main one, or each xdist worker) has its own `HarnessSession`: it
 collects the same items in the same order everywhere, and replays units on one private event
-loop (uvloop when available) kept open for the whole run, so connections are reused.
+loop (uvloop when available) kept open for the whole run, so connections are reused. Its
+targets come from the engine's one factory (`open_targets`), its units from contract replay.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from harness.config.policy import load_policy
 from harness.contracts import Contract, discover
-from harness.core.policy import Policy
+from harness.core.policy import Policy, WaiverBook
+from harness.engine import ReplayedStep, Unit, UnitReplayer, open_targets
+from harness.engine.loop import loop_factory
 from harness.errors import HarnessError
-from harness.rehearsal.plan import Unit, plan_units
-from harness.rehearsal.unit import ReplayedStep, UnitReplayer
+from harness.replay import ContractReplay
 
 
 class HarnessSession:
@@ -36,6 +37,7 @@ class HarnessSession:
         self.contracts_dir = contracts_dir
         self.contracts = contracts
         self.policy = policy
+        self.replay_source = ContractReplay(contracts)
         self.candidate_url: str = config.getoption("harness_candidate")
         self.legacy_url: str | None = config.getoption("harness_legacy")
         self.report_url: str | None = config.getoption("harness_report_url")
@@ -73,11 +75,14 @@ class HarnessSession:
     def services(self) -> list[str]:
         return sorted({contract.service for contract in self.contracts})
 
+    def exchange_file(self, unit: Unit) -> Path:
+        return self.contracts[unit.noise].path("exchanges")
+
     def collect(self, session: pytest.Session) -> list[pytest.Item]:
         from harness.pytest.items import ContractsCollector, item_for
 
         try:
-            units = list(plan_units(self.contracts))
+            units = [unit for phase in self.replay_source.phases() for unit in phase]
         except HarnessError as error:
             raise pytest.UsageError(f"harness: {error}") from None
         root = ContractsCollector.from_parent(session, name="harness", nodeid="harness")
@@ -85,15 +90,16 @@ class HarnessSession:
 
     def replay(self, unit: Unit) -> list[ReplayedStep]:
         if self._loop is None:
-            self._loop = asyncio.Runner(loop_factory=_loop_factory())
-            self._replayer = UnitReplayer(
-                self.contracts,
+            self._loop = asyncio.Runner(loop_factory=loop_factory())
+            targets = open_targets(
                 self.candidate_url,
                 self.legacy_url,
-                contracts_dir=self.contracts_dir,
-                policy=self.policy,
-                today=dt.datetime.now(dt.UTC).date(),
+                contracts_dir=str(self.contracts_dir),
                 timeout_s=self.timeout_s,
+            )
+            today = dt.datetime.now(dt.UTC).date()
+            self._replayer = UnitReplayer(
+                self.replay_source.noise(), targets, WaiverBook(self.policy.waivers, today)
             )
         assert self._replayer is not None
         return self._loop.run(self._replayer.replay(unit))
@@ -107,11 +113,3 @@ class HarnessSession:
         finally:
             self._loop.close()
             self._loop = None
-
-
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
-        return None
-    return uvloop.new_event_loop

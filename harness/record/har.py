@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from harness.contracts.codec import split_meta, stored_meta
 from harness.contracts.store import Contract, iter_exchanges
 from harness.core.exchange import Exchange, Request, Response, media_type
 from harness.core.operations import OperationIndex, slug
@@ -115,7 +116,7 @@ def _entry(exchange: Exchange, origin: str, started: str) -> dict[str, Any]:
             "source": exchange.source,
             "scenario": exchange.scenario,
             "step": exchange.step,
-            "meta": dict(exchange.meta),
+            "meta": stored_meta(exchange),
         },
     }
 
@@ -206,6 +207,9 @@ def _exchange(
     own = entry.get("_harness")
     if isinstance(own, Mapping) and isinstance(own.get("id"), str):
         meta = own.get("meta")
+        template, captures, rest = split_meta(
+            meta if isinstance(meta, Mapping) else {}, f"{file}: {where}._harness"
+        )
         return Exchange(
             id=str(own["id"]),
             service=str(own.get("service") or slug(parts.hostname or "default")),
@@ -215,7 +219,9 @@ def _exchange(
             source=str(own.get("source") or "har"),
             scenario=own.get("scenario") if isinstance(own.get("scenario"), str) else None,
             step=own.get("step") if isinstance(own.get("step"), int) else None,
-            meta=dict(meta) if isinstance(meta, Mapping) else {},
+            template=template,
+            captures=captures,
+            meta=rest,
         )
     operation = index.match(request) if index is not None else None
     return Exchange(

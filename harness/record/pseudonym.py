@@ -1,18 +1,21 @@
 """Deterministic pseudonyms: HMAC-SHA256 with a key from the environment, format-preserving.
 
 Equal values get equal pseudonyms (so recordings still match across requests and responses);
-digits stay digits, letters keep their case, other characters are kept; a valid NHS number
-(Modulus 11) becomes another valid NHS number in the never-issued 9xxxxxxxxx range.
+digits stay digits, letters keep their case, other characters are kept. A value a domain pack
+recognises (`harness.domains.Pseudonymiser`: the Spine pack's NHS numbers) gets that pack's
+pseudonym instead, of the same kind (another valid NHS number).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
 import string
 from collections.abc import Iterator, Mapping
 
+from harness.domains import Pseudonymiser, packs
 from harness.errors import HarnessError
 
 KEY_VARIABLE = "HARNESS_PSEUDONYM_KEY"
@@ -29,21 +32,6 @@ def key_from_environment(environ: Mapping[str, str] | None = None) -> bytes:
     return key.encode("utf-8")
 
 
-def is_nhs_number(value: str) -> bool:
-    if len(value) != 10 or not value.isdigit():
-        return False
-    check = _check_digit(value[:9])
-    return check is not None and check == int(value[9])
-
-
-def _check_digit(first_nine: str) -> int | None:
-    total = sum(int(digit) * (10 - position) for position, digit in enumerate(first_nine))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    return None if check == 10 else check
-
-
 def _stream(key: bytes, value: str) -> Iterator[int]:
     counter = 0
     while True:
@@ -55,12 +43,9 @@ def _stream(key: bytes, value: str) -> Iterator[int]:
 def pseudonymise(value: str, key: bytes) -> str:
     """The pseudonym of one value (deterministic for a key)."""
     stream = _stream(key, value)
-    if is_nhs_number(value):
-        while True:
-            body = "9" + "".join(str(next(stream) % 10) for _ in range(8))
-            check = _check_digit(body)
-            if check is not None:
-                return f"{body}{check}"
+    for kind in _pseudonymisers():
+        if kind.matches(value):
+            return kind.pseudonym(stream)
     out = []
     for char in value:
         if char.isdigit():
@@ -72,3 +57,8 @@ def pseudonymise(value: str, key: bytes) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+@functools.cache
+def _pseudonymisers() -> tuple[Pseudonymiser, ...]:
+    return tuple(kind for pack in packs() for kind in pack.pseudonymisers())

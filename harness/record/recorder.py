@@ -135,9 +135,11 @@ def equivalence(model: NoiseModel) -> Equivalent:
             new.step,
         ):
             return False
+        if (old.template, old.captures) != (new.template, new.captures):
+            return False
         if _canonical(old.meta) != _canonical(new.meta):
             return False
-        if "template" not in new.meta and old.request != new.request:
+        if new.template is None and old.request != new.request:
             return False
         return not comparators.for_operation(new.operation).compare(old.response, new.response)
 

@@ -24,6 +24,7 @@ from lxml import etree
 
 from harness.core.exchange import Exchange, Request, Response, media_type
 from harness.core.http import CREDENTIAL_HEADERS
+from harness.core.template import Template
 from harness.record.pseudonym import pseudonymise
 
 DEFAULT_HEADERS = CREDENTIAL_HEADERS
@@ -81,7 +82,10 @@ class Redactor:
         meta = exchange.meta
         if meta:
             meta = self._sweep_json_value(dict(meta))
-        return replace(exchange, request=request, response=response, meta=meta)
+        template = exchange.template
+        if template is not None and (self.secrets or self.pseudonyms):
+            template = Template.from_dict(self._sweep_json_value(template.to_dict()))
+        return replace(exchange, request=request, response=response, template=template, meta=meta)
 
     def _template_secrets(self, exchange: Exchange) -> Request:
         """The request with the headers a scenario template filled from `${VAR}`s put back.
@@ -89,15 +93,13 @@ class Redactor:
         The template is the authority on which variable holds a secret: a header sent as
         `Bearer ${LIBRARY_TOKEN}` is stored so, and the value it carried is swept elsewhere.
         """
-        template = exchange.meta.get("template") if exchange.meta else None
-        if not isinstance(template, Mapping):
+        template = exchange.template
+        if template is None:
             return exchange.request
         wanted: dict[str, str] = {}
-        for pair in template.get("headers") or []:
-            if isinstance(pair, list | tuple) and len(pair) == 2:
-                value = str(pair[1])
-                if "${" in value and "{{" not in value:
-                    wanted[str(pair[0]).lower()] = value
+        for name, value in template.headers:
+            if "${" in value and "{{" not in value:
+                wanted[name.lower()] = value
         if not wanted:
             return exchange.request
         headers = []

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.core.exchange import Exchange, Request, Response
+from harness.core.exchange import Exchange, Request
 from harness.core.http import SAFE_METHODS
 from harness.core.operations import OperationIndex
 from harness.errors import HarnessError
-from harness.record.builtins import seeded_value
-from harness.record.generated import GeneratedCase
-from harness.record.scenario import bind_generated, bound_aliases, capture, render_request
-from harness.record.scenarios import Scenario
-from harness.transport.base import Transport, TransportError
+from harness.generation.cases import GeneratedCase
+from harness.scenario import Scenario, Step, bind_fresh, run_step, seeded_value
+from harness.transport.base import Transport
 
 UNMATCHED = "unmatched"
 
@@ -44,8 +42,8 @@ class Plan:
 
     @property
     def changes_state(self) -> bool:
-        methods = [step.template["method"] for s in self.scenarios for step in s.steps]
-        methods += [case.template["method"] for case in self.generated]
+        methods = [step.template.method for s in self.scenarios for step in s.steps]
+        methods += [case.template.method for case in self.generated]
         return any(method not in SAFE_METHODS for method in methods)
 
 
@@ -105,26 +103,25 @@ async def run_pass(
     classify: Classifier,
     *,
     concurrency: int = 16,
-    new_uuid: Callable[[], str] | None = None,
     reuse: Mapping[str, Mapping[str, str]] | None = None,
     bound_seed: str | None = None,
 ) -> PassOutcome:
     """Send the plan once. `reuse`: another pass's `bound` values, sent again (a twin pass);
     `bound_seed`: derive bound values from it instead of drawing them."""
     outcome = PassOutcome(reuse=reuse or {}, bound_seed=bound_seed)
-    safe = [c for c in plan.generated if c.template["method"] in SAFE_METHODS]
-    unsafe = [c for c in plan.generated if c.template["method"] not in SAFE_METHODS]
+    safe = [c for c in plan.generated if c.template.method in SAFE_METHODS]
+    unsafe = [c for c in plan.generated if c.template.method not in SAFE_METHODS]
     limit = asyncio.Semaphore(concurrency)
 
     async def send_case(case: GeneratedCase) -> None:
         async with limit:
-            await _send_generated(transport, case, classify, outcome, new_uuid)
+            await _send_generated(transport, case, classify, outcome)
 
     await asyncio.gather(*(send_case(case) for case in safe))
     for case in unsafe:
-        await _send_generated(transport, case, classify, outcome, new_uuid)
+        await _send_generated(transport, case, classify, outcome)
     for scenario in plan.ordered_scenarios():
-        await _run_scenario(transport, scenario, classify, outcome, new_uuid)
+        await _run_scenario(transport, scenario, classify, outcome)
     ordered = {i: outcome.exchanges[i] for i in plan.ids() if i in outcome.exchanges}
     outcome.exchanges = ordered
     return outcome
@@ -135,11 +132,10 @@ async def _run_scenario(
     scenario: Scenario,
     classify: Classifier,
     outcome: PassOutcome,
-    new_uuid: Callable[[], str] | None,
 ) -> None:
     steps: list[Exchange] = []
     try:
-        await _run_steps(transport, scenario, classify, outcome, new_uuid, steps)
+        await _run_steps(transport, scenario, classify, outcome, steps)
     finally:
         # Every step of a scenario lives in one contract: the scenario's service, else the
         # service of its first recognised request.
@@ -154,28 +150,30 @@ async def _run_steps(
     scenario: Scenario,
     classify: Classifier,
     outcome: PassOutcome,
-    new_uuid: Callable[[], str] | None,
     steps: list[Exchange],
 ) -> None:
     variables: dict[str, str] = {}
     for number, step in enumerate(scenario.steps):
-        where = f"{step.file}:{step.line}" if step.line else step.file
-        label = f"scenario {scenario.name} step {number} ({step.name}, {where})"
+        label = f"scenario {scenario.name} step {number} ({step.name}, {step.where})"
         earlier = outcome.reuse.get(f"{scenario.name}/{number}", {})
-        for alias, builtin in bound_aliases(step.template).items():
+        for alias, builtin in step.template.aliases.items():
             if alias in earlier:
                 variables.setdefault(alias, earlier[alias])
             elif outcome.bound_seed is not None:
                 seed_label = f"{outcome.bound_seed}:{scenario.name}:{alias}"
                 variables.setdefault(alias, seeded_value(builtin, seed_label))
         try:
-            bind_generated(step.template, variables, new_uuid=new_uuid)
-            request = render_request(step.template, variables, new_uuid=new_uuid)
-            response = await transport.send(request)
-            outcome.sent += 1
-        except (HarnessError, TransportError) as error:
+            bind_fresh(step.template, variables)
+        except HarnessError as error:
             outcome.problems.append(f"{label}: {error}; the rest of the scenario was not sent")
             return
+        sent = await run_step(transport, step, variables)
+        problem = sent.problem or sent.failure
+        if problem is not None or sent.request is None or sent.response is None:
+            outcome.problems.append(f"{label}: {problem}; the rest of the scenario was not sent")
+            return
+        outcome.sent += 1
+        request, response = sent.request, sent.response
         service, operation = classify(request)
         outcome.bound[f"{scenario.name}/{number}"] = dict(variables)
         steps.append(
@@ -188,18 +186,20 @@ async def _run_steps(
                 source="scenario",
                 scenario=scenario.name,
                 step=number,
-                meta={"template": step.template, "captures": dict(step.captures)},
+                template=step.template,
+                captures=dict(step.captures),
             )
         )
         if step.expect is not None and response.status != step.expect:
             outcome.problems.append(
                 f"{label}: expected status {step.expect}, got {response.status}"
             )
-        try:
-            variables.update(capture(response, step.captures))
-        except HarnessError as error:
-            outcome.problems.append(f"{label}: {error}; the rest of the scenario was not sent")
+        if sent.capture_problem is not None:
+            outcome.problems.append(
+                f"{label}: {sent.capture_problem}; the rest of the scenario was not sent"
+            )
             return
+        variables.update(sent.captured)
 
 
 async def _send_generated(
@@ -207,15 +207,14 @@ async def _send_generated(
     case: GeneratedCase,
     classify: Classifier,
     outcome: PassOutcome,
-    new_uuid: Callable[[], str] | None,
 ) -> None:
-    try:
-        request = render_request(case.template, {}, new_uuid=new_uuid)
-        response: Response = await transport.send(request)
-        outcome.sent += 1
-    except (HarnessError, TransportError) as error:
-        outcome.problems.append(f"generated {case.id}: {error}")
+    sent = await run_step(transport, Step(case.id, case.template), {})
+    problem = sent.problem or sent.failure
+    if problem is not None or sent.request is None or sent.response is None:
+        outcome.problems.append(f"generated {case.id}: {problem}")
         return
+    outcome.sent += 1
+    request: Request = sent.request
     service, operation = classify(request)
     if operation == UNMATCHED and case.service:
         service, operation = case.service, case.key  # e.g. a SOAP call with no valid action
@@ -224,7 +223,7 @@ async def _send_generated(
         service=service,
         operation=operation,
         request=request,
-        response=response,
+        response=sent.response,
         source="generated",
-        meta={"template": case.template},
+        template=case.template,
     )

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.record.generated import generate_templates
+from harness.generation.cases import generate_templates
 from harness.record.interface import load_openapi
 from harness.record.recorder import RecordResult, record, summarise
 from harness.record.redact import Redactor
 from harness.record.runner import Plan
-from harness.record.scenarios import load_scenarios
 from harness.record.settings import load_redaction
+from harness.scenario import load_scenarios
 
 
 @dataclass(frozen=True)

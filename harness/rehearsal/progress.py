@@ -15,10 +15,16 @@ from rich.progress import (
 )
 
 from harness.core.difference import Verdict
-from harness.rehearsal.events import Event, ExchangeCompared, RehearsalFinished, RehearsalStarted
+from harness.engine import (
+    BaseConsumer,
+    Event,
+    ExchangeCompared,
+    RehearsalFinished,
+    RehearsalStarted,
+)
 
 
-class ProgressDisplay:
+class ProgressDisplay(BaseConsumer):
     """Updates the bar at most ~10 times a second so it never slows the runner down."""
 
     def __init__(self, console: Console) -> None:
@@ -54,10 +60,14 @@ class ProgressDisplay:
             )
             self._progress.start()
         elif isinstance(event, RehearsalFinished):
-            self._refresh()
-            if self._progress is not None:
-                self._progress.stop()
-                self._progress = None
+            self.finish()
+
+    def finish(self) -> None:
+        """Stop the bar (once), however the run ended."""
+        self._refresh()
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
 
     def _refresh(self) -> None:
         if self._progress is None or self._task is None:

@@ -9,10 +9,10 @@ from typing import BinaryIO
 import orjson
 
 from harness.core.result import ResultRecord
-from harness.rehearsal.events import Event, ExchangeCompared, RehearsalFinished
+from harness.engine import BaseConsumer, Event, ExchangeCompared
 
 
-class ResultsWriter:
+class ResultsWriter(BaseConsumer):
     """Appends each ExchangeCompared as one JSON line (a crash keeps what was done).
 
     Lines are written whole and flushed to the OS at least every `flush_every_s` seconds and
@@ -26,22 +26,27 @@ class ResultsWriter:
         self.path = path
         self.flush_every_s = flush_every_s
         self.flush_lines = max(1, flush_lines)
-        self._handle: BinaryIO | None = path.open("ab", buffering=1 << 20)
+        self._handle: BinaryIO | None = None
         self._pending: list[ResultRecord] = []
         self._last_flush = monotonic()
         self.written = 0
 
+    def start(self) -> None:
+        self._handle = self.path.open("ab", buffering=1 << 20)
+        self._last_flush = monotonic()
+
     def handle(self, event: Event) -> None:
         if isinstance(event, ExchangeCompared):
-            assert self._handle is not None
+            assert self._handle is not None, "ResultsWriter.start() was not called"
             self._pending.append(event.result)
             self.written += 1
             if len(self._pending) >= self.flush_lines or (
                 monotonic() - self._last_flush >= self.flush_every_s
             ):
                 self.flush()
-        elif isinstance(event, RehearsalFinished):
-            self.close()
+
+    def finish(self) -> None:
+        self.close()
 
     def flush(self) -> None:
         if self._handle is not None and self._pending:

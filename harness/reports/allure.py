@@ -9,6 +9,7 @@ UUIDs are derived from the rehearsal and exchange ids, so exporting twice rewrit
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Mapping
@@ -20,13 +21,8 @@ from typing import Any
 import orjson
 
 from harness.core.policy import Policy
-from harness.reports.reading import iter_results, read_rehearsal
+from harness.rundir import RehearsalDir
 
-# Retrieval operations read patient records, restricted ones included: a broken one is critical.
-DEFAULT_SEVERITIES: Mapping[str, str] = {
-    "getPatient": "critical",
-    "getPatientDetailsByNHSNumber": "critical",
-}
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 STATUS_OF_VERDICT = {
     "match": "passed",
@@ -50,11 +46,19 @@ def severity_label(
     policy: Policy | None = None,
     overrides: Mapping[str, str] | None = None,
 ) -> str:
-    """An operation's Allure severity: an override, else the policy's, else the default."""
+    """An operation's Allure severity: an override, else the policy's, else the domain packs'
+    default (`DomainPack.severities`), else normal."""
     chosen = overrides.get(operation) if overrides else None
     if chosen is None and policy is not None:
         chosen = policy.severity_for(service, operation)
-    return chosen or DEFAULT_SEVERITIES.get(operation, "normal")
+    return chosen or _default_severities().get(operation, "normal")
+
+
+@functools.cache
+def _default_severities() -> Mapping[str, str]:
+    from harness.domains import severities
+
+    return severities()
 
 
 def history_id(service: str, operation: str, exchange_id: str) -> str:
@@ -210,12 +214,13 @@ def export_allure(
     Streams the results: one exchange in memory at a time. Returns the output directory.
     """
     options = options or AllureOptions()
-    rehearsal = read_rehearsal(report_dir)
+    directory = RehearsalDir(report_dir)
+    rehearsal = directory.header().to_dict()
     out = out if out is not None else report_dir / "allure-results"
     out.mkdir(parents=True, exist_ok=True)
     report_url = options.report_url or (report_dir / "report.html").resolve().as_uri()
     writer = _Writer(out)
-    for result in iter_results(report_dir):
+    for result in directory.results():
         allure_result(writer, rehearsal, result, options, report_url)
     (out / "environment.properties").write_bytes(_environment(rehearsal))
     return out

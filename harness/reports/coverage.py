@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from harness.reports.svg import esc
+from harness.rundir import RehearsalDir
 
 COVERAGE_FILE = "coverage.json"
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -48,24 +49,16 @@ def _documented(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 def build_coverage(report_dir: Path) -> dict[str, Any]:
     documented: dict[str, dict[str, Any]] = {}
-    meta = _json(report_dir / "rehearsal.json") or {}
-    contracts = meta.get("contracts")
-    if contracts and Path(str(contracts)).is_dir():
+    directory = RehearsalDir(report_dir)
+    contracts = Path(directory.header().contracts)
+    if contracts.is_dir():
         from harness.contracts import discover
 
-        for contract in discover(Path(str(contracts))):
+        for contract in discover(contracts):
             documented.update(_documented(contract.openapi))
     seen: dict[str, dict[str, Any]] = {}
-    results = report_dir / "results.jsonl"
-    if results.exists():
-        with results.open("rb") as handle:
-            for line in handle:
-                try:
-                    record = orjson.loads(line) if line.strip() else None
-                except orjson.JSONDecodeError:  # a torn last line (the summary reports it)
-                    continue
-                if isinstance(record, dict):
-                    _add(seen, record)
+    for record in directory.results():
+        _add(seen, record)
     operations = {}
     for name in sorted({*documented, *seen}):
         doc = documented.get(name, {"parameters": {}, "statuses": []})

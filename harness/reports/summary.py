@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from harness.core.summary import SUMMARY_FORMAT_VERSION, SummaryBuilder
-from harness.reports.reading import iter_results, read_gate, read_rehearsal
+from harness.rundir import RehearsalDir
 
 SUMMARY_FILE = "summary.json"
 REHEARSAL_FIELDS = (
@@ -35,9 +35,10 @@ def gate_section(gate: dict[str, Any] | None) -> dict[str, Any]:
 
 def build_summary(report_dir: Path) -> dict[str, Any]:
     """Read the rehearsal directory and return the summary.json document (not written)."""
-    rehearsal = read_rehearsal(report_dir)
-    gate = read_gate(report_dir)
-    results = iter_results(report_dir)
+    directory = RehearsalDir(report_dir)
+    rehearsal = directory.header().to_dict()
+    gate = directory.gate()
+    results = directory.results()
     builder = SummaryBuilder().add_all(results)
     verdict = "not evaluated" if gate is None else ("passed" if gate.get("passed") else "failed")
     return {

@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 
 from harness.errors import HarnessError
-from harness.reports.reading import REHEARSAL_FILE, RESULTS_FILE
 from harness.reports.summary import SUMMARY_FILE, build_summary, load_summary
+from harness.rundir import REHEARSAL_FILE, RESULTS_FILE
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from harness.contracts import exchange_to_dict
 from harness.core.exchange import Exchange, Request, Response
+from harness.core.template import Template
 
 THINGS = 40
 
@@ -128,17 +129,10 @@ def scenario_exchanges(name: str, *, first_id: int) -> list[Exchange]:
             response=_json(
                 201, {"id": created, "name": "widget"}, (("location", f"/things/{created}"),)
             ),
-            meta={
-                "template": {
-                    "method": "POST",
-                    "path": "/things",
-                    "query": [],
-                    "headers": [["Content-Type", "application/json"]],
-                    "body": create_body,
-                    "body_encoding": "utf-8",
-                },
-                "captures": {"thing": "/id"},
-            },
+            template=Template(
+                "POST", "/things", headers=(("Content-Type", "application/json"),), body=create_body
+            ),
+            captures={"thing": "/id"},
         ),
         Exchange(
             id=f"{name}-1",
@@ -149,17 +143,8 @@ def scenario_exchanges(name: str, *, first_id: int) -> list[Exchange]:
             step=1,
             request=Request("GET", f"/things/{created}"),
             response=_json(200, {"id": created, "name": "widget", "created": True}),
-            meta={
-                "template": {
-                    "method": "GET",
-                    "path": "/things/{{thing}}",
-                    "query": [],
-                    "headers": [],
-                    "body": None,
-                    "body_encoding": "utf-8",
-                },
-                "captures": {},
-            },
+            template=Template("GET", "/things/{{thing}}"),
+            captures={},
         ),
     ]
 

@@ -257,16 +257,17 @@ def test_bound_values_are_compared_on_meaning_without_a_live_legacy(
     lone exchange binding a value is judged the same way."""
     old = "0b7c2a8e-6a51-4f1a-9a55-1c9d2e3f4a5b"
     create, read = scenario_exchanges("bound", first_id=1000)
-    template = {**create.meta["template"], "body": json.dumps({"name": "{{$uuid as n}}"})}
+    assert create.template is not None
+    template = replace(create.template, body=json.dumps({"name": "{{$uuid as n}}"}))
     create = replace(
         create,
         request=replace(create.request, body=json.dumps({"name": old}).encode()),
         response=replace(create.response, body=json.dumps({"id": "1000", "name": old}).encode()),
-        meta={**create.meta, "template": template},
+        template=template,
     )
     echoed = json.dumps({"id": "1000", "name": old, "created": True}).encode()
     read = replace(read, response=replace(read.response, body=echoed))
-    alone = replace(create, id="alone", scenario=None, step=None, meta={"template": template})
+    alone = replace(create, id="alone", scenario=None, step=None, captures=None)
     alone_answer = json.dumps({"id": "1000", "name": old}).encode()  # lone exchanges go first
     alone = replace(alone, response=replace(alone.response, body=alone_answer))
     contracts = write_contracts(tmp_path / "contracts", [create, read, alone])

@@ -11,9 +11,10 @@ from harness.config.settings import load_settings
 from harness.core.difference import DiffKind, Verdict
 from harness.core.exchange import Request
 from harness.core.result import ResultDifference, ResultRecord
+from harness.engine.reproducer import curl_command, shell_quote
 from harness.errors import HarnessError
-from harness.rehearsal.checkpoint import iter_results, repair_and_collect_ids
-from harness.rehearsal.reproducer import curl_command, shell_quote
+from harness.rundir.results import ResultsReader
+from harness.rundir.results import repair as repair_and_collect_ids
 
 
 def test_settings_layers_file_profile_and_flags(tmp_path: Path) -> None:
@@ -120,7 +121,7 @@ def test_resume_repair_drops_a_torn_last_line(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n" + lines[0][:25])
     assert repair_and_collect_ids(path) == {"x0", "x1", "x2"}
     assert path.read_text().endswith("\n")
-    assert [r.id for r in iter_results(path)] == ["x0", "x1", "x2"]
+    assert [r.id for r in ResultsReader(path).records()] == ["x0", "x1", "x2"]
     # A complete last line without its newline is also dropped (it may be partial).
     path.write_text(lines[0] + "\n" + lines[1])
     assert repair_and_collect_ids(path) == {"x0"}
@@ -141,7 +142,7 @@ def test_reproducer_keeps_secret_placeholders_expandable() -> None:
 
 def test_carried_values_compare_on_meaning_and_unstable_paths_cover_descendants() -> None:
     from harness.core.difference import Difference, same_meaning_removed
-    from harness.rehearsal.judge import _under_any
+    from harness.engine.judge import _under_any
 
     differences = [
         Difference(
@@ -168,7 +169,7 @@ def test_progress_and_summary_show_the_counts(tmp_path: Path) -> None:
 
     from harness.core.gate import Tally, evaluate
     from harness.core.policy import Policy
-    from harness.rehearsal.events import ExchangeCompared, RehearsalFinished, RehearsalStarted
+    from harness.engine import ExchangeCompared, RehearsalFinished, RehearsalStarted
     from harness.rehearsal.progress import ProgressDisplay
     from harness.rehearsal.summary import print_summary
 
@@ -200,7 +201,7 @@ def test_progress_and_summary_show_the_counts(tmp_path: Path) -> None:
 
 def test_plan_streams_singles_and_groups_scenarios_minus_done(tmp_path: Path) -> None:
     from harness.contracts import discover
-    from harness.rehearsal.plan import count_planned, plan_units
+    from harness.replay import count_planned, plan_units
     from tests.integration.rehearsal_support import thing_exchanges, write_contracts
 
     contracts = discover(write_contracts(tmp_path, thing_exchanges(3)))

@@ -11,8 +11,7 @@ import pytest
 from harness.core.difference import Verdict
 from harness.core.exchange import Request
 from harness.core.result import ResultRecord
-from harness.rehearsal.events import ExchangeCompared, RehearsalFinished
-from harness.rehearsal.plan import read_ahead
+from harness.engine import ExchangeCompared, read_ahead
 from harness.rehearsal.writer import ResultsWriter
 
 
@@ -57,11 +56,12 @@ def _record(index: int) -> ResultRecord:
 def test_results_writer_writes_whole_lines_in_order(tmp_path: Path) -> None:
     path = tmp_path / "results.jsonl"
     writer = ResultsWriter(path, flush_every_s=3600, flush_lines=3)
+    writer.start()
     for index in range(5):
         writer.handle(ExchangeCompared(_record(index)))
     flushed = path.read_bytes().splitlines()
     assert [orjson.loads(line)["id"] for line in flushed] == ["x-0", "x-1", "x-2"]
-    writer.handle(RehearsalFinished(False, 5, 0.1))
+    writer.finish()
     lines = path.read_bytes().splitlines()
     assert [orjson.loads(line)["id"] for line in lines] == [f"x-{i}" for i in range(5)]
     assert lines[0] == orjson.dumps(_record(0).to_dict())

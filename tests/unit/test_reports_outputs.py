@@ -212,7 +212,7 @@ def test_cli_reports_a_missing_directory_without_traceback(
     with pytest.raises(SystemExit) as exited:
         main(["report", "html", str(tmp_path / "nope")])
     assert exited.value.code == 2
-    assert "not a rehearsal directory" in capsys.readouterr().err
+    assert "not a rehearsal report directory" in capsys.readouterr().err
 
 
 def test_a_rehearsal_with_no_results_yet_still_reports(tmp_path: Path) -> None:

@@ -1,12 +1,12 @@
 """The EPS short-form prescription id check character, as the simulator uses it.
 
-One implementation, in `harness.core.prescription_id` (pure): the scenario engine's
+One implementation, in the Spine domain pack (`harness.domains.spine.prescription_id`): its
 `{{$prescription_id}}` built-in makes fresh valid ids with the same algorithm.
 """
 
 from __future__ import annotations
 
-from harness.core.prescription_id import (
+from harness.domains.spine.prescription_id import (
     CHECK_CHARACTERS,
     SHORT_FORM,
     check_character,

@@ -1,4 +1,4 @@
-"""NHS numbers: the Modulus 11 check digit and the allocators of never-issued test numbers.
+"""NHS numbers: the allocators of never-issued test numbers (the check digit is the Spine pack's).
 
 All synthetic numbers lie in 9000000000-9999999999, a range the NHS never issues to people.
 """
@@ -7,36 +7,12 @@ from __future__ import annotations
 
 import random
 
-from nhs_number.validate import is_valid as _check_digit_is_valid
+from harness.domains.spine.nhs_number import check_digit, complete, is_valid
 
 LOWEST = 9_000_000_000
 HIGHEST = 9_999_999_999
-_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 
-
-def check_digit(first_nine: str) -> int | None:
-    """The Modulus 11 check digit for nine digits, or None when no digit makes them valid."""
-    total = sum(int(digit) * weight for digit, weight in zip(first_nine, _WEIGHTS, strict=True))
-    digit = 11 - total % 11
-    if digit == 11:
-        return 0
-    return None if digit == 10 else digit
-
-
-def complete(first_nine: str) -> str | None:
-    """The ten-digit NHS number starting with `first_nine`, or None if that prefix has none."""
-    digit = check_digit(first_nine)
-    return None if digit is None else f"{first_nine}{digit}"
-
-
-def is_valid(candidate: str) -> bool:
-    """Ten digits with a correct Modulus 11 check digit (checked by the `nhs-number` package)."""
-    return (
-        len(candidate) == 10
-        and candidate.isascii()
-        and candidate.isdigit()
-        and bool(_check_digit_is_valid(candidate))
-    )
+__all__ = ["HIGHEST", "LOWEST", "NhsNumberAllocator", "check_digit", "complete", "is_valid"]
 
 
 def random_numbers(rng: random.Random, count: int, taken: set[str]) -> list[str]:

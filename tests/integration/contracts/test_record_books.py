@@ -92,7 +92,8 @@ def test_record_learns_noise_redacts_and_is_deterministic(tmp_path: Path, scenar
         "listBooks",
         "listBooks",
     ]
-    assert scenario_steps[1].meta["template"]["path"] == "/books/{{id}}"
+    assert scenario_steps[1].template is not None
+    assert scenario_steps[1].template.path == "/books/{{id}}"
     assert any(e.source == "generated" for e in exchanges)
 
     # Noise: the volatile timestamp and ids are learned (typed); stable fields are not.

@@ -148,7 +148,7 @@ def _planned(contracts: Path, options: GenerationOptions) -> list[tuple[str, str
     found = discover(contracts)
     reads, changes = generated_phases(found, options, Deadline(options.time_budget_s))
     units = [*reads, *changes]
-    return [(s.id, s.request.target, s.meta.get("template")) for u in units for s in u.steps]
+    return [(s.id, s.request.target, s.template) for u in units for s in u.steps]
 
 
 def test_same_seed_same_cases_and_the_budget_bounds_generation(recorded: Path) -> None:

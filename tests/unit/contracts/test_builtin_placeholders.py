@@ -3,30 +3,29 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import orjson
 import pytest
 
-from harness.core.prescription_id import has_valid_check_character
+from harness.core.template import Template
+from harness.domains.spine.builtins import new_prescription_id
+from harness.domains.spine.prescription_id import has_valid_check_character
 from harness.errors import HarnessError
-from harness.record.builtins import BUILTINS, new_prescription_id, seeded_value
-from harness.record.scenario import (
-    bind_generated,
-    bound_aliases,
-    recorded_bindings,
-    render_request,
-)
+from harness.scenario import bind_fresh, builtins, recorded_bindings, render, seeded_value
 
 
-def _template(body: dict[str, object], path: str = "/x") -> dict[str, object]:
-    return {
-        "method": "POST",
-        "path": path,
-        "query": [],
-        "headers": [["Content-Type", "application/json"], ["X-Rx", "{{rx}}"]],
-        "body": orjson.dumps(body).decode(),
-        "body_encoding": "utf-8",
-    }
+def _template(body: dict[str, object], path: str = "/x") -> Template:
+    return Template.from_dict(
+        {
+            "method": "POST",
+            "path": path,
+            "query": [],
+            "headers": [["Content-Type", "application/json"], ["X-Rx", "{{rx}}"]],
+            "body": orjson.dumps(body).decode(),
+            "body_encoding": "utf-8",
+        }
+    )
 
 
 def test_fresh_prescription_ids_have_a_valid_check_character() -> None:
@@ -37,7 +36,7 @@ def test_fresh_prescription_ids_have_a_valid_check_character() -> None:
 
 
 def test_the_simulator_uses_the_same_check_character_implementation() -> None:
-    from harness.core import prescription_id
+    from harness.domains.spine import prescription_id
     from harness.simulator.eps import checkdigit
 
     assert checkdigit.check_character is prescription_id.check_character
@@ -46,33 +45,33 @@ def test_the_simulator_uses_the_same_check_character_implementation() -> None:
 
 def test_a_bound_value_is_the_same_everywhere_in_the_request() -> None:
     template = _template({"id": "{{$prescription_id as rx}}", "again": "{{rx}}"}, "/p/{{rx}}")
-    request = render_request(template, {})
+    request = render(template, {})
     body = orjson.loads(request.body)
     assert has_valid_check_character(body["id"])
     assert body["again"] == body["id"] == request.header("x-rx")
     assert request.path == f"/p/{body['id']}"
-    assert orjson.loads(render_request(template, {}).body)["id"] != body["id"]  # fresh per send
+    assert orjson.loads(render(template, {}).body)["id"] != body["id"]  # fresh per send
 
 
-def test_bind_generated_binds_once_for_the_whole_run() -> None:
+def test_bind_fresh_binds_once_for_the_whole_run() -> None:
     create = _template({"id": "{{$prescription_id as rx}}", "long": "{{$uuid as rx_long}}"})
     variables: dict[str, str] = {}
-    fresh = bind_generated(create, variables)
+    fresh = bind_fresh(create, variables)
     assert set(fresh) == {"rx", "rx_long"} and variables == fresh
-    assert bind_generated(create, variables) == {}  # already bound: nothing new
+    assert bind_fresh(create, variables) == {}  # already bound: nothing new
     for _ in range(2):  # e.g. the legacy and the candidate rendering of one step
-        body = orjson.loads(render_request(create, variables).body)
+        body = orjson.loads(render(create, variables).body)
         assert body == {"id": variables["rx"], "long": variables["rx_long"]}
     later = _template({"rx": "{{rx}}"})
-    assert orjson.loads(render_request(later, variables).body) == {"rx": variables["rx"]}
+    assert orjson.loads(render(later, variables).body) == {"rx": variables["rx"]}
 
 
 def test_unbound_plain_uuid_is_one_value_per_request() -> None:
     template = _template({"a": "{{$uuid}}", "b": "{{$uuid}}", "rx": "{{$prescription_id}}"})
-    body = orjson.loads(render_request(template, {"rx": "unused"}).body)
+    body = orjson.loads(render(template, {"rx": "unused"}).body)
     assert body["a"] == body["b"]
     assert has_valid_check_character(body["rx"])
-    assert set(BUILTINS) == {"$uuid", "$prescription_id"}
+    assert set(builtins()) == {"$uuid", "$prescription_id"}
 
 
 @pytest.mark.parametrize(
@@ -86,24 +85,24 @@ def test_unbound_plain_uuid_is_one_value_per_request() -> None:
 def test_bad_built_ins_name_the_field(text: str, message: str) -> None:
     template = _template({"a": text})
     with pytest.raises(HarnessError) as raised:
-        render_request(template, {"rx": "r"})
+        render(template, {"rx": "r"})
     assert message in str(raised.value)
     assert raised.value.field == "body"
 
 
 def test_recorded_bindings_are_read_back_from_the_recorded_request() -> None:
     template = _template({"id": "{{$prescription_id as rx}}", "again": "{{rx}}"}, "/p/{{rx}}")
-    template["headers"] = [["X-Rx", "{{rx}}"], ["X-Request-ID", "{{$uuid}}"]]
-    recorded = render_request(template, {})
+    template = replace(template, headers=(("X-Rx", "{{rx}}"), ("X-Request-ID", "{{$uuid}}")))
+    recorded = render(template, {})
     value = orjson.loads(recorded.body)["id"]
     assert recorded_bindings(template, recorded) == {"rx": value}
-    assert bound_aliases(template) == {"rx": "$prescription_id"}
-    assert bound_aliases(_template({"id": "{{rx}}"})) == {}
+    assert template.aliases == {"rx": "$prescription_id"}
+    assert _template({"id": "{{rx}}"}).aliases == {}
 
 
 def test_recorded_bindings_need_the_recording_to_match_the_template() -> None:
-    template = {**_template({"id": "{{$uuid as a}}", "same": "{{a}}"}), "headers": []}
-    recorded = render_request(template, {})
+    template = replace(_template({"id": "{{$uuid as a}}", "same": "{{a}}"}), headers=())
+    recorded = render(template, {})
     assert set(recorded_bindings(template, recorded)) == {"a"}
     body = orjson.loads(recorded.body)
     body["same"] = "something else"  # a back-reference that does not hold: no reading
@@ -133,8 +132,9 @@ def test_seeded_values_are_the_same_for_a_label_and_valid() -> None:
     ],
 )
 def test_recorded_bindings_read_each_value_whole(path: str, headers: list[list[str]]) -> None:
-    template = {**_template({}, path), "headers": headers, "body": None}
+    pairs = tuple((name, value) for name, value in headers)
+    template = replace(_template({}, path), headers=pairs, body=None)
     variables: dict[str, str] = {}
-    bind_generated(template, variables)
-    recorded = render_request(template, variables)
+    bind_fresh(template, variables)
+    recorded = render(template, variables)
     assert recorded_bindings(template, recorded) == variables

@@ -20,6 +20,7 @@ from harness.contracts import (
 )
 from harness.contracts.noisefile import NoiseEntry
 from harness.contracts.writer import dump_line, write_contract
+from harness.core.template import Template
 from harness.core.exchange import Exchange, Request, Response
 from harness.errors import HarnessError
 
@@ -34,7 +35,8 @@ def make_exchange(number: int = 0, body: bytes = b'{"a":1}') -> Exchange:
         source="scenario",
         scenario="x",
         step=number,
-        meta={"template": {"method": "GET", "path": "/books/{{id}}"}, "captures": {}},
+        template=Template("GET", "/books/{{id}}"),
+        captures={},
     )
 
 
@@ -169,7 +171,9 @@ def test_noise_file_loads_as_a_noise_model(tmp_path: Path) -> None:
 def test_a_scenario_is_kept_or_rewritten_whole(tmp_path: Path) -> None:
     """Steps carry values to one another: one changed step rewrites its whole scenario, never
     mixing lines of two runs; an unchanged scenario and lone exchanges keep their lines."""
-    lone = replace(make_exchange(9), id="lone", scenario=None, step=None, meta={})
+    lone = replace(
+        make_exchange(9), id="lone", scenario=None, step=None, template=None, captures=None
+    )
     other = [replace(e, scenario="y", id=f"y/{e.step}") for e in (make_exchange(0), make_exchange(1))]
     first = [make_exchange(0), make_exchange(1), *other, lone]
     directory = tmp_path / "books"

@@ -7,21 +7,21 @@ from pathlib import Path
 import orjson
 import pytest
 
+from harness.core.template import Template
 from harness.core.exchange import Exchange, Request, Response
 from harness.errors import HarnessError
-from harness.record.pseudonym import is_nhs_number, pseudonymise
+from harness.domains.spine.nhs_number import is_valid as is_nhs_number
+from harness.record.pseudonym import pseudonymise
 from harness.record.redact import RedactionConfig, Redactor
-from harness.record.scenario import render_request, template_of
+from harness.scenario import render, template_of
 from harness.record.settings import load_redaction
 
 TOKEN = "eyJhbGciOi.secret-token-value"
 KEY = b"k" * 32
 
 
-def exchange(
-    request: Request, response: Response, meta: dict[str, object] | None = None
-) -> Exchange:
-    return Exchange("x-1", "pds", "getPatient", request, response, meta=meta or {})
+def exchange(request: Request, response: Response, template: Template | None = None) -> Exchange:
+    return Exchange("x-1", "pds", "getPatient", request, response, template=template)
 
 
 def test_default_headers_become_placeholders_and_echoes_are_swept() -> None:
@@ -44,7 +44,7 @@ def test_default_headers_become_placeholders_and_echoes_are_swept() -> None:
     assert redacted.request.query == (("apikey", "${HARNESS_APIKEY}"),)
     assert redacted.response.header("set-cookie") == "${HARNESS_SET_COOKIE}"
     # Replay re-injects the value from the environment.
-    again = render_request(
+    again = render(
         template_of(redacted),
         {},
         environ={"HARNESS_AUTH_TOKEN": TOKEN, "HARNESS_APIKEY": "k", "HARNESS_COOKIE": "c"},
@@ -70,10 +70,10 @@ def test_configured_fields_in_json_and_xml_bodies() -> None:
 
 
 def test_scenario_template_variable_names_are_kept() -> None:
-    meta = {"template": {"path": "/", "headers": [["Authorization", "Bearer ${LIBRARY_TOKEN}"]]}}
+    template = Template("GET", "/", headers=(("Authorization", "Bearer ${LIBRARY_TOKEN}"),))
     request = Request("GET", "/", (), (("Authorization", f"Bearer {TOKEN}"),))
     response = Response(200, (("content-type", "text/plain"),), f"token={TOKEN}".encode())
-    redacted = Redactor().exchange(exchange(request, response, meta))
+    redacted = Redactor().exchange(exchange(request, response, template))
     assert redacted.request.header("authorization") == "Bearer ${LIBRARY_TOKEN}"
     assert redacted.response.body == b"token=${LIBRARY_TOKEN}"
 

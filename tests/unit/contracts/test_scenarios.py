@@ -9,8 +9,15 @@ import pytest
 
 from harness.core.exchange import Exchange, Request, Response
 from harness.errors import HarnessError
-from harness.record.scenario import CaptureError, capture, render_request, template_of
-from harness.record.scenarios import load_scenario_file, load_scenarios
+from harness.core.template import Template
+from harness.scenario import (
+    CaptureError,
+    capture,
+    load_scenario_file,
+    load_scenarios,
+    render,
+    template_of,
+)
 
 SCENARIO = """\
 name: patch-then-read
@@ -46,32 +53,32 @@ def test_scenario_file_becomes_templates(tmp_path: Path) -> None:
     (scenario,) = load_scenarios(tmp_path)
     assert scenario.name == "patch-then-read"
     read, patch, search = scenario.steps
-    assert read.template["path"] == "/Patient/9000000009"  # constants substituted at load
+    assert read.template.path == "/Patient/9000000009"  # constants substituted at load
     assert read.captures == {
         "etag": "header:etag",
         "version": "/meta/versionId",
         "family": "/name/0/family",
     }
-    assert ["If-Match", "{{etag}}"] in patch.template["headers"]
+    assert ("If-Match", "{{etag}}") in patch.template.headers
     assert patch.expect == 200
-    assert orjson.loads(patch.template["body"])[0]["value"] == "{{family}}-Smith"
-    assert search.template["query"] == [
-        ["family", "Smith"],
-        ["birthdate", "ge1990-01-01"],
-        ["birthdate", "le2000-12-31"],
-    ]
-    assert [h[0] for h in search.template["headers"]] == ["Authorization"]  # null removes
+    assert orjson.loads(str(patch.template.body))[0]["value"] == "{{family}}-Smith"
+    assert search.template.query == (
+        ("family", "Smith"),
+        ("birthdate", "ge1990-01-01"),
+        ("birthdate", "le2000-12-31"),
+    )
+    assert [h[0] for h in search.template.headers] == ["Authorization"]  # null removes
 
 
 def test_render_fills_captures_uuids_and_environment(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(SCENARIO)
     (scenario,) = load_scenarios(tmp_path)
     patch = scenario.steps[1]
-    request = render_request(
+    request = render(
         patch.template,
         {"etag": 'W/"2"', "family": 'O"Brien'},
         environ={"TOKEN": "t0k3n"},
-        new_uuid=lambda: "11111111-2222-4333-8444-555555555555",
+        fresh={"$uuid": lambda: "11111111-2222-4333-8444-555555555555"},
     )
     assert request.header("if-match") == 'W/"2"'
     assert request.header("x-request-id") == "11111111-2222-4333-8444-555555555555"
@@ -80,23 +87,23 @@ def test_render_fills_captures_uuids_and_environment(tmp_path: Path) -> None:
 
 
 def test_render_escapes_path_values_and_reports_unknown_names() -> None:
-    template = {"method": "GET", "path": "/x/{{id}}", "headers": [], "query": []}
-    assert render_request(template, {"id": "a b/c"}).path == "/x/a%20b%2Fc"
+    template = Template.from_dict({"method": "GET", "path": "/x/{{id}}", "headers": [], "query": []})
+    assert render(template, {"id": "a b/c"}).path == "/x/a%20b%2Fc"
     with pytest.raises(HarnessError, match=r"unknown placeholder \{\{id\}\}") as caught:
-        render_request(template, {})
+        render(template, {})
     assert caught.value.field == "path"
     with pytest.raises(HarnessError, match="HARNESS_AUTH_TOKEN"):
-        render_request(
-            {"path": "/", "headers": [["Authorization", "Bearer ${HARNESS_AUTH_TOKEN}"]]},
+        render(
+            Template("GET", "/", headers=(("Authorization", "Bearer ${HARNESS_AUTH_TOKEN}"),)),
             {},
             environ={},
         )
 
 
 def test_each_send_gets_a_fresh_uuid() -> None:
-    template = {"path": "/", "headers": [["X-Request-ID", "{{$uuid}}"]]}
-    first = render_request(template, {}).header("x-request-id")
-    second = render_request(template, {}).header("x-request-id")
+    template = Template("GET", "/", headers=(("X-Request-ID", "{{$uuid}}"),))
+    first = render(template, {}).header("x-request-id")
+    second = render(template, {}).header("x-request-id")
     assert first != second
 
 
@@ -132,7 +139,7 @@ def test_template_of_falls_back_to_the_stored_request() -> None:
         Request("GET", "/a", (), (("Authorization", "Bearer ${T}"),)),
         Response(200),
     )
-    assert template_of(exchange)["headers"] == [["Authorization", "Bearer ${T}"]]
+    assert template_of(exchange).headers == (("Authorization", "Bearer ${T}"),)
 
 
 @pytest.mark.parametrize(

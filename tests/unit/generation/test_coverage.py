@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 
 from harness.reports.coverage import build_coverage, coverage_section, write_coverage
+from harness.rundir import RehearsalDir, RehearsalHeader
 
 OPENAPI = {
     "openapi": "3.0.3",
@@ -45,8 +46,10 @@ def test_coverage_lists_what_was_never_seen(tmp_path: Path) -> None:
     (contract / "contract.yaml").write_text("format_version: 1\nservice: pds\n")
     (contract / "openapi.json").write_text(json.dumps(OPENAPI))
     report = tmp_path / "report"
-    report.mkdir()
-    (report / "rehearsal.json").write_text(json.dumps({"contracts": str(tmp_path / "contracts")}))
+    header = RehearsalHeader(
+        "r", "2026-12-01T00:00:00Z", {"candidate": "http://c"}, str(tmp_path / "contracts")
+    )
+    RehearsalDir(report).write_header(header)
     lines = [
         _result("recorded", [["family", "Smith"], ["gender", "male"]], 200, 200),
         _result("generated", [["gender", "female"]], 400, 400),

@@ -7,16 +7,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.core.exchange import Exchange, Request, Response
-from harness.generation.domain import (
+from harness.domains.spine.nhs_number import check_digit
+from harness.domains.spine.recorded import (
     known_patients,
     near_miss_nhs_numbers,
-    recorded_variations,
+    nhs_number_identifier,
 )
-from harness.record.realistic import _check_digit
+from harness.generation.variations import recorded_variations
+
+NHS_NUMBERS = [nhs_number_identifier([])]
 
 
 def _valid(number: str) -> bool:
-    check = _check_digit(number[:9])
+    check = check_digit(number[:9])
     return check is not None and str(check) == number[9]
 
 
@@ -61,7 +64,7 @@ def test_recorded_variations_swap_the_nhs_number() -> None:
     headers = (("X-Request-ID", "11111111-1111-4111-8111-111111111111"),)
     request = Request("POST", "/smsp/pds", (), headers, soap.encode())
     exchange = Exchange("e", "pds", "getPatientDetailsByNHSNumber", request, Response(200))
-    strategies = recorded_variations([exchange], [])
+    strategies = recorded_variations([exchange], NHS_NUMBERS)
     assert list(strategies) == ["getPatientDetailsByNHSNumber"]
     seen: set[str] = set()
 
@@ -79,5 +82,5 @@ def test_recorded_variations_swap_the_nhs_number() -> None:
 
 def test_patch_requests_are_not_varied() -> None:
     exchange = _exchange("PATCH", {"id": "9000000009"}, path="/Patient/9000000009")
-    assert recorded_variations([exchange], []) == {}
+    assert recorded_variations([exchange], NHS_NUMBERS) == {}
     assert st is not None

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 
-from harness.generation.eps_workflow import EpsWorkflow
+from harness.domains.spine import pack
+from harness.domains.spine.eps_workflow import EpsWorkflow
 from harness.generation.stateful import draw_scripts
-from harness.generation.units import WORKFLOWS, script_exchanges
+from harness.generation.units import script_exchanges
+
+EPS_INTERFACE = {
+    "paths": {
+        f"/{name}": {"post": {"operationId": name, "tags": ["eps"]}}
+        for name in ("processMessage", "releasePrescription", "claim")
+    }
+}
 
 _REFERENCE = re.compile(r"\{\{(rx\d+)(?:_\w+)?\}\}")
 _BINDING = re.compile(r"\{\{\$prescription_id as (rx\d+)\}\}")
@@ -18,12 +26,12 @@ def test_same_seed_same_distinct_scripts() -> None:
     assert len(first) == 6
     assert all(a != b for i, a in enumerate(first) for b in first[i + 1 :])
     assert first != draw_scripts(EpsWorkflow, 6, seed=5)
-    assert WORKFLOWS["eps"] is EpsWorkflow
+    assert list(pack.workflows("eps", EPS_INTERFACE)) == [EpsWorkflow]
 
 
 def test_the_simplest_script_walks_the_legal_life_cycle() -> None:
     script = draw_scripts(EpsWorkflow, 1, seed=0)[0]
-    assert [s.label for s in script] == [
+    assert [s.name for s in script] == [
         "create rx0",
         "release rx0 to FA565",
         "partial dispense rx0 by FA565",
@@ -38,10 +46,10 @@ def test_every_prescription_is_created_before_it_is_used() -> None:
         for script in draw_scripts(EpsWorkflow, 5, seed=seed):
             created: set[str] = set()
             for step in script:
-                body = str(step.template["body"])
+                body = str(step.template.body)
                 created |= set(_BINDING.findall(body))
-                assert set(_REFERENCE.findall(body)) <= created, step.label
-                labels.append(step.label)
+                assert set(_REFERENCE.findall(body)) <= created, step.name
+                labels.append(step.name)
     # illegal moves are drawn too: another dispenser, a claim or cancellation at any time
     assert any("FCG71" in label for label in labels)
     assert any(label.startswith("cancel") for label in labels)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from harness.generation.stateful import PdsWorkflow, draw_scripts
+from harness.domains.spine.pds_workflow import PdsWorkflow
+from harness.generation.stateful import draw_scripts
 from harness.generation.units import script_exchanges
 
 
@@ -17,7 +18,7 @@ def test_same_seed_same_scripts_and_only_defined_names_used() -> None:
             text = str(step.template)
             for name in ("p0", "p1", "p2"):
                 if "{{" + name + "}}" in text:
-                    assert name in captured, (step.label, captured)
+                    assert name in captured, (step.name, captured)
             captured |= set(step.captures)
 
 
@@ -25,5 +26,5 @@ def test_scripts_become_scenario_steps() -> None:
     (script,) = draw_scripts(PdsWorkflow, 1, seed=0)
     steps = script_exchanges("stateful-pds-000", "pds", script)
     assert [s.step for s in steps] == list(range(len(script)))
-    assert all(s.source == "stateful" and s.meta["unrecorded"] for s in steps)
-    assert steps[0].meta["captures"]["p0"] == "/id"
+    assert all(s.source == "stateful" and not s.recorded for s in steps)
+    assert steps[0].captures is not None and steps[0].captures["p0"] == "/id"

@@ -20,8 +20,10 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, rule
 
-from harness.generation import eps_messages as eps
-from harness.generation.stateful import ScriptMachine, Step
+from harness.core.template import Template
+from harness.domains.spine import eps_messages as eps
+from harness.generation.stateful import ScriptMachine
+from harness.scenario import Step
 
 NOMINATED = "FA565"
 DISPENSERS = st.sampled_from((NOMINATED, NOMINATED, "FCG71"))  # mostly the nominated one
@@ -37,14 +39,14 @@ class EpsWorkflow(ScriptMachine):
         self.stage: dict[str, int] = {}  # how far `advance` took each prescription
 
     def _add(self, label: str, operation: str, template: dict[str, Any]) -> None:
-        self.steps.append(Step(label, operation, template))
+        self.steps.append(Step(label, Template.from_dict(template), operation=operation))
 
     def _message(self) -> str:
         return f"m{len(self.steps)}"
 
     @rule(target=prescriptions)
     def create(self) -> str:
-        name = f"rx{sum(1 for s in self.steps if s.label.startswith('create '))}"
+        name = f"rx{sum(1 for s in self.steps if s.name.startswith('create '))}"
         self._add(f"create {name}", "processMessage", eps.order(name, self._message()))
         return name
 

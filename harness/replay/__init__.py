@@ -1,35 +1,52 @@
-"""What to send: contract exchanges grouped into units of work, streamed.
+"""Contract replay: the traffic source that sends recorded contracts again.
 
-A unit is one independent exchange, or one scenario (its steps in `step` order, run as a
-sequence). Independent exchanges stream straight from the files; scenario steps are gathered per
-contract (scenarios are short, hand-written sequences) and follow the contract's plain exchanges.
-Lines are parsed a small batch at a time (`READ_AHEAD`): one tight parsing loop per batch costs
-far less CPU inside a busy event loop than one line per resumption, and memory stays bounded.
+Each contract exchange is a unit; a scenario's steps (in `step` order) are one sequential unit.
+Independent exchanges stream straight from the files; scenario steps are gathered per contract
+(scenarios are short, hand-written sequences) and follow the contract's plain exchanges. Lines
+are parsed a small batch at a time (`READ_AHEAD`), so memory stays bounded whatever the corpus.
+A unit's `noise` is its contract's index: the contract's noise model judges it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from pathlib import Path
 
-from harness.contracts import Contract, iter_exchanges
+from harness.contracts import Contract, iter_exchanges, load_noise
 from harness.core.exchange import Exchange
+from harness.core.rules import NoiseModel
+from harness.engine.plan import Unit, read_ahead
 
 READ_AHEAD = 64  # exchanges parsed per batch
-T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
-    contract: int  # index into the rehearsal's contracts
-    steps: tuple[Exchange, ...]
-    scenario: str | None = None
-    # Steps whose results are reported (None: all). Earlier steps still run to carry values.
-    report: frozenset[str] | None = None
+class ContractReplay:
+    """The `TrafficSource` of recorded contracts (optionally only some ids or scenarios)."""
 
-    def reports(self, exchange_id: str) -> bool:
-        return self.report is None or exchange_id in self.report
+    name = "contracts"
+
+    def __init__(self, contracts: Sequence[Contract], *, only: Collection[str] = ()) -> None:
+        self.contracts = contracts
+        self.only = frozenset(only)
+        self._noise: list[NoiseModel] | None = None
+
+    def noise(self) -> list[NoiseModel]:
+        if self._noise is None:
+            self._noise = [load_noise(contract) for contract in self.contracts]
+        return self._noise
+
+    def phases(self, done: Collection[str] = ()) -> list[Iterable[Unit]]:
+        return [plan_units(self.contracts, only=self.only, done=done)]
+
+    def refinement(self) -> None:
+        return None
+
+    def close(self, report_dir: Path | None) -> None:
+        return None
+
+    def planned(self) -> int | None:
+        """Exchanges a full replay sends (None with `only`: not counted)."""
+        return None if self.only else count_planned(self.contracts)
 
 
 def plan_units(
@@ -75,21 +92,3 @@ def count_planned(contracts: Sequence[Contract]) -> int:
                     while block := handle.read(1 << 20):
                         total += block.count(b"\n")
     return total
-
-
-def read_ahead(items: Iterator[T], size: int) -> Iterator[T]:
-    """`items` unchanged, pulled `size` at a time; an error comes after the items before it."""
-    while True:
-        batch: list[T] = []
-        failure: Exception | None = None
-        try:
-            for _ in range(size):
-                batch.append(next(items))
-        except StopIteration:
-            yield from batch
-            return
-        except Exception as error:  # e.g. a malformed line: raised where it was before
-            failure = error
-        yield from batch
-        if failure is not None:
-            raise failure

@@ -6,7 +6,8 @@ with the live legacy answer; a difference is then dropped as noise when the live
 differs from its own recording at the same path, or at an ancestor of that path (legacy is not
 stable there, so disagreement there says nothing about the candidate). The recording is only
 consulted when the two live answers differ, which keeps the hot path to one comparison.
-Generated exchanges (`meta["unrecorded"]`) have no recording, so that step is skipped for them.
+Generated exchanges (`Exchange.recorded` False) have no recording, so that step is skipped for
+them.
 
 In a scenario, values captured from each target's own responses (ids, ETags) are compared on
 meaning: a changed string is dropped when replacing the legacy-side captured value by the
@@ -30,7 +31,10 @@ Reproducer = Callable[[Exchange, Request], str]
 
 
 class Judge:
-    """Holds one compiled Comparator per (contract, operation); cheap to call per exchange."""
+    """Holds one compiled Comparator per (noise model, operation); cheap to call per exchange.
+
+    `noise` is every source's noise models, one list: a unit's models start at its source's
+    offset (the runner adds it)."""
 
     def __init__(
         self,
@@ -48,17 +52,17 @@ class Judge:
         self.extra_rules = extra_rules
         self._comparators: dict[tuple[int, str], Comparator] = {}
 
-    def comparator(self, contract: int, operation: str) -> Comparator:
-        key = (contract, operation)
+    def comparator(self, noise: int, operation: str) -> Comparator:
+        key = (noise, operation)
         found = self._comparators.get(key)
         if found is None:
-            rules = (*self.noise[contract].rules_for(operation), *self.extra_rules)
+            rules = (*self.noise[noise].rules_for(operation), *self.extra_rules)
             found = self._comparators[key] = Comparator(rules, self.options)
         return found
 
     def judge(
         self,
-        contract: int,
+        noise: int,
         exchange: Exchange,
         sent: Request,
         candidate: Outcome,
@@ -73,11 +77,11 @@ class Judge:
         if error is not None:
             return self._record(exchange, sent, Verdict.ERROR, (), legacy_side, candidate, error)
         assert isinstance(candidate, Response) and isinstance(legacy_side, Response)
-        comparator = self.comparator(contract, exchange.operation)
+        comparator = self.comparator(noise, exchange.operation)
         differences = comparator.compare(legacy_side, candidate)
         if differences and carried is not None:
             differences = same_meaning_removed(differences, carried[0], carried[1])
-        if differences and live_legacy and not exchange.meta.get("unrecorded"):
+        if differences and live_legacy and exchange.recorded:
             unstable = {d.path for d in comparator.compare(recorded, legacy_side)}
             if unstable:
                 differences = [d for d in differences if not _under_any(d.path, unstable)]

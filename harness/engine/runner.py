@@ -1,11 +1,13 @@
-"""The rehearsal runner: sends every unit of work, judges each exchange, emits events.
+"""The runner: sends every unit of work, judges each exchange, emits events.
 
-Independent exchanges run concurrently on a bounded pool of workers pulling from one shared,
-lazily read iterator, so memory does not grow with the corpus. A scenario is one unit: its steps
-run in order on one worker, each target with its own captured values; its results are emitted
-together when it ends (an interrupted scenario is re-run whole on resume, reporting only the steps
-not yet reported). Cancelling `run` (Ctrl-C) drops in-flight work, and the runner still emits
-`RehearsalFinished(interrupted=True)`.
+It runs phases one after the other (`Phase`: the units of one source's phase, the offset of that
+source's noise models in the judge, and its refinement). Within a phase, independent units run
+concurrently on a bounded pool of workers pulling from one shared, lazily read iterator, so
+memory does not grow with the corpus. A sequential unit (a scenario, a workflow) runs its steps
+in order on one worker, each target with its own captured values (`harness.scenario.run_step`);
+its results are emitted together when it ends (an interrupted scenario is re-run whole on
+resume, reporting only the steps not yet reported). Cancelling `run` (Ctrl-C) drops in-flight
+work, and the runner still emits `RehearsalFinished(interrupted=True)`.
 """
 
 from __future__ import annotations
@@ -13,36 +15,47 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from time import perf_counter, process_time
-from typing import Any
 
 from harness.core.exchange import Exchange, Request
 from harness.core.http import is_credential
 from harness.core.result import ResultRecord
-from harness.errors import HarnessError
-from harness.record.scenario import (
-    bind_generated,
-    bound_aliases,
-    capture,
-    captures_of,
-    recorded_bindings,
-    render_request,
-    template_of,
-)
-from harness.rehearsal.events import (
+from harness.core.template import holds_placeholder
+from harness.engine.events import (
     Consumer,
     Event,
     ExchangeCompared,
     RehearsalFinished,
     RehearsalStarted,
 )
-from harness.rehearsal.judge import Judge, Outcome
-from harness.rehearsal.plan import Unit
+from harness.engine.judge import Judge, Outcome
+from harness.engine.plan import Unit
+from harness.errors import HarnessError
+from harness.scenario import (
+    Step,
+    StepOutcome,
+    bind_fresh,
+    captured_from,
+    recorded_bindings,
+    render,
+    run_step,
+    template_of,
+)
 from harness.transport.base import Transport, TransportError
 
 REDACTED = "[redacted]"
 # Called with each unit's records before they are emitted (e.g. to shrink a divergence).
 Refine = Callable[[Unit, list[ResultRecord]], Awaitable[list[ResultRecord]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """Units that may run side by side; the next phase starts once they have all finished."""
+
+    units: Iterable[Unit]
+    noise_offset: int = 0  # where the units' source's noise models start in the judge
+    refine: Refine | None = None
 
 
 class Runner:
@@ -55,10 +68,8 @@ class Runner:
         *,
         concurrency: int = 32,
         secrets: Mapping[str, str] | None = None,
-        refine: Refine | None = None,
     ) -> None:
         self.judge = judge
-        self.refine = refine
         self.candidate = candidate
         self.legacy = legacy
         self.consumers = consumers
@@ -72,29 +83,34 @@ class Runner:
         for consumer in self.consumers:
             consumer.handle(event)
 
-    async def run(
-        self,
-        units: Iterable[Unit],
-        started: RehearsalStarted,
-        *,
-        then: Sequence[Iterable[Unit]] = (),
-    ) -> bool:
-        """Run everything; returns True when interrupted (cancelled).
+    async def run(self, phases: Sequence[Phase], started: RehearsalStarted) -> bool:
+        """Run every phase in order; returns True when interrupted (cancelled).
 
-        The workers share one iterator (reading it never awaits, so no two workers are inside
-        it at once): at most `concurrency` units exist at any time, whatever the corpus size.
-        Each of `then` is a further phase, started once every unit before it has finished (so
-        state-changing generated traffic never overlaps the contracts' own sequences).
+        The workers of a phase share one iterator (reading it never awaits, so no two workers
+        are inside it at once): at most `concurrency` units exist at any time, whatever the
+        corpus size. Every consumer is started first and finished last, whatever happens.
         """
+        started_consumers: list[Consumer] = []
+        try:
+            for consumer in self.consumers:
+                consumer.start()
+                started_consumers.append(consumer)
+            return await self._run(phases, started)
+        finally:
+            for consumer in started_consumers:
+                consumer.finish()
+
+    async def _run(self, phases: Sequence[Phase], started: RehearsalStarted) -> bool:
         self.emit(started)
         began, cpu_began = perf_counter(), process_time()
         interrupted = False
         workers: list[asyncio.Future[None]] = []
         try:
-            for phase in (units, *then):
-                shared = iter(phase)
+            for phase in phases:
+                shared = iter(phase.units)
                 workers = [
-                    asyncio.ensure_future(self._work(shared)) for _ in range(self.concurrency)
+                    asyncio.ensure_future(self._work(shared, phase))
+                    for _ in range(self.concurrency)
                 ]
                 await asyncio.gather(*workers)
         except asyncio.CancelledError:
@@ -108,19 +124,20 @@ class Runner:
             self.emit(RehearsalFinished(interrupted, self.compared, self.elapsed_s))
         return interrupted
 
-    async def _work(self, units: Iterator[Unit]) -> None:
+    async def _work(self, units: Iterator[Unit], phase: Phase) -> None:
+        offset = phase.noise_offset
         for unit in units:
-            if unit.scenario is None and not _binds(unit.steps[0]):
-                records = [await self._single(unit.contract, unit.steps[0])]
+            if unit.sequential:
+                records = await self._sequence(unit, offset + unit.noise)
             else:
-                records = await self._scenario(unit)
-            if self.refine is not None:
-                records = await self.refine(unit, records)
+                records = [await self._single(offset + unit.noise, unit.steps[0])]
+            if phase.refine is not None:
+                records = await phase.refine(unit, records)
             self.compared += len(records)
             for record in records:
                 self.emit(ExchangeCompared(record))
 
-    async def _single(self, contract: int, exchange: Exchange) -> ResultRecord:
+    async def _single(self, noise: int, exchange: Exchange) -> ResultRecord:
         try:
             request = self._prepare(exchange, {})
         except HarnessError as error:
@@ -128,22 +145,22 @@ class Runner:
         candidate, legacy = await self._send_both(request, request)
         sent = _redacted(request, exchange)
         try:
-            return self.judge.judge(contract, exchange, sent, candidate, legacy)
+            return self.judge.judge(noise, exchange, sent, candidate, legacy)
         except Exception as error:  # a comparison bug must not end the rehearsal
             return self.judge.error_record(exchange, sent, _internal(error))
 
-    async def _scenario(self, unit: Unit) -> list[ResultRecord]:
+    async def _sequence(self, unit: Unit, noise: int) -> list[ResultRecord]:
         legacy_vars: dict[str, str] = {}
         candidate_vars: dict[str, str] = {}
         records = []
         failed: str | None = None  # why an earlier step got no answer, if one did not
         for exchange in unit.steps:
+            step = _step_of(exchange)
             try:
-                if "template" in exchange.meta:  # `{{$name as var}}`: one value, both targets
-                    template = template_of(exchange)
-                    fresh = bind_generated(template, candidate_vars)
+                if exchange.template is not None:  # `{{$name as var}}`: one value, both targets
+                    fresh = bind_fresh(exchange.template, candidate_vars)
                     if fresh and self.legacy is None:  # the recording answered the old values
-                        recorded = recorded_bindings(template, exchange.request)
+                        recorded = recorded_bindings(exchange.template, exchange.request)
                         fresh = {name: recorded.get(name, value) for name, value in fresh.items()}
                     legacy_vars.update(fresh)
                 sent_candidate = self._prepare(exchange, candidate_vars)
@@ -161,22 +178,21 @@ class Runner:
                         )
                     )
                 continue
-            candidate, legacy = await self._send_both(sent_candidate, sent_legacy)
+            candidate_step, legacy_step = await self._run_both(step, sent_candidate, sent_legacy)
+            candidate = _outcome_of(candidate_step)
+            legacy = None if legacy_step is None else _outcome_of(legacy_step)
             for outcome in (candidate, legacy):
                 if failed is None and isinstance(outcome, TransportError):
                     failed = f"{exchange.id}: {outcome}"
-            captures = captures_of(exchange)
-            if captures:
-                legacy_side = exchange.response if legacy is None else legacy
-                _capture_into(legacy_vars, legacy_side, captures)
-                _capture_into(candidate_vars, candidate, captures)
+            if step.captures:
+                legacy_side = legacy_step or captured_from(None, exchange.response, step.captures)
+                _keep_captured(legacy_vars, legacy_side)
+                _keep_captured(candidate_vars, candidate_step)
             if unit.reports(exchange.id):
                 sent = _redacted(sent_candidate, exchange)
                 carried = (legacy_vars, candidate_vars)
                 try:
-                    record = self.judge.judge(
-                        unit.contract, exchange, sent, candidate, legacy, carried
-                    )
+                    record = self.judge.judge(noise, exchange, sent, candidate, legacy, carried)
                 except Exception as error:  # a comparison bug must not end the rehearsal
                     record = self.judge.error_record(exchange, sent, _internal(error))
                 records.append(record)
@@ -184,9 +200,25 @@ class Runner:
 
     def _prepare(self, exchange: Exchange, variables: Mapping[str, str]) -> Request:
         """The request to send: the stored one, or its template rendered with `variables`."""
-        if "template" not in exchange.meta and not _has_placeholder(exchange.request):
-            return exchange.request
-        return render_request(template_of(exchange), variables, environ=self.environ)
+        if exchange.template is None:
+            if not _has_placeholder(exchange.request):
+                return exchange.request
+            return render(_step_of(exchange).template, variables, environ=self.environ)
+        return render(exchange.template, variables, environ=self.environ)
+
+    async def _run_both(
+        self, step: Step, to_candidate: Request, to_legacy: Request
+    ) -> tuple[StepOutcome, StepOutcome | None]:
+        """The step sent to both targets at once (legacy None: the recording answers)."""
+        if self.legacy is None:
+            return await run_step(self.candidate, step, {}, request=to_candidate), None
+        legacy_task = asyncio.ensure_future(run_step(self.legacy, step, {}, request=to_legacy))
+        try:
+            candidate = await run_step(self.candidate, step, {}, request=to_candidate)
+        except BaseException:
+            legacy_task.cancel()
+            raise
+        return candidate, await legacy_task
 
     async def _send_both(
         self, to_candidate: Request, to_legacy: Request
@@ -209,30 +241,34 @@ async def _send(transport: Transport, request: Request) -> Outcome:
         return error
 
 
-def _capture_into(variables: dict[str, str], outcome: Any, captures: Mapping[str, str]) -> None:
-    """Take what can be captured; a missing value surfaces when a later step needs it."""
-    if isinstance(outcome, TransportError):
+def _step_of(exchange: Exchange) -> Step:
+    """The scenario step an exchange stands for: its template, else its stored request."""
+    return Step(exchange.id, template_of(exchange), exchange.captures or {})
+
+
+def _outcome_of(step: StepOutcome) -> Outcome:
+    if step.failure is not None:
+        return step.failure
+    assert step.response is not None
+    return step.response
+
+
+def _keep_captured(variables: dict[str, str], outcome: StepOutcome) -> None:
+    """Take what was captured; a missing value surfaces when a later step needs it."""
+    if outcome.failure is not None:
         return
-    for name, expression in captures.items():
-        try:
-            variables.update(capture(outcome, {name: expression}))
-        except HarnessError:
-            variables.pop(name, None)
+    variables.update(outcome.captured)
+    for name in outcome.missing:
+        variables.pop(name, None)
 
 
 def _internal(error: Exception) -> str:
     return f"harness: comparison failed ({type(error).__name__}: {error}); please report it"
 
 
-def _binds(exchange: Exchange) -> bool:
-    """A lone exchange that binds a built-in (`{{$uuid as x}}`) runs as a one-step scenario, so
-    both sides' values are known to the judge."""
-    return "template" in exchange.meta and bool(bound_aliases(template_of(exchange)))
-
-
 def _has_placeholder(request: Request) -> bool:
-    return any("${" in value or "{{" in value for _, value in request.headers) or (
-        "{{" in request.path or "${" in request.path
+    return any(holds_placeholder(value) for _, value in request.headers) or holds_placeholder(
+        request.path
     )
 
 
@@ -241,10 +277,9 @@ def _redacted(sent: Request, exchange: Exchange) -> Request:
     if sent is exchange.request and not any(is_credential(name) for name, _ in sent.headers):
         return sent
     stored = {name.lower(): value for name, value in exchange.request.headers}
-    template = exchange.meta.get("template")
-    if isinstance(template, Mapping):
-        for pair in template.get("headers") or ():
-            stored[str(pair[0]).lower()] = str(pair[1])
+    if exchange.template is not None:
+        for name, value in exchange.template.headers:
+            stored[name.lower()] = value
     headers = []
     for name, value in sent.headers:
         original = stored.get(name.lower(), "")

@@ -1,4 +1,4 @@
-"""Scenario files (`fixtures/scenarios/*.yaml`), written by testers, loaded into templates.
+"""Scenario files (`fixtures/scenarios/*.yaml`), written by testers, loaded into steps.
 
 A file holds one scenario (top-level `steps:`) or several (`scenarios: [...]`). Each step is a
 request (`method`, `path`, `query`, `headers`, and a body as `json:`, `xml:` or `body:`), what to
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from harness.contracts.yamlfile import Located, load_yaml
+from harness.core.template import Template
 from harness.errors import HarnessError
 
 SCENARIO_KEYS = {"name", "description", "service", "variables", "defaults", "steps"}
@@ -41,12 +42,22 @@ VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
 
 @dataclass(frozen=True, slots=True)
 class Step:
+    """One request of a scenario: its template, what to capture from its answer for later steps,
+    and optionally the status it should answer (`expect`). `operation` names the operation when
+    the step's author knows it (a generated workflow); `file` and `line` say where it was
+    written (a scenario file)."""
+
     name: str
-    template: dict[str, Any]
-    captures: dict[str, str]
-    expect: int | None
-    file: str
-    line: int | None
+    template: Template
+    captures: Mapping[str, str] = field(default_factory=dict)
+    expect: int | None = None
+    file: str = ""
+    line: int | None = None
+    operation: str | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,14 +204,13 @@ def _step(
     def fill(text: str) -> str:
         return VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
 
-    template = {
-        "method": method.upper(),
-        "path": fill(raw_path),
-        "query": [[k, fill(v)] for k, v in _query(data.get("query"), located, where)],
-        "headers": [[k, fill(v)] for k, v in headers],
-        "body": fill(body) if body is not None else None,
-        "body_encoding": "utf-8",
-    }
+    template = Template(
+        method=method.upper(),
+        path=fill(raw_path),
+        query=tuple((k, fill(v)) for k, v in _query(data.get("query"), located, where)),
+        headers=tuple((k, fill(v)) for k, v in headers),
+        body=fill(body) if body is not None else None,
+    )
     name = data.get("name", f"step-{number}")
     return Step(
         name=str(name),

@@ -1,5 +1,10 @@
-"""What the rehearsal runner emits. Consumers (results writer, progress display, checkpoint,
-pytest plugin, report writers) subscribe to these; the runner knows nothing about them.
+"""What the engine emits, and the consumers that receive it.
+
+The engine knows nothing about its consumers (the results writer, the progress display, the
+pytest plugin, a collector). Each consumer has a lifecycle, as schemathesis's event handlers
+do: `start` once before the first event (open files), `handle` for every event in order, on
+the engine's event loop thread (it must not block long), and `finish` once after the last,
+whether the run ended, was interrupted or failed (flush and close).
 """
 
 from __future__ import annotations
@@ -38,13 +43,28 @@ Event = RehearsalStarted | ExchangeCompared | RehearsalFinished
 
 
 class Consumer(Protocol):
-    """Receives every event in order, on the runner's event loop thread. Must not block long."""
+    def start(self) -> None: ...
 
     def handle(self, event: Event) -> None: ...
 
+    def finish(self) -> None: ...
 
-class CollectResults:
-    """A consumer keeping every judged result in memory (for one unit, not a whole rehearsal)."""
+
+class BaseConsumer:
+    """A consumer with nothing to open or close: subclasses override what they need."""
+
+    def start(self) -> None:
+        return None
+
+    def handle(self, event: Event) -> None:
+        return None
+
+    def finish(self) -> None:
+        return None
+
+
+class CollectResults(BaseConsumer):
+    """Keeps every judged result in memory (for one unit, not a whole rehearsal)."""
 
     def __init__(self) -> None:
         self.records: list[ResultRecord] = []

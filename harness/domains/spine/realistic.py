@@ -1,4 +1,4 @@
-"""Realistic PDS traffic as hypothesis strategies: valid NHS numbers, UK names and postcodes.
+"""Realistic PDS requests from the interface alone: valid NHS numbers, UK names and postcodes.
 
 Names and postcodes are sampled from lists drawn once from faker `en_GB` with a fixed seed, so the
 strategies are fast and reproducible. Each strategy yields a request template for one operation
@@ -7,7 +7,6 @@ strategies are fast and reproducible. Each strategy yields a request template fo
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
@@ -17,28 +16,12 @@ import orjson
 from hypothesis import strategies as st
 
 from harness.core.operations import iter_operations
+from harness.domains.spine.nhs_number import complete
+from harness.domains.spine.vocabulary import vocabulary
 
 SANDBOX_NHS_NUMBERS = ("9000000009", "9000000017", "9000000025", "9000000033")
 GENDERS = ("male", "female", "other", "unknown")
 Template = dict[str, Any]
-
-
-@functools.lru_cache(maxsize=1)
-def _vocabulary() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    from faker import Faker
-
-    fake = Faker("en_GB")
-    fake.seed_instance(20140101)
-    surnames = tuple(sorted({fake.last_name() for _ in range(400)}))
-    given = tuple(sorted({fake.first_name() for _ in range(400)}))
-    postcodes = tuple(sorted({fake.postcode() for _ in range(300)}))
-    return surnames, given, postcodes
-
-
-def _check_digit(first_nine: str) -> int | None:
-    total = sum(int(d) * (10 - i) for i, d in enumerate(first_nine))
-    check = 11 - total % 11
-    return 0 if check == 11 else (None if check == 10 else check)
 
 
 @st.composite
@@ -47,10 +30,9 @@ def nhs_numbers(draw: st.DrawFn) -> str:
     if draw(st.integers(0, 3)) == 0:
         return draw(st.sampled_from(SANDBOX_NHS_NUMBERS))
     while True:
-        body = "9" + "".join(str(draw(st.integers(0, 9))) for _ in range(8))
-        check = _check_digit(body)
-        if check is not None:
-            return f"{body}{check}"
+        number = complete("9" + "".join(str(draw(st.integers(0, 9))) for _ in range(8)))
+        if number is not None:
+            return number
 
 
 def _headers(draw: st.DrawFn) -> list[list[str]]:
@@ -70,7 +52,7 @@ def _read(path: str) -> st.SearchStrategy[Template]:
 
 
 def _search(path: str) -> st.SearchStrategy[Template]:
-    surnames, given, postcodes = _vocabulary()
+    surnames, given, postcodes = vocabulary()
 
     @st.composite
     def build(draw: st.DrawFn) -> Template:

@@ -1,10 +1,11 @@
-"""Generated traffic: schemathesis cases (valid and invalid) and realistic hypothesis strategies.
+"""Generated cases: schemathesis cases (valid and invalid) and the domain packs' realistic ones.
 
 `generate_templates(document, count, seed)` spreads `count` requests over the interface's
 operations round-robin, in operation order, over the slots each has: schemathesis `positive`,
-schemathesis `negative`, and `realistic` where a realistic strategy exists (valid NHS numbers,
-UK names and postcodes from faker: see `realistic`). The same seed gives the same requests.
-A generated `X-Request-ID` that is a valid UUID becomes `{{$uuid}}` so every send is fresh.
+schemathesis `negative`, and `realistic` where a domain pack has a realistic strategy for the
+operation (`DomainPack.interface_strategies`). The same seed gives the same requests. A
+generated `X-Request-ID` that is a valid UUID becomes `{{$uuid}}` so every send is fresh. Used
+by `harness record --generate` and by generated traffic in rehearsals.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import orjson
 
 from harness.core.canonical.values import is_uuid
 from harness.core.http import CONNECTION_HEADERS, is_credential
-from harness.record.drawing import draw_examples
-from harness.record.realistic import realistic_strategies
+from harness.core.template import Template
+from harness.domains import TemplateData, merged
+from harness.generation.drawing import draw_examples
 
 # What schemathesis adds by itself (unless the operation declares it): not part of the case.
 _DROPPED_HEADERS = CONNECTION_HEADERS | {"user-agent", "accept-encoding", "accept"}
@@ -34,7 +36,7 @@ class GeneratedCase:
     key: str  # the operation key (operationId or "METHOD path") the case was drawn for
     mode: str  # positive | negative | realistic
     number: int
-    template: dict[str, Any]
+    template: Template
     service: str = ""  # the service of the operation it was drawn for
 
     @property
@@ -74,11 +76,11 @@ def generate_templates(document: Mapping[str, Any], count: int, seed: int) -> li
     for index in range(count):
         quotas[slots[index % len(slots)]] += 1
 
-    def draw(position: int, quota: int) -> list[dict[str, Any]]:
+    def draw(position: int, quota: int) -> list[Template]:
         key, mode = slots[position]
         slot_seed = seed * 1_000_003 + position
         if mode == "realistic":
-            return draw_examples(realistic[key], quota, slot_seed)
+            return [Template.from_dict(t) for t in draw_examples(realistic[key], quota, slot_seed)]
         generation = GenerationMode.POSITIVE if mode == "positive" else GenerationMode.NEGATIVE
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -112,7 +114,12 @@ def generate_templates(document: Mapping[str, Any], count: int, seed: int) -> li
     return cases
 
 
-def case_template(case: Any) -> dict[str, Any] | None:
+def realistic_strategies(document: Mapping[str, Any]) -> dict[str, Any]:
+    """Every domain pack's realistic strategy per operationId (the first pack to give one)."""
+    return merged(lambda pack: pack.interface_strategies(document))
+
+
+def case_template(case: Any) -> Template | None:
     """A schemathesis Case as a request template (None when it cannot be sent as plain HTTP)."""
     try:
         with warnings.catch_warnings():
@@ -157,7 +164,7 @@ def case_template(case: Any) -> dict[str, Any] | None:
             import base64
 
             text_body, encoding = base64.b64encode(body).decode("ascii"), "base64"
-    template = {
+    template: TemplateData = {
         "method": str(kwargs["method"]).upper(),
         "path": path,
         "query": [[k, v] for k, v in query],
@@ -168,7 +175,7 @@ def case_template(case: Any) -> dict[str, Any] | None:
     literal = json.dumps(template, ensure_ascii=False).replace("{{$uuid}}", "")
     if "{{" in literal or "${" in literal:
         return None  # generated text that would be read back as placeholders
-    return template
+    return Template.from_dict(template)
 
 
 def _dump_json(value: Any) -> bytes:

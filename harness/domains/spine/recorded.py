@@ -1,6 +1,6 @@
-"""Domain strategies: realistic PDS requests that random schema data rarely hits.
+"""PDS requests built from what the recordings show exists, which random schema data rarely hits.
 
-Built on `harness.record.realistic` (its NHS numbers, faker `en_GB` vocabulary and templates):
+Built on `harness.domains.spine.realistic` (its NHS numbers and templates) and the vocabulary:
 near-miss NHS numbers (one digit off, check digit 10), patients that exist in the population
 (the simulator's documented special patients, plus every patient seen in the contracts'
 recorded answers), searches for them by their own demographics, birth-date ranges around
@@ -17,17 +17,12 @@ from typing import Any
 import orjson
 from hypothesis import strategies as st
 
-from harness.contracts import request_to_dict
 from harness.core.exchange import Exchange
 from harness.core.operations import iter_operations
-from harness.record.realistic import (
-    GENDERS,
-    Template,
-    _check_digit,
-    _template,
-    _vocabulary,
-    nhs_numbers,
-)
+from harness.domains import Identifier
+from harness.domains.spine.nhs_number import SYNTHETIC, check_digit
+from harness.domains.spine.realistic import GENDERS, Template, _template, nhs_numbers
+from harness.domains.spine.vocabulary import vocabulary
 
 # The simulator's fixed special patients (docs/guide/simulator-pds.md), present for every seed.
 SPECIAL_NHS_NUMBERS = (
@@ -157,7 +152,7 @@ def _check_digit_ten(first_eight: str) -> str:
     """Nine digits whose Modulus 11 check digit would be 10 (so no valid number starts so)."""
     for last_two in range(100):
         body = first_eight[:7] + f"{(int(first_eight[7]) + last_two // 10) % 10}{last_two % 10}"
-        if _check_digit(body) is None:
+        if check_digit(body) is None:
             return body
     raise AssertionError("unreachable: one in eleven nine-digit prefixes has check digit 10")
 
@@ -185,7 +180,7 @@ def _by_number(path: str, known: Sequence[KnownPatient]) -> st.SearchStrategy[Te
 
 
 def _search(path: str, known: Sequence[KnownPatient]) -> st.SearchStrategy[Template]:
-    surnames, given_names, postcodes = _vocabulary()
+    surnames, given_names, postcodes = vocabulary()
     people = [p for p in known if p.family and p.birth_date]
 
     @st.composite
@@ -236,64 +231,6 @@ def _search(path: str, known: Sequence[KnownPatient]) -> st.SearchStrategy[Templ
     return build()
 
 
-NHS_NUMBER_TOKEN = re.compile(r"(?<![0-9])9[0-9]{9}(?![0-9])")
-_OTHER_PLACEHOLDER = re.compile(r"\{\{\s*(?!\$uuid)[^}]*\}\}|\$\{")
-VARIED_METHODS = frozenset({"GET", "POST"})
-
-
-def recorded_variations(
-    exchanges: Iterable[Exchange], known: Sequence[KnownPatient], per_operation: int = 12
-) -> dict[str, st.SearchStrategy[Template]]:
-    """Recorded requests varied: NHS numbers swapped for other (existing or near-miss) ones,
-    and query values recombined with the values other recorded requests of the operation used.
-
-    Reaches what schema data cannot build, e.g. a well-formed SOAP envelope for another patient,
-    or a directory search for an organisation and interaction that exist. Only requests whose
-    template needs no captured value are varied; PATCH/PUT/DELETE are not.
-    """
-    bases: dict[str, list[str]] = {}
-    values: dict[str, dict[str, set[str]]] = {}
-    for exchange in exchanges:
-        template = exchange.meta.get("template")
-        shape = template if isinstance(template, Mapping) else request_to_dict(exchange.request)
-        if exchange.operation == "unmatched" or str(shape.get("method")) not in VARIED_METHODS:
-            continue
-        text = orjson.dumps(shape).decode("utf-8")
-        if _OTHER_PLACEHOLDER.search(text):
-            continue
-        seen = values.setdefault(exchange.operation, {})
-        for name, value in shape.get("query") or ():
-            seen.setdefault(str(name), set()).add(str(value))
-        if not NHS_NUMBER_TOKEN.search(text) and not shape.get("query"):
-            continue
-        found = bases.setdefault(exchange.operation, [])
-        if len(found) < per_operation and text not in found:
-            found.append(text)
-    numbers = _numbers(known)
-
-    def vary(texts: list[str], seen: Mapping[str, set[str]]) -> st.SearchStrategy[Template]:
-        choices = {name: sorted(options) for name, options in seen.items()}
-
-        @st.composite
-        def build(draw: st.DrawFn) -> Template:
-            text = draw(st.sampled_from(texts))
-            number = draw(numbers)
-            varied: Template = orjson.loads(NHS_NUMBER_TOKEN.sub(number, text))
-            varied["headers"] = [  # a fresh request id per send: no idempotent replays
-                [name, "{{$uuid}}" if name.lower() == "x-request-id" else value]
-                for name, value in varied.get("headers") or ()
-            ]
-            varied["query"] = [
-                [name, draw(st.sampled_from(choices[name])) if draw(st.booleans()) else value]
-                for name, value in varied.get("query") or ()
-            ]
-            return varied
-
-        return build()
-
-    return {op: vary(texts, values.get(op, {})) for op, texts in sorted(bases.items())}
-
-
 def domain_strategies(
     document: Mapping[str, Any], known: Sequence[KnownPatient]
 ) -> dict[str, st.SearchStrategy[Template]]:
@@ -308,3 +245,8 @@ def domain_strategies(
         elif operation.id == "searchPatients":
             found[operation.id] = _search(path, known)
     return found
+
+
+def nhs_number_identifier(known: Sequence[KnownPatient]) -> Identifier:
+    """NHS numbers in recorded requests, varied with existing, near-miss and fresh valid ones."""
+    return Identifier("nhs-number", SYNTHETIC, _numbers(known))

@@ -1,0 +1,70 @@
+"""Units of work: what the engine runs, and how sources hand them over (streamed, in phases).
+
+A unit is one independent exchange, or one conversation whose steps run in order on one worker
+(a scenario, a generated workflow, a sequence of state-changing requests). Its `partition` names
+that conversation: units of one partition depend on each other, units of different partitions
+do not, so a later engine may shard them across processes or hosts by partition without any
+source changing. `noise` indexes the noise models the unit's source brings (`TrafficSource`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TypeVar
+
+from harness.core.exchange import Exchange
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    noise: int  # index into its source's noise models
+    steps: tuple[Exchange, ...]
+    scenario: str | None = None
+    # Steps whose results are reported (None: all). Earlier steps still run to carry values.
+    report: frozenset[str] | None = None
+    partition: str = ""  # the conversation it belongs to (default: the scenario, else the id)
+
+    def __post_init__(self) -> None:
+        if not self.partition:
+            object.__setattr__(self, "partition", self.scenario or self.steps[0].id)
+
+    def reports(self, exchange_id: str) -> bool:
+        return self.report is None or exchange_id in self.report
+
+    @property
+    def recorded(self) -> bool:
+        """Whether its steps have recorded answers (generated traffic has none)."""
+        return all(step.recorded for step in self.steps)
+
+    @property
+    def sequential(self) -> bool:
+        """Steps carry values to later steps (a scenario, or a lone step binding a built-in)."""
+        first = self.steps[0]
+        return self.scenario is not None or (
+            first.template is not None and bool(first.template.bindings)
+        )
+
+
+def read_ahead(items: Iterator[T], size: int) -> Iterator[T]:
+    """`items` unchanged, pulled `size` at a time; an error comes after the items before it.
+
+    One tight parsing loop per batch costs far less CPU inside a busy event loop than one item
+    per resumption, and memory stays bounded.
+    """
+    while True:
+        batch: list[T] = []
+        failure: Exception | None = None
+        try:
+            for _ in range(size):
+                batch.append(next(items))
+        except StopIteration:
+            yield from batch
+            return
+        except Exception as error:  # e.g. a malformed line: raised where it was before
+            failure = error
+        yield from batch
+        if failure is not None:
+            raise failure

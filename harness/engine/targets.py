@@ -1,0 +1,56 @@
+"""Opening the targets of a run: the candidate, the live legacy (if any), and the reproducer.
+
+One factory for every caller that sends to both sides: a rehearsal, the pytest plugin's unit
+replayer, and generation's shrinking probe. The reproducer turns an exchange into the command
+that shows it again: `curl` against the candidate for a lone exchange, `harness rehearse --only`
+for a scenario step (its earlier steps must run first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.core.exchange import Exchange, Request
+from harness.engine.judge import Reproducer
+from harness.engine.reproducer import curl_command, rehearse_command
+from harness.transport.live import LiveTransport
+
+
+@dataclass
+class Targets:
+    candidate: LiveTransport
+    legacy: LiveTransport | None
+    reproducer: Reproducer
+
+    async def aclose(self) -> None:
+        await self.candidate.aclose()
+        if self.legacy is not None:
+            await self.legacy.aclose()
+
+
+def open_targets(
+    candidate_url: str,
+    legacy_url: str | None = None,
+    *,
+    contracts_dir: str = "contracts",
+    timeout_s: float = 10.0,
+    max_connections: int = 64,
+) -> Targets:
+    """Transports for both sides (connections open lazily, in the loop that first sends)."""
+    candidate = LiveTransport(
+        candidate_url, name="candidate", timeout_s=timeout_s, max_connections=max_connections
+    )
+    legacy = (
+        LiveTransport(
+            legacy_url, name="legacy", timeout_s=timeout_s, max_connections=max_connections
+        )
+        if legacy_url
+        else None
+    )
+
+    def reproducer(exchange: Exchange, sent: Request) -> str:
+        if exchange.scenario is not None:
+            return rehearse_command(candidate_url, contracts_dir, exchange.id, legacy_url)
+        return curl_command(candidate.url_for(sent), sent)
+
+    return Targets(candidate, legacy, reproducer)
