@@ -33,13 +33,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--harness-legacy",
         metavar="URL",
-        help="Base URL of a live legacy target (default: compare with the recorded answers).",
+        help="Base URL of a live legacy target (default: harness.toml's `legacy`, else compare "
+        "with the recorded answers).",
     )
     group.addoption(
         "--harness-contracts",
         metavar="DIR",
-        default="contracts",
-        help="Contracts directory (default: contracts).",
+        help="Contracts directory (default: harness.toml's `contracts`, else contracts).",
     )
     group.addoption(
         "--harness-policy",
@@ -55,8 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--harness-timeout",
         metavar="SECONDS",
         type=float,
-        default=10.0,
-        help="Seconds per request (default: 10).",
+        help="Seconds per request (default: harness.toml's `timeout`, else 10).",
     )
 
 

@@ -35,18 +35,19 @@ def import_(
 ) -> None:
     """Turn the entries of HAR_FILE into contracts (redacted before they touch disk)."""
     from harness import __version__
+    from harness.config.settings import load_settings
     from harness.core.operations import OperationIndex
     from harness.record.har import iter_har_exchanges
     from harness.record.imports import write_captured
     from harness.record.interface import load_openapi
     from harness.record.redact import Redactor
-    from harness.record.settings import load_redaction
+    from harness.record.settings import redaction_for
 
     if not har_file.is_file():
         from harness.errors import HarnessError
 
         raise HarnessError("no such HAR file", file=str(har_file))
-    redaction = load_redaction(redact=redact, pseudonymise=pseudonymise)
+    redaction = redaction_for(load_settings(), redact=redact, pseudonymise=pseudonymise)
     document = load_openapi(openapi_source) if openapi_source else None
     index = OperationIndex.from_openapi(document) if document else None
     command = ["harness", "har", "import", str(har_file), "--out", str(out)]

@@ -40,15 +40,16 @@ def proxy(
 ) -> None:
     """Forward every request to UPSTREAM unchanged and record each exchange as contracts."""
     from harness import __version__
+    from harness.config.settings import load_settings
     from harness.errors import HarnessError
     from harness.record.interface import load_openapi
     from harness.record.proxy import ProxyRecorder, RecordingProxy
     from harness.record.redact import Redactor
-    from harness.record.settings import load_redaction
+    from harness.record.settings import redaction_for
     from harness.serving import READY_PREFIX, bind_loopback, url_of, uvicorn_config
 
     upstream = upstream.rstrip("/")
-    redaction = load_redaction(redact=redact, pseudonymise=pseudonymise)
+    redaction = redaction_for(load_settings(), redact=redact, pseudonymise=pseudonymise)
     try:
         document = load_openapi(openapi_source or f"{upstream}/openapi.json")
     except HarnessError:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from harness.cli.options import profile_option
+
 
 @click.command()
 @click.option("--target", help="Base URL of the legacy target to record from.")
@@ -66,6 +68,7 @@ import click
 @click.option("--no-noise", is_flag=True, help="Send once; learn no noise model.")
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(min=1))
 @click.option("--timeout", default=30.0, show_default=True, type=float, help="Seconds per request.")
+@profile_option
 def record(
     target: str | None,
     twin: str | None,
@@ -82,8 +85,10 @@ def record(
     no_noise: bool,
     concurrency: int,
     timeout: float,
+    profile: str | None,
 ) -> None:
     """Record contracts: scenarios and generated traffic, each sent twice to learn the noise."""
+    from harness.config.settings import load_settings
     from harness.errors import HarnessError
     from harness.record.session import RecordRequest, run_record
 
@@ -130,6 +135,7 @@ def record(
         concurrency=concurrency,
         timeout=timeout,
         command=shlex.join(command),
+        settings=load_settings(profile=profile),
     )
     ok = run_record(request, echo=lambda line: click.echo(line, err=True))
     if not ok:

@@ -1,8 +1,10 @@
-"""Layered settings: defaults -> `harness.toml` (or `[tool.harness]` in pyproject.toml), found by
-walking up from the working directory -> the selected profile -> command-line flags.
+"""Layered settings, one model for every command and the pytest plugin: defaults ->
+`harness.toml` (or `[tool.harness]` in pyproject.toml), found by walking up from the working
+directory -> the selected profile -> command-line flags (or the plugin's options).
 
 String values may hold `${NAME}` (environment variables: secrets never live in the file).
 `[secrets]` maps the `${NAME}` placeholders found in contracts to values at send time.
+`[redact]` names what recording redacts and pseudonymises (`RedactSettings`).
 Profiles live under `[profiles.<name>]`; `ci` exists built in (no live progress bar, fixed seed),
 selected with `--profile NAME` or `HARNESS_PROFILE`.
 """
@@ -24,6 +26,19 @@ BUILTIN_PROFILES: dict[str, dict[str, Any]] = {"ci": {"progress": False, "seed":
 
 
 @dataclass(frozen=True)
+class RedactSettings:
+    """`[redact]`: more headers and query parameters to redact (beyond the credential headers),
+    JSON fields / query parameters / XML elements to redact, and fields to pseudonymise."""
+
+    headers: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    pseudonymise: tuple[str, ...] = ()
+
+
+REDACT_KEYS = ("headers", "fields", "pseudonymise")
+
+
+@dataclass(frozen=True)
 class Settings:
     candidate: str | None = None
     legacy: str | None = None
@@ -35,6 +50,7 @@ class Settings:
     progress: bool = True
     seed: int = 0
     secrets: Mapping[str, str] = field(default_factory=dict)
+    redact: RedactSettings = field(default_factory=RedactSettings)
     source: str | None = None  # the config file used, if any
     profile: str | None = None
 
@@ -118,7 +134,8 @@ def _apply(
     for key, raw in table.items():
         if key == "profiles" and not from_flags:
             continue
-        if key == "redact":  # recording's own table, read by harness.record.settings
+        if key == "redact" and not from_flags:
+            changes["redact"] = _redact(raw, file_name, prefix + key)
             continue
         if key == "secrets":
             if not isinstance(raw, dict):
@@ -189,3 +206,26 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise HarnessError(f"cannot read configuration: {error}", file=str(path)) from None
+
+
+def _redact(raw: Any, file_name: str | None, where: str) -> RedactSettings:
+    if not isinstance(raw, Mapping):
+        raise HarnessError("must be a table", file=file_name, field=where)
+    unknown = sorted(set(raw) - set(REDACT_KEYS))
+    if unknown:
+        raise HarnessError(
+            f"unknown key (expected {', '.join(REDACT_KEYS)})",
+            file=file_name,
+            field=f"{where}.{unknown[0]}",
+        )
+    values: dict[str, tuple[str, ...]] = {}
+    for key in REDACT_KEYS:
+        names = raw.get(key, [])
+        if not isinstance(names, list) or not all(isinstance(item, str) for item in names):
+            raise HarnessError(
+                'must be a list of names (e.g. ["x-session-token"])',
+                file=file_name,
+                field=f"{where}.{key}",
+            )
+        values[key] = tuple(names)
+    return RedactSettings(**values)

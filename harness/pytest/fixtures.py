@@ -16,18 +16,18 @@ from harness.core.exchange import Response
 from harness.core.rules import NoiseModel
 from harness.errors import HarnessError
 from harness.pytest.failure import show
+from harness.pytest.settings import plugin_settings
 
 SyncClient = httpx.Client  # what the `legacy` and `candidate` fixtures give
-
-OPTION_OF_SIDE = {"candidate": "harness_candidate", "legacy": "harness_legacy"}
 
 
 @contextmanager
 def client_for(config: pytest.Config, side: str) -> Iterator[httpx.Client]:
-    url = config.getoption(OPTION_OF_SIDE[side])
+    settings = plugin_settings(config)
+    url = settings.candidate if side == "candidate" else settings.legacy
     if not url:
-        pytest.skip(f"no {side} target: pass --harness-{side} URL")
-    timeout = float(config.getoption("harness_timeout"))
+        pytest.skip(f"no {side} target: pass --harness-{side} URL (or set it in harness.toml)")
+    timeout = settings.timeout
     with httpx.Client(base_url=url, timeout=timeout, follow_redirects=False) as client:
         yield client
 
@@ -64,7 +64,7 @@ class ParityChecker:
     def from_config(cls, config: pytest.Config) -> ParityChecker:
         from harness.contracts import discover, load_noise
 
-        directory = config.invocation_params.dir / str(config.getoption("harness_contracts"))
+        directory = plugin_settings(config).contracts
         if not directory.is_dir():
             return cls({})
         try:

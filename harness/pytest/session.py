@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 
 from harness.config.policy import load_policy
+from harness.config.settings import Settings
 from harness.contracts import Contract, discover
 from harness.core.policy import Policy, WaiverBook
 from harness.engine import ReplayedStep, Unit, UnitReplayer, open_targets
 from harness.engine.loop import loop_factory
 from harness.errors import HarnessError
+from harness.pytest.settings import plugin_settings
 from harness.replay import ContractReplay
 
 
@@ -29,19 +31,20 @@ class HarnessSession:
     def __init__(
         self,
         config: pytest.Config,
-        contracts_dir: Path,
+        settings: Settings,
         contracts: list[Contract],
         policy: Policy,
     ) -> None:
         self.config = config
-        self.contracts_dir = contracts_dir
+        self.settings = settings
+        self.contracts_dir = settings.contracts
         self.contracts = contracts
         self.policy = policy
         self.replay_source = ContractReplay(contracts)
-        self.candidate_url: str = config.getoption("harness_candidate")
-        self.legacy_url: str | None = config.getoption("harness_legacy")
+        self.candidate_url = str(settings.candidate)
+        self.legacy_url = settings.legacy
         self.report_url: str | None = config.getoption("harness_report_url")
-        self.timeout_s: float = config.getoption("harness_timeout")
+        self.timeout_s = settings.timeout
         # allure-pytest writes results only with --alluredir; allure itself is imported then only.
         self.allure_enabled = bool(
             getattr(config.option, "allure_report_dir", None)
@@ -51,9 +54,9 @@ class HarnessSession:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> HarnessSession:
-        """Contracts and policy from the options; bad input is a usage error, not a traceback."""
-        base = config.invocation_params.dir
-        contracts_dir = base / str(config.getoption("harness_contracts"))
+        """Contracts and policy from the settings; bad input is a usage error, not a traceback."""
+        settings = plugin_settings(config)
+        contracts_dir = settings.contracts
         try:
             if not contracts_dir.is_dir():
                 raise HarnessError(
@@ -66,11 +69,10 @@ class HarnessSession:
                 raise HarnessError(
                     "no contract found (expected <service>/contract.yaml)", file=str(contracts_dir)
                 )
-            policy_option = config.getoption("harness_policy")
-            policy = load_policy(base / str(policy_option)) if policy_option else Policy()
+            policy = load_policy(settings.policy) if settings.policy else Policy()
         except HarnessError as error:
             raise pytest.UsageError(f"harness: {error}") from None
-        return cls(config, contracts_dir, contracts, policy)
+        return cls(config, settings, contracts, policy)
 
     def services(self) -> list[str]:
         return sorted({contract.service for contract in self.contracts})
@@ -99,7 +101,10 @@ class HarnessSession:
             )
             today = dt.datetime.now(dt.UTC).date()
             self._replayer = UnitReplayer(
-                self.replay_source.noise(), targets, WaiverBook(self.policy.waivers, today)
+                self.replay_source.noise(),
+                targets,
+                WaiverBook(self.policy.waivers, today),
+                secrets=self.settings.secrets,
             )
         assert self._replayer is not None
         return self._loop.run(self._replayer.replay(unit))

@@ -9,13 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.config.settings import Settings
 from harness.errors import HarnessError
 from harness.generation.cases import generate_templates
 from harness.record.interface import load_openapi
 from harness.record.recorder import RecordResult, record, summarise
 from harness.record.redact import Redactor
 from harness.record.runner import Plan
-from harness.record.settings import load_redaction
+from harness.record.settings import redaction_for
 from harness.scenario import load_scenarios
 
 
@@ -35,6 +36,7 @@ class RecordRequest:
     learn: bool = True
     concurrency: int = 16
     timeout: float = 30.0
+    settings: Settings = field(default_factory=Settings)  # harness.toml, profile (and [redact])
 
 
 @contextlib.contextmanager
@@ -62,7 +64,9 @@ def run_record(request: RecordRequest, echo: Callable[[str], None] = print) -> b
     """Record and report; False when a scenario step or request failed on the first pass."""
     from harness import __version__
 
-    redaction = load_redaction(redact=request.redact, pseudonymise=request.pseudonymise)
+    redaction = redaction_for(
+        request.settings, redact=request.redact, pseudonymise=request.pseudonymise
+    )
     scenarios = load_scenarios(request.scenarios) if request.scenarios else []
     with _targets(request) as (primary_url, twin_url, target_name):
         document = load_openapi(request.openapi or f"{primary_url}/openapi.json")

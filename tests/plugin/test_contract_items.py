@@ -159,3 +159,21 @@ def test_loading_the_plugin_imports_nothing_heavy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_harness_toml_gives_the_defaults_the_options_do_not(
+    harness_project: pytest.Pytester, candidate_url: str
+) -> None:
+    """One settings model: the plugin reads harness.toml like every command (contracts
+    directory, policy), and an option given on the command line wins over the file."""
+    moved = harness_project.path / "recorded"
+    (harness_project.path / "contracts").rename(moved)
+    policy = write_policy(harness_project.path / "policy.yaml")
+    (harness_project.path / "harness.toml").write_text(
+        f'contracts = "recorded"\npolicy = "{policy.name}"\n'
+    )
+    result = run(harness_project, candidate_url, "-rx")
+    result.assert_outcomes(passed=len(ALL_ITEMS) - 1, xfailed=1)  # the policy's waiver
+    overridden = run(harness_project, candidate_url, "--harness-contracts", "nowhere")
+    assert overridden.ret == pytest.ExitCode.USAGE_ERROR
+    overridden.stderr.fnmatch_lines(["*nowhere*no such contracts directory*"])

@@ -14,7 +14,8 @@ from harness.domains.spine.nhs_number import is_valid as is_nhs_number
 from harness.record.pseudonym import pseudonymise
 from harness.record.redact import RedactionConfig, Redactor
 from harness.scenario import render, template_of
-from harness.record.settings import load_redaction
+from harness.config.settings import load_settings
+from harness.record.settings import redaction_for
 
 TOKEN = "eyJhbGciOi.secret-token-value"
 KEY = b"k" * 32
@@ -110,13 +111,14 @@ def test_configuration_file_and_key(tmp_path: Path) -> None:
     (tmp_path / "harness.toml").write_text(
         '[redact]\nheaders = ["X-Secret"]\nfields = ["password"]\npseudonymise = ["family"]\n'
     )
+    settings = load_settings(start=tmp_path, environ={})
     with pytest.raises(HarnessError, match="HARNESS_PSEUDONYM_KEY"):
-        load_redaction(tmp_path, environ={})
-    config = load_redaction(tmp_path, redact=["token"], environ={"HARNESS_PSEUDONYM_KEY": "x" * 20})
+        redaction_for(settings, environ={})
+    config = redaction_for(settings, redact=["token"], environ={"HARNESS_PSEUDONYM_KEY": "x" * 20})
     assert "x-secret" in config.headers and "authorization" in config.headers
     assert config.fields == ("password", "token")
     assert config.pseudonymise == ("family",)
     (tmp_path / "harness.toml").write_text('[redact]\ncolour = ["red"]\n')
     with pytest.raises(HarnessError) as caught:
-        load_redaction(tmp_path, environ={})
+        load_settings(start=tmp_path, environ={})
     assert caught.value.field == "redact.colour"
