@@ -35,6 +35,10 @@ types: install
 test: install browser lint types
 	$(VENV)/bin/pytest -n 2
 
+# The fast tier alone (tests/unit): seconds, no servers.
+unit: install
+	$(VENV)/bin/pytest -n 2 -m unit tests/unit
+
 bench: install
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 

@@ -5,18 +5,12 @@ What users may import is listed in `__all__`; everything else may change.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from harness.core.compare import Comparator, CompareOptions, compare
 from harness.core.difference import Difference, DiffKind, Verdict
 from harness.core.exchange import Exchange, Request, Response
 from harness.core.rules import NoiseModel, Rule
 from harness.errors import HarnessError
-
-try:
-    __version__ = version("spine-harness")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+from harness.version import __version__
 
 __all__ = [
     "Comparator",

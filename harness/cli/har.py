@@ -34,7 +34,6 @@ def import_(
     pseudonymise: tuple[str, ...],
 ) -> None:
     """Turn the entries of HAR_FILE into contracts (redacted before they touch disk)."""
-    from harness import __version__
     from harness.config.settings import load_settings
     from harness.core.operations import OperationIndex
     from harness.record.har import iter_har_exchanges
@@ -42,6 +41,7 @@ def import_(
     from harness.record.interface import load_openapi
     from harness.record.redact import Redactor
     from harness.record.settings import redaction_for
+    from harness.version import __version__
 
     if not har_file.is_file():
         from harness.errors import HarnessError

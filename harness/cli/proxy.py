@@ -39,7 +39,6 @@ def proxy(
     no_noise: bool,
 ) -> None:
     """Forward every request to UPSTREAM unchanged and record each exchange as contracts."""
-    from harness import __version__
     from harness.config.settings import load_settings
     from harness.errors import HarnessError
     from harness.record.interface import load_openapi
@@ -47,6 +46,7 @@ def proxy(
     from harness.record.redact import Redactor
     from harness.record.settings import redaction_for
     from harness.serving import READY_PREFIX, bind_loopback, url_of, uvicorn_config
+    from harness.version import __version__
 
     upstream = upstream.rstrip("/")
     redaction = redaction_for(load_settings(), redact=redact, pseudonymise=pseudonymise)

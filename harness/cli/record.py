@@ -117,13 +117,8 @@ def record(
     if no_noise:
         command.append("--no-noise")
     request = RecordRequest(
-        target=target,
+        target=target or "",
         twin=twin,
-        simulator_args=(
-            ["simulate", "--seed", str(simulator_seed), "--population", str(population)]
-            if simulator
-            else None
-        ),
         out=out,
         openapi=openapi_source,
         scenarios=scenarios_dir,
@@ -137,6 +132,17 @@ def record(
         command=shlex.join(command),
         settings=load_settings(profile=profile),
     )
-    ok = run_record(request, echo=lambda line: click.echo(line, err=True))
+
+    def echo(line: str) -> None:
+        click.echo(line, err=True)
+
+    if simulator:
+        from harness.cli.simulators import simulator_targets
+
+        args = ["simulate", "--seed", str(simulator_seed), "--population", str(population)]
+        with simulator_targets(args, twin=not no_noise, seed=seed) as targets:
+            ok = run_record(targets.recording(request), echo=echo)
+    else:
+        ok = run_record(request, echo=echo)
     if not ok:
         raise SystemExit(1)

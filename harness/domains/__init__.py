@@ -156,6 +156,7 @@ __all__ = [
     "DomainPack",
     "Identifier",
     "Pseudonymiser",
+    "TemplateData",
     "markers",
     "merged",
     "packs",

@@ -42,7 +42,7 @@ _STATUS_TEXT = {
 
 # -- export ---------------------------------------------------------------------------------
 def har_document(contracts: Sequence[Contract], base_url: str | None = None) -> dict[str, Any]:
-    from harness import __version__
+    from harness.version import __version__
 
     entries = []
     for contract in contracts:

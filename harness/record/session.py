@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +22,13 @@ from harness.scenario import load_scenarios
 class RecordRequest:
     out: Path
     command: str
-    target: str | None = None
+    target: str
     twin: str | None = None
-    simulator_args: Sequence[str] | None = None  # `harness simulate ...` twice, as targets
+    target_name: str | None = None  # how provenance names the target (default: its URL)
+    # Set when the targets are fresh and seeded (e.g. two new simulators): values bound in
+    # scenarios derive from it, so re-recording changes no byte; a real target keeps what it
+    # is sent, so it gets fresh values.
+    bound_seed: str | None = None
     openapi: str | None = None
     scenarios: Path | None = None
     generate: int = 0
@@ -39,55 +41,35 @@ class RecordRequest:
     settings: Settings = field(default_factory=Settings)  # harness.toml, profile (and [redact])
 
 
-@contextlib.contextmanager
-def _targets(request: RecordRequest) -> Iterator[tuple[str, str | None, str]]:
-    """(primary URL, twin URL, how provenance names the target)."""
-    if request.simulator_args is None:
-        assert request.target is not None
-        yield request.target.rstrip("/"), request.twin, request.target.rstrip("/")
-        return
-    from harness.serving import spawn_harness_server
-
-    args = list(request.simulator_args)
-    name = "harness " + " ".join(args)
-    count = 2 if request.learn else 1
-    with contextlib.ExitStack() as stack, ThreadPoolExecutor(count) as pool:
-        # Start the instances side by side: building a large population takes a while.
-        starting = [
-            pool.submit(stack.enter_context, spawn_harness_server(args)) for _ in range(count)
-        ]
-        servers = [future.result() for future in starting]
-        yield servers[0].url, (servers[1].url if count == 2 else None), name
-
-
 def run_record(request: RecordRequest, echo: Callable[[str], None] = print) -> bool:
     """Record and report; False when a scenario step or request failed on the first pass."""
-    from harness import __version__
+    from harness.version import __version__
 
     redaction = redaction_for(
         request.settings, redact=request.redact, pseudonymise=request.pseudonymise
     )
     scenarios = load_scenarios(request.scenarios) if request.scenarios else []
-    with _targets(request) as (primary_url, twin_url, target_name):
-        document = load_openapi(request.openapi or f"{primary_url}/openapi.json")
-        generated = generate_templates(document, request.generate, request.seed)
-        plan = Plan(scenarios=scenarios, generated=generated)
-        if not plan.ids():
-            raise HarnessError("nothing to record: give --scenarios DIR and/or --generate N")
-        provenance = {
-            "target": target_name,
-            "seed": request.seed,
-            "command": request.command,
-            "harness_version": __version__,
-            "noise": ("twin" if twin_url else "same target") if request.learn else "not learned",
-        }
-        echo(
-            f"harness record: {len(plan.ids())} requests ({len(scenarios)} scenarios, "
-            f"{len(generated)} generated) from {target_name}"
-        )
-        result = asyncio.run(
-            _record(request, primary_url, twin_url, plan, document, Redactor(redaction), provenance)
-        )
+    primary_url, twin_url = request.target.rstrip("/"), request.twin
+    target_name = request.target_name or primary_url
+    document = load_openapi(request.openapi or f"{primary_url}/openapi.json")
+    generated = generate_templates(document, request.generate, request.seed)
+    plan = Plan(scenarios=scenarios, generated=generated)
+    if not plan.ids():
+        raise HarnessError("nothing to record: give --scenarios DIR and/or --generate N")
+    provenance = {
+        "target": target_name,
+        "seed": request.seed,
+        "command": request.command,
+        "harness_version": __version__,
+        "noise": ("twin" if twin_url else "same target") if request.learn else "not learned",
+    }
+    echo(
+        f"harness record: {len(plan.ids())} requests ({len(scenarios)} scenarios, "
+        f"{len(generated)} generated) from {target_name}"
+    )
+    result = asyncio.run(
+        _record(request, primary_url, twin_url, plan, document, Redactor(redaction), provenance)
+    )
     for line in summarise(result):
         echo(line)
     for warning in result.warnings:
@@ -129,13 +111,7 @@ async def _record(
             provenance=provenance,
             concurrency=request.concurrency,
             learn=request.learn,
-            # A fresh simulator from a seed: bound values from the seeds too (re-recording it
-            # changes nothing); a real target gets fresh ones, as it keeps what it was sent.
-            bound_seed=(
-                f"{' '.join(request.simulator_args)}:{request.seed}"
-                if request.simulator_args is not None
-                else None
-            ),
+            bound_seed=request.bound_seed,
         )
     finally:
         await primary.aclose()

@@ -169,7 +169,7 @@ def _generated(
 
 def _resolve(request: RehearsalRequest) -> tuple[RehearsalDir, RehearsalHeader]:
     """The report directory and its header; nothing is written yet."""
-    from harness import __version__
+    from harness.version import __version__
 
     if request.resume:
         directory = RehearsalDir(request.out / request.resume)

@@ -105,4 +105,6 @@ __all__ = [
     "ResultsReader",
     "now_iso",
     "read_header",
+    "repair",
+    "write_json",
 ]

@@ -6,32 +6,9 @@ are body paths (`/...`), consulting the rule trie states for the node it is at.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from harness.core.canonical.base import BodyComparator
 
-from harness.core.difference import Difference, DiffKind
-
-if TYPE_CHECKING:
-    from harness.core.rules import RuleNode
-
-
-class BodyComparator(Protocol):
-    """Compares two bodies of one media family."""
-
-    name: str
-
-    def diff(
-        self,
-        legacy: bytes,
-        candidate: bytes,
-        states: tuple[RuleNode, ...],
-        out: list[Difference],
-    ) -> bool:
-        """Append the differences to `out`.
-
-        Returns False (appending nothing) when neither body parses as this family, so the caller
-        can fall back to comparing text; one unparseable side is a `type` difference at `/`.
-        """
-        ...
+__all__ = ["BodyComparator", "comparator_named", "family_of"]
 
 
 def family_of(media_type: str) -> str:
@@ -57,29 +34,3 @@ def comparator_named(family: str) -> BodyComparator:
         _BY_FAMILY.update(json=JSON, xml=XML, text=TEXT)
         found = _BY_FAMILY.get(family, TEXT)
     return found
-
-
-def root_path(path: str) -> str:
-    """Body paths are built from '' (the root); the root itself is reported as '/'."""
-    return path or "/"
-
-
-def snippet(text: str, limit: int = 200) -> str:
-    """A short form of a long value for a difference."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def unparsed_body(body: bytes) -> str | None:
-    """How a body that does not parse is shown in a difference (None when blank)."""
-    return snippet(body.decode("utf-8", "replace")) if body.strip() else None
-
-
-def unparsed_difference(
-    legacy: bytes, shown_legacy: object, candidate: bytes, shown_candidate: object
-) -> Difference:
-    """The difference at `/` when one body does not parse: a blank side is missing / extra."""
-    if not legacy.strip():
-        return Difference("/", DiffKind.EXTRA, None, shown_candidate)
-    if not candidate.strip():
-        return Difference("/", DiffKind.MISSING, shown_legacy, None)
-    return Difference("/", DiffKind.TYPE, shown_legacy, shown_candidate)

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from harness.core.canonical import root_path, unparsed_body, unparsed_difference
+from harness.core.canonical.base import root_path, unparsed_body, unparsed_difference
 from harness.core.difference import Difference, DiffKind
 from harness.core.rules import NO_EFFECT, RuleNode, effect_of, step
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
-from harness.core.canonical import snippet
+from harness.core.canonical.base import snippet
 from harness.core.difference import Difference, DiffKind
 from harness.core.rules import NO_EFFECT, RuleNode, effect_of, step
 

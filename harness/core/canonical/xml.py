@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from harness.core.canonical import unparsed_body, unparsed_difference
+from harness.core.canonical.base import unparsed_body, unparsed_difference
 from harness.core.canonical.xmlwalk import (
     Element,
     ElementWalk,

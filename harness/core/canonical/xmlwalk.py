@@ -11,7 +11,7 @@ from typing import Any
 
 from lxml import etree
 
-from harness.core.canonical import snippet
+from harness.core.canonical.base import snippet
 from harness.core.difference import Difference, DiffKind
 from harness.core.rules import NO_EFFECT, RuleNode, effect_of, step_xml
 

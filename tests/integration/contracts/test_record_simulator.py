@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.contracts import discover, iter_exchanges, load_noise
+from harness.cli.simulators import simulator_targets
 from harness.record.session import RecordRequest, run_record
 
 pytestmark = pytest.mark.integration
@@ -18,15 +19,16 @@ ARGS = ["simulate", "--seed", "0", "--population", "300"]
 
 
 def record(out: Path, lines: list[str]) -> bool:
-    request = RecordRequest(
-        out=out,
-        command="harness record --simulator --population 300 ...",
-        simulator_args=ARGS,
-        scenarios=SCENARIOS,
-        generate=12,
-        seed=1,
-    )
-    return run_record(request, echo=lines.append)
+    with simulator_targets(ARGS, seed=1) as targets:
+        request = RecordRequest(
+            target="",
+            out=out,
+            command="harness record --simulator --population 300 ...",
+            scenarios=SCENARIOS,
+            generate=12,
+            seed=1,
+        )
+        return run_record(targets.recording(request), echo=lines.append)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

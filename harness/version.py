@@ -1,0 +1,10 @@
+"""The installed version of spine-harness (what artifacts say made them)."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("spine-harness")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
