@@ -29,12 +29,18 @@ VOLATILE_KEYS = {"started_at", "finished_at", "evaluated_at"}
 
 
 def mask(value: Any, key: str = "") -> Any:
-    """Mask timestamps and latency figures (not their counts) so the snapshot shows structure."""
+    """Mask timestamps and latency figures (not their counts or verdicts) so the snapshot shows
+    structure."""
     if key in VOLATILE_KEYS and value is not None:
         return "<time>"
     if isinstance(value, dict):
         if key in ("legacy", "candidate") and "count" in value:
             return {k: (v if k in ("count", "approximate") else "<ms>") for k, v in value.items()}
+        if key == "latency" and "verdict" in value:
+            return {
+                k: (v if k == "verdict" or k.startswith(("n_", "sampled_")) else "<stat>")
+                for k, v in value.items()
+            }
         return {k: mask(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [mask(v) for v in value]
