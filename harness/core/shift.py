@@ -11,7 +11,8 @@ randomised selection over the implicit sorted difference matrix (as Monahan 1984
 one-sample estimator): a pivot is drawn uniformly from the differences still in play, counted
 exactly with one binary search per candidate value, and the side that cannot hold the answer is
 dropped. Each round costs O(n log m), about log(m n) rounds are expected, memory stays O(m + n);
-once at most `DIRECT_LIMIT` differences remain they are materialised and partitioned. The samples
+once at most `DIRECT_LIMIT` differences remain (or the samples are that small to begin with)
+they are materialised and partitioned. The samples
 are integers (the caller's unit, e.g. microseconds), so every count and difference is exact.
 """
 
@@ -44,18 +45,25 @@ def hodges_lehmann(legacy: Integers, candidate: Integers, confidence: float = 0.
     total = len(x) * len(y)
     if total == 0:
         raise ValueError("both samples need at least one value")
-    rng = np.random.default_rng(0)  # only the pivots are random: the result is exact
     half = total // 2
-    if total % 2:
-        estimate = float(kth_difference(x, y, half + 1, rng))
-    else:
-        estimate = (kth_difference(x, y, half, rng) + kth_difference(x, y, half + 1, rng)) / 2
+    middle = (half + 1,) if total % 2 else (half, half + 1)
     k = critical_rank(x, y, confidence)
-    return Shift(
-        estimate,
-        float(kth_difference(x, y, k, rng)),
-        float(kth_difference(x, y, total + 1 - k, rng)),
-    )
+    low, high, *centre = order_statistics(x, y, (k, total + 1 - k, *middle))
+    return Shift(sum(centre) / len(centre), float(low), float(high))
+
+
+def order_statistics(x: Integers, y: Integers, ranks: tuple[int, ...]) -> list[int]:
+    """The differences y[j] - x[i] of the given ranks (1-based); x and y sorted ascending.
+
+    Up to `DIRECT_LIMIT` pairs they are all computed and partitioned once; beyond, each rank is
+    selected without materialising them (`kth_difference`).
+    """
+    if len(x) * len(y) <= DIRECT_LIMIT:
+        differences = np.subtract.outer(y, x).ravel()
+        ordered = np.partition(differences, sorted({rank - 1 for rank in ranks}))
+        return [int(ordered[rank - 1]) for rank in ranks]
+    rng = np.random.default_rng(0)  # only the pivots are random: the result is exact
+    return [kth_difference(x, y, rank, rng) for rank in ranks]
 
 
 def critical_rank(x: Integers, y: Integers, confidence: float) -> int:
