@@ -9,6 +9,19 @@ from pathlib import Path
 from typing import Any
 
 INJECTION = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+# summary.json operations[].latency, as docs/guide/reports.md describes it
+LATENCY_FIELDS = {
+    "verdict",
+    "shift_ms",
+    "ci_ms",
+    "p",
+    "q",
+    "floor_ms",
+    "n_legacy",
+    "n_candidate",
+    "sampled_legacy",
+    "sampled_candidate",
+}
 
 
 def result(

@@ -17,6 +17,7 @@ from harness.core.latency_parity import (
 )
 from harness.core.reservoir import OperationTimings, Reservoir
 from harness.core.shift import hodges_lehmann, kth_difference, order_statistics
+from tests.reports_factory import LATENCY_FIELDS
 
 Sampler = Callable[[np.random.Generator, int], np.ndarray]
 NO_FLOOR = LatencyCriteria(min_shift_ms=0.0, min_shift_relative=0.0, warmup_results=0)
@@ -202,18 +203,7 @@ def test_benjamini_hochberg_adjusts_across_operations() -> None:
 def test_summary_fields() -> None:
     rng = np.random.default_rng(2)
     as_dict = judge(rng.lognormal(3, 0.2, 30), rng.lognormal(3, 0.2, 30) + 30).to_dict()
-    assert set(as_dict) == {
-        "verdict",
-        "shift_ms",
-        "ci_ms",
-        "p",
-        "q",
-        "floor_ms",
-        "n_legacy",
-        "n_candidate",
-        "sampled_legacy",
-        "sampled_candidate",
-    }
+    assert set(as_dict) == LATENCY_FIELDS
     assert as_dict["verdict"] == "slower" and isinstance(as_dict["ci_ms"], list)
 
 

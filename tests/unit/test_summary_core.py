@@ -15,7 +15,7 @@ from harness.core.summary import (
     clip_value,
     parity,
 )
-from tests.reports_factory import result
+from tests.reports_factory import LATENCY_FIELDS, result
 
 
 def test_counts_and_parity_per_service_and_operation() -> None:
@@ -166,18 +166,7 @@ def test_operations_carry_the_latency_verdict_with_its_evidence() -> None:
     operations = {o["operation"]: o for o in summary["operations"]}
     release = operations["releasePrescription"]["latency"]
     assert release["verdict"] == "slower"
-    assert set(release) == {
-        "verdict",
-        "shift_ms",
-        "ci_ms",
-        "p",
-        "q",
-        "floor_ms",
-        "n_legacy",
-        "n_candidate",
-        "sampled_legacy",
-        "sampled_candidate",
-    }
+    assert set(release) == LATENCY_FIELDS
     assert release["ci_ms"][0] <= release["shift_ms"] == pytest.approx(40.0, abs=0.01)
     assert release["p"] <= release["q"] < 0.05 and release["floor_ms"] == 5.0
     assert (release["n_legacy"], release["n_candidate"], release["sampled_legacy"]) == (60, 60, 60)
