@@ -17,6 +17,9 @@ waivers:
 severity:              # optional: Allure severity per scope (most specific wins)
   "*": normal
   pds.getPatient: critical             # blocker | critical | normal | minor | trivial
+latency:               # optional: the largest slowdown allowed, per scope (most specific wins)
+  "*": {max_shift_ms: 50}              # fails when an operation is `slower` by more than this
+  eps.releasePrescription: {max_shift_ms: 20}
 ```
 """
 
@@ -29,11 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.contracts.yamlfile import Located, load_yaml
-from harness.core.policy import Policy, Threshold, ValuePredicate, Waiver
+from harness.core.policy import LatencyLimit, Policy, Threshold, ValuePredicate, Waiver
 from harness.errors import HarnessError
 
 POLICY_FORMAT_VERSION = 1
-_TOP_KEYS = {"format_version", "thresholds", "max_errors", "waivers", "severity"}
+_TOP_KEYS = {"format_version", "thresholds", "max_errors", "waivers", "severity", "latency"}
+_LATENCY_KEYS = {"max_shift_ms"}
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 _WAIVER_KEYS = {"id", "operation", "path", "owner", "reason", "expires", "legacy", "candidate"}
 _SCOPE = re.compile(r"^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?)$")
@@ -66,17 +70,50 @@ def policy_from_data(data: Any, where: Located) -> Policy:
         waivers=_waivers(data.get("waivers") or [], where),
         source=where.file,
         severities=_severities(data.get("severity") or {}, where),
+        latency_limits=_latency_limits(data.get("latency") or {}, where),
     )
 
 
-def _severities(raw: Any, where: Located) -> tuple[tuple[str, str], ...]:
+def _scoped(raw: Any, where: Located, section: str, what: str) -> list[tuple[str, Any]]:
+    """The (scope, value) pairs of a `scope -> value` section, each scope checked."""
     if not isinstance(raw, Mapping):
-        raise where.error("severity: a mapping of scope -> severity", "severity")
-    out = []
-    for scope, value in raw.items():
-        key = ("severity", scope)
+        raise where.error(f"{section}: a mapping of scope -> {what}", section)
+    for scope in raw:
         if not isinstance(scope, str) or not _SCOPE.match(scope):
-            raise where.error("a scope is '*', a service or service.operation", *key)
+            raise where.error("a scope is '*', a service or service.operation", section, scope)
+    return list(raw.items())
+
+
+def _latency_limits(raw: Any, where: Located) -> tuple[LatencyLimit, ...]:
+    out = []
+    for scope, value in _scoped(raw, where, "latency", "{max_shift_ms: N}"):
+        key = ("latency", scope)
+        if not isinstance(value, Mapping):
+            raise where.error("a latency limit is a mapping {max_shift_ms: N}", *key)
+        unknown = sorted(set(map(str, value)) - _LATENCY_KEYS)
+        if unknown:
+            raise where.error(f"unknown field (expected {sorted(_LATENCY_KEYS)})", *key, unknown[0])
+        if "max_shift_ms" not in value:
+            raise where.error("required: max_shift_ms, the largest slowdown allowed in ms", *key)
+        shift = value["max_shift_ms"]
+        if (
+            isinstance(shift, bool)
+            or not isinstance(shift, int | float)
+            or not 0 <= shift < float("inf")
+        ):
+            raise where.error(
+                f"max_shift_ms must be a number of milliseconds >= 0, got {shift!r}",
+                *key,
+                "max_shift_ms",
+            )
+        out.append(LatencyLimit(scope, float(shift)))
+    return tuple(out)
+
+
+def _severities(raw: Any, where: Located) -> tuple[tuple[str, str], ...]:
+    out = []
+    for scope, value in _scoped(raw, where, "severity", "severity"):
+        key = ("severity", scope)
         if value not in SEVERITIES:
             raise where.error(
                 f"severity must be one of {', '.join(SEVERITIES)}, got {value!r}", *key
@@ -86,13 +123,9 @@ def _severities(raw: Any, where: Located) -> tuple[tuple[str, str], ...]:
 
 
 def _thresholds(raw: Any, where: Located) -> tuple[Threshold, ...]:
-    if not isinstance(raw, Mapping):
-        raise where.error("thresholds: a mapping of scope -> minimum parity %", "thresholds")
     out = []
-    for scope, value in raw.items():
+    for scope, value in _scoped(raw, where, "thresholds", "minimum parity %"):
         key = ("thresholds", scope)
-        if not isinstance(scope, str) or not _SCOPE.match(scope):
-            raise where.error("a scope is '*', a service or service.operation", *key)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
             raise where.error(f"minimum parity must be a percentage 0..100, got {value!r}", *key)
         out.append(Threshold(scope, float(value)))

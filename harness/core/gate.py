@@ -3,6 +3,10 @@
 Parity of a scope = (match + waived) / all exchanges in it, errors included (an exchange that
 could not be compared is not parity). Each exchange is judged by its most specific threshold:
 `service.operation` over `service` over `*`. Errors are also bounded by `max_errors` overall.
+
+Latency: when the policy has `latency` limits, each operation is judged by
+`harness.core.latency_parity` over the timings the tally sampled, and the gate fails for an
+operation whose verdict is `slower` by more than its most specific `max_shift_ms`.
 """
 
 from __future__ import annotations
@@ -13,7 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from harness.core.difference import Verdict
-from harness.core.policy import Policy, Threshold
+from harness.core.latency_parity import (
+    LatencyCriteria,
+    LatencyParity,
+    LatencyVerdict,
+    judge_latency,
+)
+from harness.core.policy import LatencyLimit, Policy, Threshold, most_specific_scope, scope_rank
+from harness.core.reservoir import OperationTimings
 from harness.core.result import ResultRecord
 
 FORMAT_VERSION = 1
@@ -32,12 +43,21 @@ class Tally:
     by_operation: dict[tuple[str, str], dict[Verdict, int]] = field(default_factory=dict)
     divergences: dict[tuple[str, str, str], int] = field(default_factory=dict)
     waivers_applied: dict[str, int] = field(default_factory=dict)
+    # both sides' timings per operation past the warm-up, sampled in bounded memory
+    timings: dict[tuple[str, str], OperationTimings] = field(default_factory=dict)
+    latency_criteria: LatencyCriteria = field(default_factory=LatencyCriteria)
     total: int = 0
 
     def add(self, record: ResultRecord) -> None:
         self.total += 1
-        counts = self.by_operation.setdefault((record.service, record.operation), {})
+        operation = (record.service, record.operation)
+        counts = self.by_operation.setdefault(operation, {})
         counts[record.verdict] = counts.get(record.verdict, 0) + 1
+        timings = self.timings.get(operation)
+        if timings is None:
+            timings = self.timings[operation] = OperationTimings.of(*operation)
+        if self.total > self.latency_criteria.warmup_results:
+            timings.add(record.latency_legacy_ms, record.latency_candidate_ms)
         for difference in record.differences:
             if difference.waiver is not None:
                 self.waivers_applied[difference.waiver] = (
@@ -76,6 +96,42 @@ class ThresholdOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class LatencyOutcome:
+    """One operation's latency against the limit of its most specific scope."""
+
+    service: str
+    operation: str
+    limit: LatencyLimit
+    parity: LatencyParity
+    passed: bool
+
+    def to_dict(self) -> dict[str, object]:
+        evidence = self.parity.to_dict()
+        return {
+            "service": self.service,
+            "operation": self.operation,
+            "scope": self.limit.scope,
+            "max_shift_ms": self.limit.max_shift_ms,
+            "verdict": evidence["verdict"],
+            "shift_ms": evidence["shift_ms"],
+            "ci_ms": evidence["ci_ms"],
+            "q": evidence["q"],
+            "n_legacy": evidence["n_legacy"],
+            "n_candidate": evidence["n_candidate"],
+            "passed": self.passed,
+        }
+
+    def reason(self) -> str:
+        p = self.parity
+        low, high = p.ci_ms or (0.0, 0.0)
+        return (
+            f"{self.service}.{self.operation}: latency slower by {p.shift_ms:.1f} ms "
+            f"(95% CI {low:.1f} to {high:.1f} ms, q {p.q:.2g}, n {p.n_legacy}/{p.n_candidate}), "
+            f"allowed at most {self.limit.max_shift_ms:g} ms ({self.limit.scope})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class WaiverOutcome:
     id: str
     owner: str
@@ -95,6 +151,7 @@ class GateDecision:
     errors: int
     max_errors: int
     evaluated_at: str
+    latency: tuple[LatencyOutcome, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -112,6 +169,7 @@ class GateDecision:
                 for t in self.thresholds
             ],
             "errors": {"actual": self.errors, "max": self.max_errors},
+            "latency": [outcome.to_dict() for outcome in self.latency],
             "waivers": [
                 {
                     "id": w.id,
@@ -129,17 +187,26 @@ class GateDecision:
 
 
 def most_specific(thresholds: tuple[Threshold, ...], service: str, operation: str) -> Threshold:
-    best: Threshold | None = None
-    for threshold in thresholds:
-        if threshold.covers(service, operation) and (
-            best is None or _rank(threshold.scope) > _rank(best.scope)
-        ):
-            best = threshold
-    return best or Threshold("*", 100.0)
+    return most_specific_scope(thresholds, service, operation) or Threshold("*", 100.0)
 
 
-def _rank(scope: str) -> int:
-    return 0 if scope == "*" else (2 if "." in scope else 1)
+def latency_outcomes(tally: Tally, limits: tuple[LatencyLimit, ...]) -> tuple[LatencyOutcome, ...]:
+    """Each operation covered by a latency limit, judged; none when there is no limit."""
+    if not limits:
+        return ()
+    verdicts = judge_latency(tally.timings, tally.latency_criteria)
+    outcomes = []
+    for (service, operation), parity in sorted(verdicts.items()):
+        limit = most_specific_scope(limits, service, operation)
+        if limit is None:
+            continue
+        too_slow = (
+            parity.verdict is LatencyVerdict.SLOWER
+            and parity.shift_ms is not None
+            and parity.shift_ms > limit.max_shift_ms
+        )
+        outcomes.append(LatencyOutcome(service, operation, limit, parity, not too_slow))
+    return tuple(outcomes)
 
 
 def evaluate(
@@ -180,6 +247,8 @@ def evaluate(
                 f"{threshold.scope}: parity {actual:.2f}% below required "
                 f"{threshold.min_parity:g}% ({good}/{exchanges} exchanges)"
             )
+    latency = latency_outcomes(tally, policy.latency_limits)
+    reasons.extend(outcome.reason() for outcome in latency if not outcome.passed)
     errors = tally.count(Verdict.ERROR)
     if errors > policy.max_errors:
         reasons.append(
@@ -218,9 +287,10 @@ def evaluate(
     return GateDecision(
         passed,
         tuple(reasons),
-        tuple(sorted(outcomes, key=lambda o: (_rank(o.scope), o.scope))),
+        tuple(sorted(outcomes, key=lambda o: (scope_rank(o.scope), o.scope))),
         tuple(waivers),
         errors,
         policy.max_errors,
         evaluated_at or today.isoformat(),
+        latency,
     )

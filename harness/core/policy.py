@@ -15,9 +15,41 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
+from typing import Protocol, TypeVar
 
 from harness.core.difference import Difference
 from harness.core.result import ResultDifference
+
+
+def scope_covers(scope: str, service: str, operation: str) -> bool:
+    """Whether a scope ("*", a service or service.operation) covers an operation."""
+    return scope in ("*", service, f"{service}.{operation}")
+
+
+def scope_rank(scope: str) -> int:
+    """How specific a scope is: `*` 0, a service 1, an operation 2."""
+    return 0 if scope == "*" else (2 if "." in scope else 1)
+
+
+class Scoped(Protocol):
+    @property
+    def scope(self) -> str: ...
+
+
+ScopedItem = TypeVar("ScopedItem", bound=Scoped)
+
+
+def most_specific_scope(
+    items: Iterable[ScopedItem], service: str, operation: str
+) -> ScopedItem | None:
+    """The item whose scope covers the operation most specifically (the first of equals)."""
+    best: ScopedItem | None = None
+    for item in items:
+        if scope_covers(item.scope, service, operation) and (
+            best is None or scope_rank(item.scope) > scope_rank(best.scope)
+        ):
+            best = item
+    return best
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +58,15 @@ class Threshold:
     min_parity: float  # percent, 0..100
 
     def covers(self, service: str, operation: str) -> bool:
-        return self.scope in ("*", service, f"{service}.{operation}")
+        return scope_covers(self.scope, service, operation)
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyLimit:
+    """The largest slowdown (Hodges-Lehmann shift, ms) allowed for a `slower` verdict in scope."""
+
+    scope: str
+    max_shift_ms: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +117,8 @@ class Policy:
     source: str | None = None  # the file it came from
     # Allure severity per scope ("*", service or service.operation); the most specific wins.
     severities: tuple[tuple[str, str], ...] = ()
+    # Latency gates per scope; the most specific wins. None: latency is reported, not gated.
+    latency_limits: tuple[LatencyLimit, ...] = ()
 
     def severity_for(self, service: str, operation: str) -> str | None:
         """The severity of the most specific matching scope, or None when none is set."""

@@ -1,9 +1,11 @@
 """Summarise a rehearsal's results in one pass, in bounded memory.
 
 `SummaryBuilder.add(result)` takes result dicts (the `results.jsonl` line format) one at a time and
-keeps only per-group state: verdict counts per service and operation, one latency sketch per side
-per operation, and one example per divergence group (operation, path, kind). The number of groups
-is capped (`MAX_DIVERGENCE_GROUPS`, `MAX_ERROR_GROUPS`); what falls past a cap is still counted.
+keeps only per-group state: verdict counts per service and operation, one latency sketch and one
+seeded reservoir sample of timings per side per operation (for the latency parity verdict,
+`harness.core.latency_parity`), and one example per divergence group (operation, path, kind).
+The number of groups is capped (`MAX_DIVERGENCE_GROUPS`, `MAX_ERROR_GROUPS`); what falls past a
+cap is still counted.
 
 Parity of a group = (match + waived) / exchanges * 100: errors and mismatches count against it
 (the gate's definition). Divergences are grouped by path shape (list indices become `*`, as in the
@@ -18,6 +20,8 @@ from typing import Any
 
 from harness.core.gate import divergence_key as path_shape
 from harness.core.latency import LatencySketch
+from harness.core.latency_parity import LatencyCriteria, judge_latency
+from harness.core.reservoir import OperationTimings
 
 SUMMARY_FORMAT_VERSION = 1
 VERDICTS = ("match", "mismatch", "waived", "error")
@@ -64,6 +68,10 @@ class _OperationState:
     latency: dict[str, LatencySketch] = field(
         default_factory=lambda: {side: LatencySketch() for side in SIDES}
     )
+    timings: OperationTimings = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.timings = OperationTimings.of(self.service, self.operation)
 
 
 @dataclass(slots=True)
@@ -106,7 +114,8 @@ def _request_line(request: object) -> str:
 class SummaryBuilder:
     """Feed result dicts with `add`, then read `to_dict()` (summary.json without the header)."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency_criteria: LatencyCriteria | None = None) -> None:
+        self.latency_criteria = latency_criteria or LatencyCriteria()
         self._operations: dict[tuple[str, str], _OperationState] = {}
         self._divergences: dict[tuple[str, str, str], _DivergenceGroup] = {}
         self._errors: dict[tuple[str, str], _ErrorGroup] = {}
@@ -136,6 +145,8 @@ class SummaryBuilder:
                 value = latency.get(side)
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     state.latency[side].add(float(value))
+            if self.results > self.latency_criteria.warmup_results:
+                state.timings.add(latency.get("legacy"), latency.get("candidate"))
         if verdict == "error":
             self._add_error(result, service, operation)
         differences = result.get("differences") or []
@@ -199,6 +210,10 @@ class SummaryBuilder:
         totals = _counts()
         services: dict[str, dict[str, int]] = {}
         operations = []
+        parities = judge_latency(
+            {key: state.timings for key, state in self._operations.items()},
+            self.latency_criteria,
+        )
         for (service, operation), state in sorted(self._operations.items()):
             per_service = services.setdefault(service, _counts())
             for verdict, count in state.counts.items():
@@ -210,6 +225,7 @@ class SummaryBuilder:
                     "operation": operation,
                     **_with_parity(state.counts),
                     "latency_ms": {side: state.latency[side].to_dict() for side in SIDES},
+                    "latency": parities[(service, operation)].to_dict(),
                 }
             )
         divergences = [
@@ -241,6 +257,7 @@ class SummaryBuilder:
                 for name, counts in sorted(services.items())
             ],
             "operations": operations,
+            "latency_criteria": self.latency_criteria.to_dict(),
             "divergences": divergences,
             "divergence_groups_dropped": self.divergences_dropped,
             "errors": errors,

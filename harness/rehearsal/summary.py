@@ -9,6 +9,7 @@ from rich.table import Table
 
 from harness.core.difference import Verdict
 from harness.core.gate import GateDecision, Tally, parity
+from harness.core.latency_parity import LatencyVerdict, judge_latency
 
 MAX_DIVERGENCE_ROWS = 12
 
@@ -44,12 +45,46 @@ def print_summary(
             table.caption = f"... and {len(ranked) - MAX_DIVERGENCE_ROWS} more paths in the report"
         console.print(table)
 
+    _print_latency(console, tally)
+
     verdict = "[bold green]PASSED[/]" if decision.passed else "[bold red]FAILED[/]"
     note = " [yellow](interrupted: partial results)[/]" if interrupted else ""
     console.print(f"Gate: {verdict}{note}")
     for reason in decision.reasons:
         console.print(f"  - {reason}", markup=False, highlight=False)
     console.print(f"Report: {report_dir}", markup=False, highlight=False)
+
+
+def _print_latency(console: Console, tally: Tally) -> None:
+    """Operations whose latency verdict is slower or faster; one line when there are none."""
+    verdicts = judge_latency(tally.timings, tally.latency_criteria)
+    if not verdicts:
+        return
+    moved = [
+        (key, p)
+        for key, p in sorted(verdicts.items())
+        if p.verdict in (LatencyVerdict.SLOWER, LatencyVerdict.FASTER)
+    ]
+    few = sum(1 for p in verdicts.values() if p.verdict is LatencyVerdict.INSUFFICIENT)
+    note = f"{len(verdicts) - few} judged, {few} with too few timings"
+    if not moved:
+        console.print(f"Latency: no operation slower or faster than legacy ({note})")
+        return
+    table = Table(title=f"Latency, candidate vs legacy ({note})", title_justify="left")
+    for column in ("operation", "verdict", "shift", "95% CI", "q", "n"):
+        table.add_column(column, justify="left" if column in ("operation", "verdict") else "right")
+    for (service, operation), p in moved:
+        low, high = p.ci_ms or (0.0, 0.0)
+        colour = "red" if p.verdict is LatencyVerdict.SLOWER else "green"
+        table.add_row(
+            f"{service}.{operation}",
+            f"[{colour}]{p.verdict.value}[/]",
+            f"{p.shift_ms or 0.0:+.1f} ms",
+            f"{low:+.1f} to {high:+.1f} ms",
+            f"{p.q or 0.0:.2g}",
+            f"{p.n_legacy}/{p.n_candidate}",
+        )
+    console.print(table)
 
 
 def _red(count: int) -> str:

@@ -330,27 +330,62 @@ def _errors(summary: Mapping[str, Any]) -> str:
     )
 
 
-def _latency_change(legacy: object, candidate: object) -> str:
-    """A badge: the candidate's median against legacy's (within 10% counts as the same)."""
-    numbers = (int, float)
-    if not isinstance(legacy, numbers) or not isinstance(candidate, numbers) or not legacy:
-        return ""
-    change = (candidate - legacy) / legacy * 100
-    if abs(change) < 10:
-        return f'<span class="badge">median {change:+.0f}%</span>'
-    cls, word = ("ok", "faster") if change < 0 else ("bad", "slower")
-    return f'<span class="badge {cls}">median {abs(change):.0f}% {word}</span>'
+def _latency_verdict(parity: object, criteria: Mapping[str, Any]) -> tuple[str, str]:
+    """The operation's latency verdict as a badge, and the evidence behind it as a line."""
+    if not isinstance(parity, Mapping) or "verdict" not in parity:
+        return "", ""
+    verdict = str(parity.get("verdict"))
+    n = f"n {_count(parity.get('n_legacy'))} / {_count(parity.get('n_candidate'))}"
+    if (parity.get("sampled_legacy"), parity.get("sampled_candidate")) != (
+        parity.get("n_legacy"),
+        parity.get("n_candidate"),
+    ):
+        n += (
+            f" ({_count(parity.get('sampled_legacy'))} / "
+            f"{_count(parity.get('sampled_candidate'))} sampled)"
+        )
+    if verdict == "insufficient":
+        badge = '<span class="badge warn latency-verdict">insufficient</span>'
+        least = criteria.get("min_samples")
+        fewer = f"fewer than {_number(least)}" if least is not None else "too few"
+        return badge, f"{fewer} timings on a side ({esc(n)}): no verdict"
+    shift = parity.get("shift_ms")
+    ci = parity.get("ci_ms") or [None, None]
+    cls = {"slower": "bad", "faster": "ok"}.get(verdict, "")
+    shown = f" {shift:+.1f} ms" if cls and isinstance(shift, int | float) else ""
+    badge = f'<span class="badge {cls} latency-verdict">{esc(verdict)}{esc(shown)}</span>'
+    evidence = (
+        f"shift {_signed_ms(shift)} (95% CI {_signed_ms(ci[0])} to {_signed_ms(ci[1])}) · "
+        f"p {_probability(parity.get('p'))} · q {_probability(parity.get('q'))} · {n} · "
+        f"floor ±{milliseconds(parity.get('floor_ms'))}"
+    )
+    return badge, esc(evidence)
+
+
+def _signed_ms(value: object) -> str:
+    return f"{value:+.1f} ms" if isinstance(value, int | float) else "-"
+
+
+def _probability(value: object) -> str:
+    return f"{value:.2g}" if isinstance(value, int | float) else "-"
+
+
+def _count(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else "-"
 
 
 def _latency(summary: Mapping[str, Any]) -> str:
     cards = []
+    criteria = summary.get("latency_criteria") or {}
     for op in summary.get("operations") or []:
         sides = op.get("latency_ms") or {}
         legacy, candidate = sides.get("legacy") or {}, sides.get("candidate") or {}
+        badge, evidence = _latency_verdict(op.get("latency"), criteria)
+        evidence = f'<p class="evidence muted">{evidence}</p>' if evidence else ""
         cards.append(
             f'<div class="card latency-card"><h3>{esc(op.get("operation"))} '
-            f'<span class="muted">{esc(op.get("service"))}</span> '
-            f"{_latency_change(legacy.get('p50'), candidate.get('p50'))}</h3>{latency_boxplot(op)}"
+            f'<span class="muted">{esc(op.get("service"))}</span> {badge}</h3>{evidence}'
+            f"{latency_boxplot(op)}"
             '<table><thead><tr><th></th><th class="num">p50</th><th class="num">p95</th>'
             '<th class="num">timings</th></tr></thead><tbody>'
             f'<tr><td>legacy</td><td class="num">{esc(milliseconds(legacy.get("p50")))}</td>'
@@ -361,7 +396,11 @@ def _latency(summary: Mapping[str, Any]) -> str:
             f'<td class="num">{_number(candidate.get("count", 0))}</td></tr></tbody></table></div>'
         )
     key = (
-        f'<p class="key muted">Whiskers p5 to p95, box p25 to p75, bar at the median.'
+        '<p class="key muted">Verdict per operation: Mann-Whitney U over both sides\' timings '
+        "(q: Benjamini-Hochberg across operations) and the Hodges-Lehmann shift of the "
+        "candidate with its 95% interval; slower or faster only when the whole interval lies "
+        "beyond the floor. "
+        "Whiskers p5 to p95, box p25 to p75, bar at the median."
         f'<span style="background:{LEGACY_COLOUR}"></span>legacy'
         f'<span style="background:{CANDIDATE_COLOUR}"></span>candidate</p>'
     )

@@ -57,6 +57,7 @@ tr.service-row td { background: #f7f9fa; font-weight: 600; }
 .badge.bad { background: #fbe3e1; color: var(--red); }
 .badge.warn { background: #fff4d6; color: #8a5b00; }
 .badge.kind { background: #e6eff9; color: var(--blue); }
+.evidence { font-size: 12px; margin: 0 0 6px; }
 .two { display: grid; grid-template-columns: 2fr 3fr; gap: 22px; }
 .two > div { min-width: 0; overflow-x: auto; }
 .grid3 { display: grid; grid-template-columns: repeat(3, 1fr); gap: 14px; }

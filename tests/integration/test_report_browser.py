@@ -40,6 +40,14 @@ def test_report_renders_offline_in_chromium(report: Path, tmp_path: Path) -> Non
     boxes = page.xpath('//svg[contains(@class, "latency")]//*[local-name()="rect"]')
     assert len(boxes) == 10  # 5 operations x 2 sides
     assert all(float(box.get("width")) > 0 for box in boxes)
+    verdicts = {
+        card.xpath("string(h3)").split()[0]: card.xpath(
+            'string(.//span[contains(@class, "latency-verdict")])'
+        )
+        for card in page.xpath('//div[contains(@class, "latency-card")]')
+    }
+    assert verdicts["releasePrescription"].startswith("slower +")
+    assert verdicts["searchDevices"] == "same" and verdicts["getPatient"] == "insufficient"
     divergences = page.get_element_by_id("divergences").text_content()
     assert "/name/0/given/1" in divergences and "/entry/0/resource/gender" in divergences
     assert '<script>alert("x")</script>' in divergences  # shown as text, never run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,18 @@ VOLATILE_KEYS = {"started_at", "finished_at", "evaluated_at"}
 
 
 def mask(value: Any, key: str = "") -> Any:
-    """Mask timestamps and latency figures (not their counts) so the snapshot shows structure."""
+    """Mask timestamps and latency figures (not their counts or verdicts) so the snapshot shows
+    structure."""
     if key in VOLATILE_KEYS and value is not None:
         return "<time>"
     if isinstance(value, dict):
         if key in ("legacy", "candidate") and "count" in value:
             return {k: (v if k in ("count", "approximate") else "<ms>") for k, v in value.items()}
+        if key == "latency" and "verdict" in value:
+            return {
+                k: (v if k == "verdict" or k.startswith(("n_", "sampled_")) else "<stat>")
+                for k, v in value.items()
+            }
         return {k: mask(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [mask(v) for v in value]
@@ -133,6 +140,28 @@ def test_html_sections(demo: list[Path]) -> None:
     assert "harness rehearse --candidate http://127.0.0.1:9001 --only pds-getPatient-00003" in (
         reproducers
     )
+
+
+def test_html_latency_cards_show_the_verdict_and_its_evidence(demo: list[Path]) -> None:
+    page = lxml.html.fromstring((demo[-1] / "report.html").read_text())
+    cards = {
+        card.xpath("string(h3)").split()[0]: card
+        for card in page.xpath('//div[contains(@class, "latency-card")]')
+    }
+    release = cards["releasePrescription"]
+    [badge] = release.xpath('.//span[contains(@class, "latency-verdict")]')
+    assert "bad" in badge.get("class").split() and badge.text_content().startswith("slower +4")
+    evidence = release.xpath('string(.//p[contains(@class, "evidence")])')
+    assert evidence.startswith("shift +4") and "(95% CI +" in evidence
+    assert " · p " in evidence and " · q " in evidence and "n 40 / 39" in evidence
+    assert "floor ±5.0 ms" in evidence
+    same = cards["searchDevices"].xpath('string(.//span[contains(@class, "latency-verdict")])')
+    assert same == "same"
+    # getPatient's timings all fell in the rehearsal's first 32 results: the warm-up
+    warmup = cards["getPatient"].xpath('string(.//p[contains(@class, "evidence")])')
+    assert warmup == "fewer than 10 timings on a side (n 8 / 8): no verdict"
+    # the old badge compared medians only ("median 25% slower" on one sample)
+    assert re.search(r"median [+-]?\d+%", page.get_element_by_id("latency").text_content()) is None
 
 
 def test_changes_since_previous_and_trend(demo: list[Path]) -> None:

@@ -15,7 +15,7 @@ from harness.core.summary import (
     clip_value,
     parity,
 )
-from tests.reports_factory import result
+from tests.reports_factory import LATENCY_FIELDS, result
 
 
 def test_counts_and_parity_per_service_and_operation() -> None:
@@ -142,3 +142,53 @@ def test_latency_sketch_stays_within_one_percent_in_bounded_memory() -> None:
     # memory: buckets of 1% over the observed range, not one entry per value
     assert len(sketch._buckets) < 2_000
     assert sketch.count == len(values) > EXACT_LIMIT
+
+
+def test_operations_carry_the_latency_verdict_with_its_evidence() -> None:
+    """operations[].latency beside latency_ms; the rehearsal's first 32 results are warm-up."""
+    rng = random.Random(4)
+    warmup = [result(n, "eps", "claim", latency=(500.0, 5.0)) for n in range(32)]
+    timings = []
+    for n in range(60):
+        legacy = rng.lognormvariate(math.log(20.0), 0.2)
+        timings.append(result(n, "eps", "releasePrescription", latency=(legacy, legacy + 40.0)))
+        timings.append(result(n, "eps", "prepare", latency=(legacy, legacy * 1.02)))
+    timings += [result(n, "pds", "getPatient", latency=(10.0, None)) for n in range(12)]
+    summary = SummaryBuilder().add_all(warmup + timings).to_dict()
+    assert summary["latency_criteria"] == {
+        "alpha": 0.05,
+        "confidence": 0.95,
+        "min_samples": 10,
+        "min_shift_ms": 5.0,
+        "min_shift_relative": 0.1,
+        "warmup_results": 32,
+    }
+    operations = {o["operation"]: o for o in summary["operations"]}
+    release = operations["releasePrescription"]["latency"]
+    assert release["verdict"] == "slower"
+    assert set(release) == LATENCY_FIELDS
+    assert release["ci_ms"][0] <= release["shift_ms"] == pytest.approx(40.0, abs=0.01)
+    assert release["p"] <= release["q"] < 0.05 and release["floor_ms"] == 5.0
+    assert (release["n_legacy"], release["n_candidate"], release["sampled_legacy"]) == (60, 60, 60)
+    assert operations["releasePrescription"]["latency_ms"]["legacy"]["count"] == 60  # kept
+    assert operations["prepare"]["latency"]["verdict"] == "same"
+    claim = operations["claim"]  # every timing in the warm-up: no verdict, sketches still fed
+    assert claim["latency"] == {
+        "verdict": "insufficient",
+        "shift_ms": None,
+        "ci_ms": None,
+        "p": None,
+        "q": None,
+        "floor_ms": None,
+        "n_legacy": 0,
+        "n_candidate": 0,
+        "sampled_legacy": 0,
+        "sampled_candidate": 0,
+    }
+    assert claim["latency_ms"]["legacy"]["count"] == 32
+    patient = operations["getPatient"]["latency"]  # the candidate never answered
+    assert (patient["verdict"], patient["n_legacy"], patient["n_candidate"]) == (
+        "insufficient",
+        12,
+        0,
+    )
