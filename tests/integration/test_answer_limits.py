@@ -9,6 +9,7 @@ times the limits, so an unbounded client could not stay under the bounds asserte
 
 from __future__ import annotations
 
+import asyncio
 import tracemalloc
 from collections.abc import Callable, Iterator
 
@@ -16,6 +17,7 @@ import pytest
 
 from harness.core.exchange import Request, Response
 from harness.transport import AnswerLimits, TransportError
+from harness.transport.http1 import Pool, origin_of, request_head
 from harness.transport.limits import MiB
 from harness.transport.live import LiveTransport
 from tests.integration import faults
@@ -111,10 +113,6 @@ def test_passing_compressed_bodies_through_applies_only_the_wire_limit(
     scripted: Callable[..., ScriptedServer],
 ) -> None:
     """The proxy's case (decode=False): the bomb's few bytes are within max_body_bytes."""
-    import asyncio
-
-    from harness.transport.http1 import Pool, origin_of, request_head
-
     wire = faults.bomb(faults.compressed(8 * MiB, "gzip"), "gzip")
     server = scripted(lambda index, request: wire)
 
