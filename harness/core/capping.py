@@ -71,6 +71,8 @@ def capped(whole: bytes, text: str, limit: int = DEFAULT_CAP_BYTES) -> Capped:
 
 def cap_value(value: object, limit: int = DEFAULT_CAP_BYTES) -> object:
     """`value` itself when its JSON takes at most `limit` bytes, else its marker (JSON)."""
+    if type(value) is str and len(value) * _JSON_ESCAPE + 2 <= limit:  # the common case
+        return value
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, str):
@@ -86,7 +88,7 @@ def cap_value(value: object, limit: int = DEFAULT_CAP_BYTES) -> object:
 def cap_text(text: str, limit: int = DEFAULT_CAP_BYTES) -> str:
     """`text` itself when it fits in `limit` bytes of JSON, else its start followed by
     ' …[capped: <length> bytes, sha256 <hex>]' (the whole text's UTF-8), within the limit."""
-    if fits(text, limit):
+    if len(text) * _JSON_ESCAPE + 2 <= limit or fits(text, limit):
         return text
     whole = text.encode("utf-8", "surrogatepass")
     kept = capped(whole, text, limit)
