@@ -1,4 +1,11 @@
-"""The result of one rehearsed exchange: a line of `results.jsonl` (format_version 1)."""
+"""The result of one rehearsed exchange: a line of `results.jsonl` (format_version 1).
+
+Every value a line stores from an answer or a request (each difference's two values, the
+request body, the error, the reproducer) is capped by `harness.core.capping` (64 KiB each,
+with the whole value's length and SHA-256), so no line carries a whole huge answer, and a line
+read back and written again is the same line. `error_kind` (the TransportError kind behind an
+`error` verdict) is written when known; readers accept its absence (lines written before it).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.core.capping import Capped, cap_text, cap_value, capped, fits
 from harness.core.difference import Difference, DiffKind, Verdict
 from harness.core.encoding import request_from_dict, request_to_dict
 from harness.core.exchange import Request
@@ -35,15 +43,20 @@ class ResultDifference:
         return {
             "path": self.path,
             "kind": self.kind.value,
-            "legacy": self.legacy,
-            "candidate": self.candidate,
+            "legacy": cap_value(self.legacy),
+            "candidate": cap_value(self.candidate),
             "waiver": self.waiver,
         }
 
 
 @dataclass(frozen=True, slots=True)
 class ResultRecord:
-    """One exchange's outcome. `legacy` is the recorded answer when no live legacy was given."""
+    """One exchange's outcome. `legacy` is the recorded answer when no live legacy was given.
+
+    `error_kind`: for verdict `error`, the kind of the (first) TransportError named in `error`
+    (connection, timeout, protocol, too_large, too_slow); None otherwise or when not known.
+    `request_body_capped`: set when read from a line whose request body was capped (the
+    `request` then holds the body's head only), so that writing it again keeps the marker."""
 
     id: str
     source: str
@@ -60,9 +73,14 @@ class ResultRecord:
     latency_candidate_ms: float | None = None
     error: str | None = None
     reproducer: str = ""
+    error_kind: str | None = None
+    request_body_capped: Capped | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        request = _request_line(self.request)
+        if self.request_body_capped is not None:
+            request["body"] = self.request_body_capped.to_json()
+        line: dict[str, object] = {
             "format_version": FORMAT_VERSION,
             "id": self.id,
             "source": self.source,
@@ -70,7 +88,7 @@ class ResultRecord:
             "operation": self.operation,
             "scenario": self.scenario,
             "step": self.step,
-            "request": request_to_dict(self.request),
+            "request": request,
             "verdict": self.verdict.value,
             "differences": [difference.to_dict() for difference in self.differences],
             "status": {"legacy": self.status_legacy, "candidate": self.status_candidate},
@@ -78,9 +96,12 @@ class ResultRecord:
                 "legacy": _rounded(self.latency_legacy_ms),
                 "candidate": _rounded(self.latency_candidate_ms),
             },
-            "error": self.error,
-            "reproducer": self.reproducer,
+            "error": None if self.error is None else cap_text(self.error),
+            "reproducer": cap_text(self.reproducer),
         }
+        if self.error_kind is not None:
+            line["error_kind"] = self.error_kind
+        return line
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "results") -> ResultRecord:
@@ -96,7 +117,7 @@ class ResultRecord:
                 operation=str(data["operation"]),
                 scenario=data.get("scenario"),
                 step=data.get("step"),
-                request=request_from_dict(data["request"], where),
+                request=_request_of(data["request"], where),
                 verdict=Verdict(data["verdict"]),
                 differences=tuple(
                     ResultDifference(
@@ -114,6 +135,8 @@ class ResultRecord:
                 latency_candidate_ms=latency.get("candidate"),
                 error=data.get("error"),
                 reproducer=str(data.get("reproducer", "")),
+                error_kind=data.get("error_kind"),
+                request_body_capped=Capped.from_json(data["request"].get("body")),
             )
         except KeyError as missing:
             raise HarnessError("missing field", file=where, field=str(missing.args[0])) from None
@@ -128,6 +151,28 @@ def verdict_of(differences: tuple[ResultDifference, ...]) -> Verdict:
     if all(difference.waiver is not None for difference in differences):
         return Verdict.WAIVED
     return Verdict.MISMATCH
+
+
+def _request_line(request: Request) -> dict[str, object]:
+    """The request as a result line stores it: the one request encoding, with a body past the
+    cap stored as its marker (length and SHA-256 of the body's bytes, the head in the body's
+    encoding)."""
+    line = request_to_dict(request)
+    body = line["body"]
+    if isinstance(body, str) and not fits(body):
+        line["body"] = capped(request.body, body).to_json()
+    return line
+
+
+def _request_of(data: Mapping[str, Any], where: str) -> Request:
+    """The request of a result line; a capped body is read as its head."""
+    kept = Capped.from_json(data.get("body"))
+    if kept is not None:
+        head = kept.head
+        if data.get("body_encoding") == "base64":
+            head = head[: len(head) // 4 * 4]
+        data = {**data, "body": head}
+    return request_from_dict(data, where)
 
 
 def _rounded(value: float | None) -> float | None:

@@ -120,6 +120,7 @@ class Judge:
             latency_candidate_ms=candidate.elapsed_ms if isinstance(candidate, Response) else None,
             error=error,
             reproducer=self.reproducer(exchange, sent),
+            error_kind=_kind_of(candidate, legacy) if verdict is Verdict.ERROR else None,
         )
 
 
@@ -136,9 +137,17 @@ def _under_any(path: str, unstable: set[str]) -> bool:
 
 
 def _error_of(legacy: Outcome, candidate: Outcome) -> str | None:
+    """What went wrong on each side that failed, named once (a transport's message may already
+    start with its target's name)."""
     problems = [
-        f"{side}: {outcome}"
+        text if text.startswith(f"{side}:") else f"{side}: {text}"
         for side, outcome in (("candidate", candidate), ("legacy", legacy))
         if isinstance(outcome, TransportError)
+        for text in (str(outcome),)
     ]
     return "; ".join(problems) or None
+
+
+def _kind_of(*outcomes: Outcome | None) -> str | None:
+    """The kind of the first transport failure (candidate first), None when none failed."""
+    return next((o.kind for o in outcomes if isinstance(o, TransportError)), None)

@@ -6,6 +6,14 @@ exchange is classified with the upstream's OpenAPI document, redacted, and appen
 `<record-dir>/<service>/exchanges.jsonl` at once (source `proxy`). A compressed answer is stored
 decoded (without its Content-Encoding) so that the contract stays readable.
 
+Limits: the upstream's answers are read under the same `AnswerLimits` as a rehearsal's. An
+answer past one (too large a head or body, too slow) is not passed on: the client gets a 502
+whose text names the limit, because the proxy holds an answer whole before it answers (it must
+record it) and has nothing honest to send for the part it refused to read. An answer within the
+wire limits whose body decodes past `max_decoded_bytes` is passed to the client as received (the
+proxy never decodes for the client). Neither is ever written into a contract: each leaves a
+warning, shown when the proxy stops.
+
 Noise: a request that cannot change state (GET, HEAD, OPTIONS) is sent a second time, `GAP_S`
 later and with a fresh X-Request-ID when it carried one, and the two answers are compared; the
 learned rules are merged into each `noise.yaml` when the proxy stops. Other requests are sent
@@ -16,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from time import perf_counter
@@ -33,17 +40,13 @@ from harness.core.operations import OperationIndex, slug
 from harness.record.interface import split_by_service
 from harness.record.noise import Pair, learn_noise
 from harness.record.redact import Redactor
-from harness.transport.http1 import (
-    Http1Error,
-    Pool,
-    decode_body,
-    header_text,
-    origin_of,
-    request_head,
-    tls_for,
-)
+from harness.transport.decoding import decode_body
+from harness.transport.errors import Http1Error
+from harness.transport.http1 import Pool, header_text, origin_of, request_head, tls_for
+from harness.transport.limits import AnswerLimits, limits_for
 
 GAP_S = 1.1
+PAST_A_LIMIT = frozenset({"too_large", "too_slow"})
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -99,6 +102,10 @@ class ProxyRecorder:
         )
         contract.append(self.redactor.exchange(exchange))
 
+    def not_recorded(self, method: str, target: str, reason: str) -> None:
+        """An exchange left out of the contracts (an answer past a limit), said as a warning."""
+        self.warnings.append(f"{method} {target}: not recorded: {reason}")
+
     def finish(self) -> None:
         """Close the files and merge the noise learned from repeated safe requests (once)."""
         for contract in self.contracts.values():
@@ -122,13 +129,14 @@ class RecordingProxy:
         self,
         upstream: str,
         recorder: ProxyRecorder,
-        timeout_s: float = 60.0,
+        timeout_s: float | None = None,
         learn: bool = True,
         gap_s: float = GAP_S,
+        limits: AnswerLimits | None = None,
     ) -> None:
         self.upstream = upstream.rstrip("/")
         self.recorder = recorder
-        self.timeout_s = timeout_s
+        self.limits = limits_for(limits, timeout_s)
         self.learn = learn
         self.gap_s = gap_s
         self._origin, self._base_path = origin_of(self.upstream)
@@ -143,7 +151,7 @@ class RecordingProxy:
 
     async def close(self) -> None:
         if self._pending:
-            await asyncio.wait(set(self._pending), timeout=self.timeout_s)
+            await asyncio.wait(set(self._pending), timeout=self.limits.total_timeout_s)
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.aclose()
@@ -191,10 +199,13 @@ class RecordingProxy:
             status, upstream_headers, payload, elapsed = await self._forward(
                 scope["method"], target, forwarded, bytes(body)
             )
-        except (Http1Error, TimeoutError) as error:
-            reason = str(error) or f"no answer within {self.timeout_s:g}s"
-            message_body = f"harness proxy: upstream failed: {reason}\n".encode()
-            await _answer(send, 502, [("content-type", "text/plain")], message_body)
+        except Http1Error as error:
+            if error.kind in PAST_A_LIMIT:
+                self.recorder.not_recorded(scope["method"], target, f"upstream {error}")
+                text = f"harness proxy: upstream {error}; not passed on, not recorded\n"
+            else:
+                text = f"harness proxy: upstream failed: {error}\n"
+            await _answer(send, 502, [("content-type", "text/plain")], text.encode())
             return
         back = [(k, v) for k, v in upstream_headers if k.lower() not in CONNECTION_HEADERS]
         length = str(len(payload))
@@ -209,7 +220,11 @@ class RecordingProxy:
             headers=tuple((k, v) for k, v in client_headers if k.lower() not in CONNECTION_HEADERS),
             body=bytes(body),
         )
-        first = _stored_response(status, upstream_headers, payload, elapsed)
+        try:
+            first = self._stored(status, upstream_headers, payload, elapsed)
+        except Http1Error as error:  # decodes past max_decoded_bytes: passed on, never stored
+            self.recorder.not_recorded(request.method, target, f"upstream {error}")
+            return
         self.recorder.record(request, first)
         if self.learn and request.method in SAFE_METHODS:
             task = asyncio.ensure_future(self._again(request, target, forwarded, first))
@@ -223,8 +238,9 @@ class RecordingProxy:
         pool = self._pool or self._open()
         started = perf_counter()
         wire = request_head(method, self._base_path + target, self._origin, headers, body) + body
-        async with asyncio.timeout(self.timeout_s):
-            status, raw, payload = await pool.send(method, wire, method == "HEAD", decode=False)
+        status, raw, payload = await pool.send(
+            method, wire, method == "HEAD", decode=False, limits=self.limits
+        )
         return status, list(raw), payload, (perf_counter() - started) * 1000.0
 
     async def _again(
@@ -240,23 +256,27 @@ class RecordingProxy:
             status, raw, payload, elapsed = await self._forward(
                 request.method, target, again, request.body
             )
-        except (Http1Error, TimeoutError):
-            return  # no second answer, nothing learned
-        self.recorder.learn(request, first, _stored_response(status, raw, payload, elapsed))
+            second = self._stored(status, raw, payload, elapsed)
+        except Http1Error:
+            return  # no second answer (or one past a limit), nothing learned
+        self.recorder.learn(request, first, second)
 
-
-def _stored_response(
-    status: int, headers: list[tuple[str, str]], payload: bytes, elapsed: float
-) -> Response:
-    try:
-        decoded = decode_body(headers, payload)
-    except zlib.error:
-        decoded = payload
-    if decoded is not payload:  # stored as content: the encoding was the wire's business
-        payload = decoded
-        headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
-    kept = tuple((k, v) for k, v in headers if k.lower() not in CONNECTION_HEADERS)
-    return Response(status, kept, payload, elapsed)
+    def _stored(
+        self, status: int, headers: list[tuple[str, str]], payload: bytes, elapsed: float
+    ) -> Response:
+        """The answer as a contract stores it: decoded (a corrupt encoding is kept as it came);
+        raises Http1Error (too_large) when it decodes past `max_decoded_bytes`."""
+        try:
+            decoded = decode_body(headers, payload, self.limits.max_decoded_bytes)
+        except Http1Error as error:
+            if error.kind != "protocol":
+                raise
+            decoded = payload
+        if decoded is not payload:  # stored as content: the encoding was the wire's business
+            payload = decoded
+            headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
+        kept = tuple((k, v) for k, v in headers if k.lower() not in CONNECTION_HEADERS)
+        return Response(status, kept, payload, elapsed)
 
 
 async def _answer(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:

@@ -12,11 +12,20 @@ from harness.core.exchange import Request, Response
 
 
 class TransportError(Exception):
-    """The target could not be reached or did not answer in time: verdict `error`."""
+    """The target could not be reached, did not answer in time, or answered past a limit:
+    verdict `error`. `kind` says which:
+
+    - `connection`: could not connect;
+    - `timeout`: no answer (not one byte) in time;
+    - `protocol`: a malformed, truncated or closed answer;
+    - `too_large`: an answer past a size limit (body, decoded body, header count or size);
+    - `too_slow`: an answer still arriving when its total time was up (a slow drip).
+
+    For the last two the message names the limit (an `AnswerLimits` field) and the figure."""
 
     def __init__(self, message: str, *, kind: str = "connection") -> None:
         super().__init__(message)
-        self.kind = kind  # connection | timeout | protocol
+        self.kind = kind
 
 
 @runtime_checkable

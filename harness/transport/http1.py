@@ -19,8 +19,12 @@ measures both side by side). It does only what the harness needs, and no more:
   that had begun is never retried;
 - an answer delimited by the end of the connection is complete only on a clean close (a reset
   cuts it short); chunked trailers are not taken as headers;
+- every answer is held to `AnswerLimits` while it is read (head size and field count, body
+  size, decoded size, time to the first byte, total time): past one, the client stops reading,
+  closes the connection (never reused) and fails with a message naming the limit and the figure;
 - failures are `Http1Error` with a kind: `connection` (could not connect), `protocol`
-  (malformed, truncated or closed answer); timeouts are the caller's (`asyncio.timeout`).
+  (malformed, truncated or closed answer), `timeout` (no answer in time), `too_large`,
+  `too_slow` (an answer past a limit).
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ import asyncio
 import select
 import ssl
 import time
-import zlib
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +42,9 @@ import httptools
 
 from harness.core.exchange import header
 from harness.errors import HarnessError
+from harness.transport.decoding import BodyDecoder, decoder_for
+from harness.transport.errors import Http1Error
+from harness.transport.limits import DEFAULT_LIMITS, AnswerLimits, size
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 IDLE_LIMIT_S = 30.0  # an idle connection older than this is closed, not reused
@@ -47,12 +53,6 @@ _STALE_RETRIES = 2  # a burst of kept-alive connections closed at once by the se
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 _BODY_EXPECTED = frozenset({"POST", "PUT", "PATCH"})
 RawHeaders = tuple[tuple[str, str], ...]
-
-
-class Http1Error(Exception):
-    def __init__(self, message: str, kind: str) -> None:
-        super().__init__(message)
-        self.kind = kind  # connection | protocol
 
 
 class _StaleConnection(Http1Error):
@@ -115,15 +115,26 @@ def request_head(
 
 
 class _Connection(asyncio.Protocol):
-    """One TCP (or TLS) connection, one request at a time; also the httptools callback target."""
+    """One TCP (or TLS) connection, one request at a time; also the httptools callback target.
+
+    While an answer is read it is held to its `AnswerLimits`: a callback past a limit raises
+    (so httptools stops at once), and `_fail` closes the connection."""
 
     __slots__ = (
         "_body",
+        "_body_bytes",
+        "_deadline",
         "_decode",
+        "_decoder",
+        "_field_bytes",
+        "_fields",
         "_got_bytes",
         "_headers",
         "_headers_done",
+        "_limits",
+        "_loose_bytes",
         "_parser",
+        "_timer",
         "_waiter",
         "closed",
         "ended",
@@ -142,6 +153,14 @@ class _Connection(asyncio.Protocol):
         self._headers_done = False
         self._got_bytes = False
         self._decode = True
+        self._decoder: BodyDecoder | None = None
+        self._limits = DEFAULT_LIMITS
+        self._deadline = 0.0  # loop time by which the whole answer is due
+        self._timer: asyncio.TimerHandle | None = None
+        self._body_bytes = 0  # body bytes read (before decoding)
+        self._fields = 0  # header fields read, trailers included
+        self._field_bytes = 0  # their names and values
+        self._loose_bytes = 0  # bytes read that carried no body: an unfinished head, framing
         self.closed = False
         self.keep_alive = False
         self.used = False
@@ -154,12 +173,24 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._got_bytes = True
+        body_before = self._body_bytes
         try:
             self._parser.feed_data(data)
+        except httptools.HttpParserCallbackError as error:
+            cause = error.__context__  # what a callback raised: a limit passed, a bad body
+            if isinstance(cause, Http1Error):
+                self._fail(cause)
+            else:
+                self._fail(Http1Error(f"malformed HTTP answer: {error}", "protocol"))
         except httptools.HttpParserUpgrade:
             self._fail(Http1Error("the server switched protocols (upgrade)", "protocol"))
         except httptools.HttpParserError as error:
             self._fail(Http1Error(f"malformed HTTP answer: {error}", "protocol"))
+        else:
+            if self._body_bytes == body_before and self._waiter is not None:
+                self._loose_bytes += len(data)
+                if self._loose_bytes > self._limits.max_header_bytes:
+                    self._fail(self._head_too_large(self._loose_bytes))
 
     def eof_received(self) -> bool:
         self._closed_by_peer()
@@ -172,41 +203,71 @@ class _Connection(asyncio.Protocol):
 
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._fields += 1
+        self._field_bytes += len(name) + len(value)
+        limits = self._limits
+        if self._fields > limits.max_header_count:
+            message = f"answer too large: more than max_header_count = {limits.max_header_count}"
+            raise Http1Error(f"{message} header fields", "too_large")
+        if self._field_bytes > limits.max_header_bytes:
+            raise self._head_too_large(self._field_bytes)
         if not self._headers_done:  # after the head, fields are chunked trailers: not headers
             self._headers.append((header_text(name), header_text(value)))
 
     def on_headers_complete(self) -> None:
         self._headers_done = True
+        if self._decode:
+            encoding = header(self._headers, "content-encoding")
+            self._decoder = decoder_for(encoding, self._limits.max_decoded_bytes)
 
     def on_body(self, body: bytes) -> None:
-        self._body.append(body)
+        self._body_bytes += len(body)
+        if self._body_bytes > self._limits.max_body_bytes:
+            raise Http1Error(
+                f"answer too large: its body passed max_body_bytes = "
+                f"{size(self._limits.max_body_bytes)} ({self._body_bytes:,} bytes read; "
+                "reading stopped)",
+                "too_large",
+            )
+        if self._decoder is None:
+            self._body.append(body)
+        else:
+            self._body.extend(self._decoder.feed(body))
 
     def on_message_complete(self) -> None:
         status = self._parser.get_status_code()
         if 100 <= status < 200:  # an interim answer (100 Continue, 103 Early Hints): wait on
             self._headers, self._body, self._headers_done = [], [], False
+            self._decoder = None
             return
         self.keep_alive = self._parser.should_keep_alive()
         self._finish(status)
 
     # the exchange
     async def exchange(
-        self, wire: bytes, head_only: bool, decode: bool
+        self, wire: bytes, head_only: bool, decode: bool, limits: AnswerLimits, deadline: float
     ) -> tuple[int, RawHeaders, bytes]:
-        """Send one request and wait for its whole answer (its body decoded when `decode`)."""
+        """Send one request and wait for its whole answer (its body decoded when `decode`),
+        held to `limits`, due by `deadline` (loop time)."""
         assert self.transport is not None
         reused, self.used = self.used, True
         self._headers, self._body, self._headers_done = [], [], False
         self._got_bytes = False
         self.keep_alive = False
         self._decode = decode
+        self._decoder = None
+        self._limits, self._deadline = limits, deadline
+        self._body_bytes = self._fields = self._field_bytes = self._loose_bytes = 0
+        loop = asyncio.get_running_loop()
         waiter: asyncio.Future[tuple[int, RawHeaders, bytes]]
-        waiter = self._waiter = asyncio.get_running_loop().create_future()
+        waiter = self._waiter = loop.create_future()
         if head_only:
             # llhttp cannot be told an answer is to HEAD: take the head and close afterwards.
             self._parser = httptools.HttpResponseParser(_HeadOnly(self))
         if self.closed:  # nothing was written: safe to send elsewhere, whatever the method
             raise _StaleConnection("the server closed the connection", "protocol", sent=False)
+        first_byte_due = loop.time() + limits.first_byte_timeout_s
+        self._timer = loop.call_at(min(first_byte_due, deadline), self._late)
         self.transport.write(wire)
         try:
             return await waiter
@@ -215,24 +276,57 @@ class _Connection(asyncio.Protocol):
                 message = "the server closed the connection without answering"
                 raise Http1Error(message, "protocol") from None
             raise
+        finally:
+            if self._timer is not None:  # the first-byte timer, or the total one after it
+                self._timer.cancel()
+                self._timer = None
 
     def close(self) -> None:
         self.closed = True
         if self.transport is not None:
             self.transport.close()
 
+    def _late(self) -> None:
+        """The first-byte or total time has come (whichever is earlier; then the other)."""
+        timer = self._timer
+        if self._waiter is None or timer is None:
+            return
+        limits = self._limits
+        if not self._got_bytes:
+            if timer.when() < self._deadline:
+                seconds, name = limits.first_byte_timeout_s, "first_byte_timeout_s"
+            else:
+                seconds, name = limits.total_timeout_s, "total_timeout_s"
+            self._fail(Http1Error(f"no answer within {seconds:g}s ({name})", "timeout"))
+        elif timer.when() < self._deadline:
+            self._timer = asyncio.get_running_loop().call_at(self._deadline, self._late)
+        else:
+            message = (
+                f"answer too slow: still arriving after total_timeout_s = "
+                f"{limits.total_timeout_s:g}s ({self._body_bytes:,} body bytes read)"
+            )
+            self._fail(Http1Error(message, "too_slow"))
+
+    def _head_too_large(self, count: int) -> Http1Error:
+        return Http1Error(
+            f"answer too large: its head passed max_header_bytes = "
+            f"{size(self._limits.max_header_bytes)} ({count:,} bytes read)",
+            "too_large",
+        )
+
     def _finish(self, status: int) -> None:
         waiter, self._waiter = self._waiter, None
         if waiter is None or waiter.done():
             return
         body = b"".join(self._body)
-        headers = tuple(self._headers)
-        try:
-            body = decode_body(headers, body) if self._decode else body
-        except zlib.error as error:
-            waiter.set_exception(Http1Error(f"cannot decode the body: {error}", "protocol"))
-            return
-        waiter.set_result((status, headers, body))
+        self._body = []  # not kept alive by an idle connection
+        if self._decoder is not None:
+            try:
+                self._decoder.finish()
+            except Http1Error as error:
+                waiter.set_exception(error)
+                return
+        waiter.set_result((status, tuple(self._headers), body))
 
     def _fail(self, error: Http1Error) -> None:
         self.keep_alive = False
@@ -291,14 +385,22 @@ class Pool:
         self._closed = False
 
     async def send(
-        self, method: str, wire: bytes, head_only: bool = False, decode: bool = True
+        self,
+        method: str,
+        wire: bytes,
+        head_only: bool = False,
+        decode: bool = True,
+        limits: AnswerLimits = DEFAULT_LIMITS,
     ) -> tuple[int, RawHeaders, bytes]:
         """Send one request (head and body, ready for the wire) and return status, headers and
-        body; the body decoded from gzip/deflate unless `decode` is False (a proxy's case)."""
+        body; the body decoded from gzip/deflate unless `decode` is False (a proxy's case).
+        The answer is held to `limits`; the total time counts from here (connecting and
+        waiting for a free connection included)."""
+        deadline = asyncio.get_running_loop().time() + limits.total_timeout_s
         for attempt in range(_STALE_RETRIES + 1):
-            connection = await self._acquire()
+            connection = await self._acquire(limits, deadline)
             try:
-                answer = await connection.exchange(wire, head_only, decode)
+                answer = await connection.exchange(wire, head_only, decode, limits, deadline)
             except _StaleConnection as stale:
                 self._release(connection, False)
                 if (stale.sent and method not in _IDEMPOTENT) or attempt == _STALE_RETRIES:
@@ -323,14 +425,31 @@ class Pool:
         if idle:
             await asyncio.wait([connection.ended for connection in idle], timeout=grace_s)
 
-    async def _acquire(self) -> _Connection:
+    async def _acquire(self, limits: AnswerLimits, deadline: float) -> _Connection:
+        idle = self._idle_connection()
+        if idle is not None:
+            return idle
+        try:
+            async with asyncio.timeout_at(deadline):  # connecting, or waiting for a connection
+                return await self._new_or_released()
+        except TimeoutError:
+            message = f"no answer within {limits.total_timeout_s:g}s (total_timeout_s)"
+            raise Http1Error(f"{message}: no connection in that time", "timeout") from None
+
+    def _idle_connection(self) -> _Connection | None:
+        while self._idle:
+            connection = self._idle.pop()
+            if _still_open(connection):
+                return connection
+            connection.close()
+            self._open -= 1
+        return None
+
+    async def _new_or_released(self) -> _Connection:
         while True:
-            while self._idle:
-                connection = self._idle.pop()
-                if _still_open(connection):
-                    return connection
-                connection.close()
-                self._open -= 1
+            idle = self._idle_connection()
+            if idle is not None:
+                return idle
             if self._open < self.limit:
                 self._open += 1
                 try:
@@ -424,37 +543,3 @@ def _delimited_by_close(headers: Sequence[tuple[str, str]]) -> bool:
         header(headers, "content-length") is None
         and "chunked" not in (header(headers, "transfer-encoding") or "").lower()
     )
-
-
-def decode_body(headers: Sequence[tuple[str, str]], body: bytes) -> bytes:
-    """The body without its gzip/deflate `Content-Encoding` (raises zlib.error when corrupt)."""
-    if not body:
-        return body
-    encoding = header(headers, "content-encoding")
-    if encoding is None:
-        return body
-    encoding = encoding.strip().lower()
-    if encoding in ("gzip", "x-gzip"):
-        return _inflate(body, 16 + zlib.MAX_WBITS)
-    if encoding == "deflate":
-        try:
-            return _inflate(body, zlib.MAX_WBITS)
-        except zlib.error:  # raw deflate, as some servers send it
-            return _inflate(body, -zlib.MAX_WBITS)
-    return body
-
-
-def _inflate(body: bytes, wbits: int) -> bytes:
-    """The whole of a compressed body: every gzip member (RFC 1952 allows several, as pigz
-    writes), and an error for a truncated stream or bytes after the end."""
-    out = []
-    while True:
-        stream = zlib.decompressobj(wbits)
-        out.append(stream.decompress(body))
-        if not stream.eof:
-            raise zlib.error("the compressed body is truncated")
-        body = stream.unused_data
-        if not body:
-            return b"".join(out)
-        if wbits != 16 + zlib.MAX_WBITS:
-            raise zlib.error("bytes follow the end of the compressed body")

@@ -4,7 +4,8 @@ Requests go out on `harness.transport.http1` (keep-alive HTTP/1.1 on asyncio pro
 by httptools), one bounded pool per transport and event loop. Nothing is done behind the
 caller's back: no cookies are kept between requests, redirects are not followed, no User-Agent
 or Accept-Encoding is added, and a compressed body is decoded so that comparisons see content.
-Every connection, timeout or protocol failure is raised as `TransportError`.
+Each answer is held to the transport's `AnswerLimits` while it is read. Every connection,
+timeout or protocol failure, and every answer past a limit, is raised as `TransportError`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from urllib.parse import quote
 from harness.core.exchange import Request, Response
 from harness.core.http import CONNECTION_HEADERS
 from harness.transport.base import TransportError
-from harness.transport.http1 import Http1Error, Pool, origin_of, request_head, tls_for
+from harness.transport.errors import Http1Error
+from harness.transport.http1 import Pool, origin_of, request_head, tls_for
+from harness.transport.limits import AnswerLimits, limits_for
 
 # Characters left as they are in a path: everything a recorded, already-encoded path may hold.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
@@ -26,20 +29,23 @@ _PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~%]*")
 
 
 class LiveTransport:
-    """Sends requests to `base_url` (scheme, host, port and an optional base path)."""
+    """Sends requests to `base_url` (scheme, host, port and an optional base path), each answer
+    held to `limits` (default `AnswerLimits()`); `timeout_s`, when given, is the older single
+    setting: the whole answer within that time (both of the limits' timeouts)."""
 
     def __init__(
         self,
         base_url: str,
         *,
         name: str,
-        timeout_s: float = 10.0,
+        timeout_s: float | None = None,
         max_connections: int = 64,
         headers: Mapping[str, str] | None = None,
+        limits: AnswerLimits | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
-        self.timeout_s = timeout_s
+        self.limits = limits_for(limits, timeout_s)
         self.max_connections = max_connections
         self.default_headers = [*dict(headers or {}).items()]
         self._origin, self._base_path = origin_of(self.base_url)
@@ -64,19 +70,21 @@ class LiveTransport:
             wire = request_head(
                 method, self._base_path + _target_of(request), self._origin, headers, request.body
             )
-            async with asyncio.timeout(self.timeout_s):
-                status, answer_headers, body = await pool.send(
-                    method, wire + request.body if request.body else wire, method == "HEAD"
-                )
-        except TimeoutError as error:
-            raise TransportError(
-                f"{self.name}: no answer within {self.timeout_s:g}s ({method} {request.path})",
-                kind="timeout",
-            ) from error
+            status, answer_headers, body = await pool.send(
+                method,
+                wire + request.body if request.body else wire,
+                method == "HEAD",
+                limits=self.limits,
+            )
         except Http1Error as error:
-            if error.kind == "connection":
+            kind = error.kind
+            if kind == "connection":
                 raise TransportError(f"{self.name}: cannot connect: {error}") from error
-            raise TransportError(f"{self.name}: {error}", kind=error.kind) from error
+            if kind == "protocol":
+                raise TransportError(f"{self.name}: {error}", kind=kind) from error
+            # timeout, too_large, too_slow: which request met the limit
+            message = f"{self.name}: {method} {request.path}: {error}"
+            raise TransportError(message, kind=kind) from error
         return Response(status, answer_headers, body, (perf_counter() - started) * 1000.0)
 
     async def aclose(self) -> None:

@@ -13,9 +13,8 @@ import ssl
 import subprocess
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,43 +24,9 @@ from harness.serving import serve_in_thread
 from harness.transport import TransportError
 from harness.transport.live import LiveTransport
 from tests.integration.rehearsal_support import things_app
-from tests.integration.scripted import OK, Script, ScriptedServer
+from tests.integration.scripted import OK, ScriptedServer, send_all
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def scripted() -> Iterator[Callable[..., ScriptedServer]]:
-    servers: list[ScriptedServer] = []
-
-    def start(script: Script, **options: Any) -> ScriptedServer:
-        servers.append(ScriptedServer(script, **options))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
-
-
-def send_all(
-    transport: LiveTransport, requests: list[Request], *, pause_s: float = 0.0
-) -> list[Response | TransportError]:
-    """Send the requests in order on one event loop (so connections can be reused)."""
-
-    async def go() -> list[Response | TransportError]:
-        out: list[Response | TransportError] = []
-        try:
-            for request in requests:
-                try:
-                    out.append(await transport.send(request))
-                except TransportError as error:
-                    out.append(error)
-                await asyncio.sleep(pause_s)
-        finally:
-            await transport.aclose()
-        return out
-
-    return asyncio.run(go())
 
 
 def answer(status: str, headers: list[str], body: bytes) -> bytes:

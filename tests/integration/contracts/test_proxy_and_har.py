@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,11 @@ from harness.contracts import discover, iter_exchanges, load_noise
 from harness.record.proxy import ProxyRecorder, RecordingProxy
 from harness.record.redact import Redactor
 from harness.serving import serve_in_thread
+from harness.transport import AnswerLimits
+from harness.transport.limits import MiB
 from tests.books_app import OPENAPI, TOKEN, build_books_app
-from tests.integration.scripted import OK, ScriptedServer
+from tests.integration import faults
+from tests.integration.scripted import OK, Answer, ScriptedServer
 
 pytestmark = pytest.mark.integration
 
@@ -223,6 +227,68 @@ def test_proxy_keeps_header_bytes_and_the_length_of_a_head_answer(tmp_path: Path
     recorded = list(iter_exchanges(contract))
     assert recorded[0].request.header("x-name") == "résumé"
     assert recorded[1].response.header("x-file") == "€uro.pdf"
+
+
+def _misbehaving(request: bytes) -> Answer:
+    path = request.split(b" ", 2)[1]
+    by_path = {
+        b"/big": lambda: faults.huge_answer(64 * MiB),
+        b"/chunked": faults.endless_chunked,
+        b"/headers": faults.endless_headers,
+        b"/drip": faults.slow_drip,
+        b"/bomb": lambda: faults.bomb(faults.compressed(8 * MiB, "gzip"), "gzip"),
+    }
+    return by_path[path]() if path in by_path else OK
+
+
+def test_proxy_refuses_answers_past_its_limits_and_never_records_them(tmp_path: Path) -> None:
+    """Past a wire limit: a 502 naming the limit. A bomb within the wire limits: passed on as
+    received (the proxy never decodes for its client), but not recorded, as it decodes past
+    max_decoded_bytes. None reaches the record dir; each leaves a warning."""
+    upstream = ScriptedServer(lambda index, request: _misbehaving(request))
+    out = tmp_path / "recorded"
+    limits = AnswerLimits(
+        max_body_bytes=MiB, max_decoded_bytes=MiB, first_byte_timeout_s=60, total_timeout_s=2
+    )
+    paths = ["/big", "/chunked", "/headers", "/drip", "/bomb", "/ok"]
+    tracemalloc.start()
+    try:
+        recorder = ProxyRecorder(out, upstream.url, None, Redactor(), {"target": upstream.url})
+        app = RecordingProxy(upstream.url, recorder, learn=False, limits=limits)
+        with serve_in_thread(app) as proxy:
+            answers = {
+                path: _raw_exchange(proxy.url, f"GET {path} HTTP/1.1\r\n".encode())
+                for path in paths
+            }
+            app.shutdown()
+        recorder.finish()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        upstream.close()
+    refused = {
+        "/big": "answer too large: its body passed max_body_bytes = 1 MiB",
+        "/chunked": "answer too large: its body passed max_body_bytes = 1 MiB",
+        "/headers": "answer too large: more than max_header_count = 200 header fields",
+        "/drip": "answer too slow: still arriving after total_timeout_s = 2s",
+    }
+    for path, reason in refused.items():
+        status, _, text = answers[path].partition(b"\r\n")
+        assert status == b"HTTP/1.1 502 Bad Gateway", (path, answers[path][:200])
+        assert f"harness proxy: upstream {reason}".encode() in text, (path, text[-300:])
+    assert answers["/bomb"].startswith(b"HTTP/1.1 200 OK")
+    assert answers["/bomb"].endswith(faults.compressed(8 * MiB, "gzip")), "passed on as received"
+    assert answers["/ok"].startswith(b"HTTP/1.1 200 OK") and answers["/ok"].endswith(b"ok")
+    assert peak < 16 * MiB, f"{peak:,} bytes allocated at the peak (answers of 64 MiB and more)"
+
+    (contract,) = discover(out)
+    assert [e.request.path for e in iter_exchanges(contract)] == ["/ok"]
+    stored = sum(path.stat().st_size for path in out.rglob("*") if path.is_file())
+    assert stored < 64 * 1024, f"{stored:,} bytes written under the record dir"
+    assert len(recorder.warnings) == 5
+    for path, reason in [*refused.items(), ("/bomb", "max_decoded_bytes = 1 MiB")]:
+        (warning,) = [w for w in recorder.warnings if w.startswith(f"GET {path}: not recorded: ")]
+        assert reason in warning
 
 
 def _raw_exchange(url: str, head: bytes) -> bytes:
