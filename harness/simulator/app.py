@@ -27,6 +27,7 @@ SERVICE_BUILDERS: list[str] = [
     "harness.simulator.sds:build",
     "harness.simulator.eps:build",
     "harness.simulator.mesh:build",
+    "harness.simulator.mhs:build",
 ]
 
 ServiceBuilder = Callable[[SimulatorContext], Service]
