@@ -32,11 +32,11 @@ class Simulator:
     def clock(self) -> SimulatorClock:
         return clock_of(self.app)
 
-    def client(self, mailbox: str, **options: Any) -> MeshClient:
+    def client(self, mailbox: str, password: str = PASSWORD, **options: Any) -> MeshClient:
         """NHS England's mesh-client, configured exactly as for the MESH sandbox."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            return MeshClient(self.url, mailbox, PASSWORD, shared_key=SHARED_KEY, **options)
+            return MeshClient(self.url, mailbox, password, shared_key=SHARED_KEY, **options)
 
     def headers(self, mailbox: str, version: int = 2, **extra: str) -> dict[str, str]:
         """A fresh NHSMESH token (and the Accept of `version`) for a raw request."""

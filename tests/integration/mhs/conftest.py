@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from lxml import etree
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,7 +25,7 @@ from harness.simulator.context import SimulatorConfig
 from harness.simulator.mhs import dispatcher_of
 from harness.simulator.mhs import requests as build
 from harness.simulator.mhs.delivery import Dispatcher
-from harness.simulator.mhs.ebxml import MessageHeader
+from harness.simulator.mhs.ebxml import MessageHeader, read_header
 from harness.simulator.mhs.interactions import EPS_PRESCRIPTION, Interaction
 from harness.simulator.mhs.reliability import spine_handler
 from harness.simulator.mhs.wire import decompose
@@ -47,6 +48,9 @@ class Received:
         return "message" if self.headers["content-type"].startswith("multipart/") else "signal"
 
     def header(self) -> MessageHeader:
+        """The ebXML header of a message, or of a signal (an acknowledgement)."""
+        if self.kind == "signal":
+            return read_header(etree.fromstring(self.body))
         return decompose(self.headers["content-type"], self.body).header
 
     def payload(self) -> bytes:
