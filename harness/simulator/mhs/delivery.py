@@ -17,21 +17,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-import httpx
-
 from harness.simulator.clock import SimulatorClock
 from harness.simulator.mhs.ebxml import read_signal
 from harness.simulator.mhs.faults import fault_codes, is_retriable
+from harness.simulator.mhs.poster import Poster, PostError
 from harness.simulator.xmlsafe import UnsafeXml, parse_xml
 
 log = logging.getLogger(__name__)
 ATTEMPT_TIMEOUT_S = 30.0
+CONCURRENT_ATTEMPTS = 16
 MAX_REPLY_BYTES = 1024 * 1024
 Presenter = Callable[[str, bytes], tuple[str, bytes]]
 
@@ -93,17 +96,20 @@ class Dispatcher:
         self.consumer_url = consumer_url
         self.present = present
         self.deliveries: list[Delivery] = []
-        self._pending: list[Delivery] = []
+        self._due: list[tuple[datetime, int, Delivery]] = []  # a heap by next due time
+        self._order = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
-        self._in_flight = 0
+        self._sending: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(CONCURRENT_ATTEMPTS)
+        self._lock = threading.Lock()  # `idle` is asked from other threads
         clock.subscribe(self._poke)
 
     def idle(self) -> bool:
         """Nothing being sent, and nothing due now (a test waits for this after moving time)."""
-        now = self.clock.now()
-        return self._in_flight == 0 and not any(d.due and d.due[0] <= now for d in self._pending)
+        with self._lock:
+            return not self._sending and not (self._due and self._due[0][0] <= self.clock.now())
 
     def submit(self, outbound: Outbound, schedule: list[datetime]) -> Delivery:
         """Schedule a delivery; call from the server's event loop (a request handler)."""
@@ -114,10 +120,14 @@ class Dispatcher:
         if self.consumer_url is None:
             delivery.state = State.HELD
             return delivery
-        self._pending.append(delivery)
+        self._queue(delivery)
         self._start()
         self._poke()
         return delivery
+
+    def _queue(self, delivery: Delivery) -> None:
+        with self._lock:
+            heapq.heappush(self._due, (delivery.due[0], next(self._order), delivery))
 
     def _start(self) -> None:
         if self._task is None or self._task.done():
@@ -132,38 +142,46 @@ class Dispatcher:
             loop.call_soon_threadsafe(wake.set)
 
     async def _run(self) -> None:
-        assert self._wake is not None
-        async with httpx.AsyncClient(timeout=ATTEMPT_TIMEOUT_S) as client:
+        assert self._wake is not None and self._loop is not None
+        assert self.consumer_url is not None
+        client = Poster(self.consumer_url, ATTEMPT_TIMEOUT_S)
+        try:
             while True:
                 now = self.clock.now()
-                due = [d for d in self._pending if d.due and d.due[0] <= now]
-                if due:
-                    await asyncio.gather(*(self._attempt(client, d) for d in due))
-                    continue
+                with self._lock:
+                    while self._due and self._due[0][0] <= now:
+                        _, _, delivery = heapq.heappop(self._due)
+                        task = self._loop.create_task(self._attempt(client, delivery))
+                        self._sending.add(task)
+                        task.add_done_callback(self._done)
                 self._wake.clear()
-                waiting = [d.due[0] for d in self._pending if d.due]
-                timeout = (min(waiting) - now).total_seconds() if waiting else None
+                timeout = (self._due[0][0] - now).total_seconds() if self._due else None
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
-
-    async def _attempt(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
-        self._in_flight += 1
-        try:
-            await self._send(client, delivery)
         finally:
-            self._in_flight -= 1
+            client.close()
 
-    async def _send(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
+    async def _attempt(self, client: Poster, delivery: Delivery) -> None:
+        async with self._slots:
+            await self._send(client, delivery)
+        if delivery.state == State.PENDING:
+            self._queue(delivery)  # before this task counts as done: never idle in between
+            self._poke()
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        with self._lock:
+            self._sending.discard(task)
+
+    async def _send(self, client: Poster, delivery: Delivery) -> None:
         delivery.due.pop(0)
         outbound = delivery.outbound
         headers = {"Content-Type": outbound.content_type, "SOAPAction": outbound.soap_action}
         at = self.clock.now()
-        assert self.consumer_url is not None
         try:
-            reply = await client.post(self.consumer_url, content=outbound.body, headers=headers)
-            outcome = classify(reply.status_code, reply.content, outbound.message_id)
-            status: int | None = reply.status_code
-        except httpx.HTTPError as error:
+            status_code, reply = await client.post(outbound.body, headers)
+            outcome = classify(status_code, reply, outbound.message_id)
+            status: int | None = status_code
+        except (PostError, TimeoutError) as error:
             log.info("delivery of %s failed: %s", outbound.message_id, error)
             outcome, status = "unreachable", None
         delivery.attempts.append(Attempt(at, status, outcome))
@@ -171,5 +189,3 @@ class Dispatcher:
             delivery.state = State.DELIVERED
         elif outcome not in ("retriable", "unreachable") or not delivery.due:
             delivery.state = State.FAILED
-        if delivery.state != State.PENDING:
-            self._pending.remove(delivery)
