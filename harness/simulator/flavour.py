@@ -25,6 +25,7 @@ from lxml import etree
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from harness.simulator.buffering import (
+    OPAQUE_BODY,
     BufferedResponse,
     RawHeaders,
     call_buffered,
@@ -213,7 +214,7 @@ class Spine2Flavour:
             headers = response.headers
             content_type = header_value(headers, b"content-type")
             body = response.body
-            if content_type is not None and body:
+            if content_type is not None and body and not scope.get(OPAQUE_BODY):
                 new_type, body = rewrite_message(content_type, body)
                 if new_type != content_type:
                     headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from harness.simulator.behaviour import behaviour_of
+from harness.simulator.buffering import keep_body
 from harness.simulator.context import SimulatorContext
 from harness.simulator.mesh import errors, listing
 from harness.simulator.mesh.auth import AuthError, TokenVerifier
@@ -150,6 +151,7 @@ class MeshApi:
         single = message.chunks.total == 1
         media_type = message.envelope.content_type if version >= 2 and single else ""
         status = 206 if number < message.chunks.total else 200
+        keep_body(request.scope)  # the sender's bytes, whatever their type: never re-presented
         return Response(
             chunk,
             status_code=status,

@@ -112,3 +112,19 @@ def test_the_comparison_sees_the_messaging_drift() -> None:
     assert old != new
     differing = [n for n, (a, b) in enumerate(zip(old, new, strict=False)) if a != b]
     assert differing  # the inbox of X26ABC1 lacks the REPORT about X26ABC9
+
+
+def test_spine2_delivers_message_content_byte_for_byte() -> None:
+    """The presentation of answers never touches what a message carries, whatever its type."""
+    content = b'{"b": 1, "a": [2, 1]}'
+    for spine2 in serve(SimulatorConfig(seed=0, population=0, flavour="spine2")):
+        with spine2.client("X26ABC1") as sender:
+            message_id = sender.send_message(
+                "X26ABC2", content, workflow_id="ANY", content_type="application/json"
+            )
+        with httpx.Client(base_url=spine2.url) as http:
+            got = http.get(
+                f"/messageexchange/X26ABC2/inbox/{message_id}", headers=spine2.headers("X26ABC2")
+            )
+        assert got.headers["content-type"].startswith("application/json")
+        assert got.content == content
