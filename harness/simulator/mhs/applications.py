@@ -32,7 +32,7 @@ from harness.simulator.mhs.interactions import (
     Interaction,
 )
 
-PATIENT_ID = f"@root='{hl7.NHS_NUMBER_ROOT}'"
+RECORD_TARGET = f".//hl7:recordTarget//hl7:id[@root='{hl7.NHS_NUMBER_ROOT}']/@extension"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +135,7 @@ class Applications:
         return Answer(root, False)
 
     def _gp_summary(self, request: etree._Element, received: Received) -> Answer:
-        number = hl7.nhs_number_in(request, f".//hl7:recordTarget//hl7:id[{PATIENT_ID}]/@extension")
+        number = hl7.nhs_number_in(request, RECORD_TARGET)
         document_id = hl7.attribute(request, ".//hl7:GPSummary/hl7:id/@root")
         if not document_id:
             raise PayloadError("the GP summary has no id")
@@ -159,7 +159,7 @@ class Applications:
         return Answer(root, refusal is not None)
 
     def _prescription(self, request: etree._Element, received: Received) -> Answer:
-        number = hl7.nhs_number_in(request, f".//hl7:recordTarget//hl7:id[{PATIENT_ID}]/@extension")
+        number = hl7.nhs_number_in(request, RECORD_TARGET)
         short_id = hl7.attribute(request, ".//hl7:pertinentPrescription/hl7:id[2]/@extension")
         if not short_id:
             raise PayloadError("the prescription has no short-form prescription id")
