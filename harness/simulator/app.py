@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from harness.core.operations import OperationIndex
 from harness.simulator.context import SimulatorConfig, SimulatorContext
+from harness.simulator.control import clock_routes
 from harness.simulator.flavour import Spine2Flavour
 from harness.simulator.service import Service
 
@@ -25,6 +26,8 @@ SERVICE_BUILDERS: list[str] = [
     "harness.simulator.smsp:build",
     "harness.simulator.sds:build",
     "harness.simulator.eps:build",
+    "harness.simulator.mesh:build",
+    "harness.simulator.mhs:build",
 ]
 
 ServiceBuilder = Callable[[SimulatorContext], Service]
@@ -81,6 +84,7 @@ def build_app(config: SimulatorConfig | None = None) -> Starlette:
         return Response(document, media_type="application/json")
 
     routes: list[BaseRoute] = [Route("/openapi.json", openapi, methods=["GET"])]
+    routes.extend(clock_routes(context.clock))  # a test control: not in the OpenAPI document
     for service in services:
         routes.extend(service.routes)
     # The spine2 flavour and drift, when configured, rewrite answers on their way out.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -79,6 +80,15 @@ async def call_buffered(
             await finish(response)
 
     await app(scope, receive, capture)
+
+
+# A service sets this in the request's scope when its answer's body is content it carries, not
+# content it wrote (a MESH download): presentation rewrites must then leave the bytes alone.
+OPAQUE_BODY = "harness.opaque_body"
+
+
+def keep_body(scope: MutableMapping[str, Any]) -> None:
+    scope[OPAQUE_BODY] = True
 
 
 def media_kind(content_type: str | None) -> str:

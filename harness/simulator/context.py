@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.simulator.clock import SimulatorClock
+
 Flavour = Literal["legacy", "spine2"]
 FLAVOURS: tuple[Flavour, ...] = ("legacy", "spine2")
 
@@ -18,6 +20,12 @@ class SimulatorConfig:
     population: int = 10_000
     flavour: Flavour = "legacy"
     drift_file: Path | None = None
+    # MESH: the environment's shared secret in the NHSMESH token (None: $HARNESS_MESH_SHARED_KEY,
+    # else the key NHS England's MESH sandbox is run with, `TestKey`).
+    mesh_shared_key: str | None = None
+    # MHS: where messages the Spine sends (asynchronous responses and acknowledgements) are
+    # POSTed (None: $HARNESS_MHS_CONSUMER_URL, else they are kept undelivered).
+    mhs_consumer_url: str | None = None
 
 
 @dataclass
@@ -26,6 +34,7 @@ class SimulatorContext:
 
     config: SimulatorConfig
     state: dict[str, Any] = field(default_factory=dict)
+    clock: SimulatorClock = field(default_factory=SimulatorClock)  # messaging time (`clock.py`)
 
     @property
     def flavour(self) -> Flavour:

@@ -4,7 +4,8 @@ Everything that may legitimately differ between two faithful implementations doe
 JSON key order (sorted, where legacy keeps FHIR's element order) and indentation; header order
 (reversed), header name case (Title-Case) and the `Server` header; XML namespace prefixes
 (renamed `ns1`, `ns2`... with no default namespace), attribute order (reversed), indentation
-and the XML declaration's quoting.
+and the XML declaration's quoting; multipart messages (ebXML) get another MIME boundary and
+their part headers in lower case and reverse order, each part rewritten by its own type.
 Values never change. Prefixes used inside QName-valued content (a SOAP `faultcode` of
 `SOAP-ENV:Client`, an `xsi:type`) are kept: renaming them would change that content's text.
 
@@ -16,6 +17,7 @@ middleware; drift wraps it.
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 import orjson
@@ -23,6 +25,7 @@ from lxml import etree
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from harness.simulator.buffering import (
+    OPAQUE_BODY,
     BufferedResponse,
     RawHeaders,
     call_buffered,
@@ -30,6 +33,7 @@ from harness.simulator.buffering import (
     media_kind,
     send_whole,
 )
+from harness.simulator.mime import MimeError, Part, build_multipart, is_multipart, parse_multipart
 
 SPINE2_SERVER = "Spine2/1.0 (candidate)"
 XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
@@ -158,6 +162,32 @@ def rewrite_headers(headers: RawHeaders) -> RawHeaders:
     return kept
 
 
+def rewrite_multipart(content_type: str, body: bytes) -> tuple[str, bytes]:
+    """Another boundary; each part's header names lower-cased, in reverse order; each part's
+    body rewritten by its own content type (the ebXML envelope and the HL7 as XML)."""
+    try:
+        message = parse_multipart(content_type, body)
+    except MimeError:
+        return content_type, body
+    parts = [
+        Part(
+            tuple((name.lower(), value) for name, value in reversed(part.headers)),
+            rewrite_body(part.header("content-type"), part.body),
+        )
+        for part in message.parts
+    ]
+    kept = [(name, value) for name, value in message.parameters if name.lower() != "boundary"]
+    return build_multipart(parts, f"=_spine2_{secrets.token_hex(8)}", kept)
+
+
+def rewrite_message(content_type: str, body: bytes) -> tuple[str, bytes]:
+    """The spine2 presentation of a whole message: its Content-Type (a multipart message has
+    another boundary) and its body."""
+    if is_multipart(content_type):
+        return rewrite_multipart(content_type, body)
+    return content_type, rewrite_body(content_type, body)
+
+
 def rewrite_body(content_type: str | None, body: bytes) -> bytes:
     if not body:
         return body
@@ -182,7 +212,13 @@ class Spine2Flavour:
 
         async def send_rewritten(response: BufferedResponse) -> None:
             headers = response.headers
-            body = rewrite_body(header_value(headers, b"content-type"), response.body)
+            content_type = header_value(headers, b"content-type")
+            body = response.body
+            if content_type is not None and body and not scope.get(OPAQUE_BODY):
+                new_type, body = rewrite_message(content_type, body)
+                if new_type != content_type:
+                    headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
+                    headers.append((b"content-type", new_type.encode("latin-1")))
             rewritten = rewrite_headers(headers)
             if not body and (length := header_value(headers, b"content-length")):
                 rewritten.append((b"content-length", length.encode()))

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import orjson
 from lxml import etree
 
+from harness.simulator.behaviour import reorder
 from harness.simulator.drift.draft import ResponseDraft
 from harness.simulator.drift.paths import (
     json_delete,
@@ -186,7 +187,7 @@ class Reorder:
     kind: str = "reorder"
 
     def _arrange(self, items: list[Any]) -> list[Any]:
-        return items[::-1] if self.order == "reverse" else items[1:] + items[:1]
+        return reorder(items, "rotate" if self.order == "rotate" else "reverse")
 
     def apply(self, draft: ResponseDraft, env: EffectEnv) -> None:
         document = draft.document()

@@ -16,10 +16,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from harness.core.exchange import Request
 from harness.core.operations import OperationIndex
+from harness.simulator.behaviour import behaviour_of, set_behaviour
 from harness.simulator.buffering import BufferedResponse, call_buffered, send_whole
 from harness.simulator.context import SimulatorContext
 from harness.simulator.drift.draft import ResponseDraft
 from harness.simulator.drift.effects import EffectEnv
+from harness.simulator.drift.messaging import BehaviourEffect
 from harness.simulator.drift.profile import DriftEntry, DriftProfile
 
 
@@ -102,6 +104,15 @@ class DriftMiddleware:
             receive = replay(body, receive)
             request = request_of(scope, body)
         active = [e for e in entries if e.when is None or e.when.matches(request)]
+        behaviour, responding = behaviour_of(scope), []
+        for entry in active:
+            if isinstance(entry.effect, BehaviourEffect):  # what happens next, not the answer
+                behaviour = entry.effect.shape(behaviour)
+            else:
+                responding.append(entry)
+        if len(responding) < len(active):
+            set_behaviour(scope, behaviour)
+        active = responding
         if not active:
             await self.app(scope, receive, send)
             return
@@ -117,7 +128,8 @@ class DriftMiddleware:
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers]
         draft = ResponseDraft(response.status, headers, response.body)
         for entry in entries:
-            entry.effect.apply(draft, self.envs[entry.id])
+            if not isinstance(entry.effect, BehaviourEffect):
+                entry.effect.apply(draft, self.envs[entry.id])
         if draft.delay_ms:
             await asyncio.sleep(draft.delay_ms / 1000)
         raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in draft.headers]

@@ -28,9 +28,8 @@ import yaml
 
 from harness.core.exchange import Request
 from harness.errors import HarnessError
-from harness.simulator.drift.effects import Effect
 from harness.simulator.drift.paths import check_path, json_values, xml_select, xml_text
-from harness.simulator.drift.spec import FieldProblem, parse_effect
+from harness.simulator.drift.spec import AnyEffect, FieldProblem, parse_effect
 
 FORMAT_VERSION = 1
 TOP_FIELDS = {"format_version", "description", "seed", "drift"}
@@ -101,7 +100,7 @@ def _body_has(body: bytes, path: str, expected: Any) -> bool:
 class DriftEntry:
     id: str
     operation: str
-    effect: Effect
+    effect: AnyEffect
     when: Predicate | None = None
     description: str = ""
     line: int | None = None

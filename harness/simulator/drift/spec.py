@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from harness.simulator.behaviour import ChunkOrder
 from harness.simulator.drift.effects import (
     Drop,
     DropHeader,
@@ -20,6 +21,14 @@ from harness.simulator.drift.effects import (
     Status,
     Truncate,
     VersionOffByOne,
+)
+from harness.simulator.drift.messaging import (
+    BehaviourEffect,
+    ChunkReassembly,
+    DuplicateDelivery,
+    LateAcknowledgement,
+    LostAcknowledgement,
+    MissingReport,
 )
 from harness.simulator.drift.paths import check_path
 
@@ -111,6 +120,10 @@ def _order(fields: Fields) -> str:
     return order
 
 
+def _chunk_order(fields: Fields) -> ChunkOrder:
+    return "rotate" if _order(fields) == "rotate" else "reverse"
+
+
 def _keep(fields: Fields) -> int:
     keep = int(fields.integer("keep"))
     if keep < 0:
@@ -123,6 +136,20 @@ def _ms(fields: Fields) -> float:
     if not 0 <= ms <= 60_000:
         raise FieldProblem("effect.ms", "must be between 0 and 60000")
     return ms
+
+
+def _beyond(fields: Fields) -> float:
+    seconds = float(fields.number("beyond_seconds", 1.0))
+    if not 0 < seconds <= 86_400:
+        raise FieldProblem("effect.beyond_seconds", "must be more than 0 and at most 86400")
+    return seconds
+
+
+def _copies(fields: Fields) -> int:
+    copies = int(fields.integer("copies", 2))
+    if not 2 <= copies <= 10:
+        raise FieldProblem("effect.copies", f"must be between 2 and 10, not {copies}")
+    return copies
 
 
 def _date_format(fields: Fields) -> str:
@@ -143,7 +170,9 @@ def _number_format(fields: Fields) -> str:
     return spec
 
 
-PARSERS: dict[str, Callable[[Fields], Effect]] = {
+AnyEffect = Effect | BehaviourEffect
+
+PARSERS: dict[str, Callable[[Fields], AnyEffect]] = {
     "drop": lambda f: Drop(f.path()),
     "set": lambda f: SetValue(f.path(), f.any("value")),
     "reformat_date": lambda f: ReformatDate(f.path(), _date_format(f)),
@@ -157,10 +186,16 @@ PARSERS: dict[str, Callable[[Fields], Effect]] = {
     "drop_header": lambda f: DropHeader(f.text("name")),
     "latency": lambda f: Latency(_ms(f)),
     "intermittent_5xx": lambda f: Intermittent5xx(_rate(f), _status(f, "status", 503)),
+    # messaging behaviour (`messaging.py`)
+    "lost_acknowledgement": lambda f: LostAcknowledgement(),
+    "late_acknowledgement": lambda f: LateAcknowledgement(_beyond(f)),
+    "duplicate_delivery": lambda f: DuplicateDelivery(_copies(f)),
+    "missing_report": lambda f: MissingReport(),
+    "chunk_reassembly": lambda f: ChunkReassembly(_chunk_order(f)),
 }
 
 
-def parse_effect(spec: object) -> Effect:
+def parse_effect(spec: object) -> AnyEffect:
     if not isinstance(spec, Mapping):
         raise FieldProblem("effect", "must be a mapping with a 'kind'")
     kind = spec.get("kind")

@@ -173,8 +173,16 @@ class MessageIndex:
 
 
 def transmission_header(
-    root: etree._Element, message_id: str, interaction: str, created: str
+    root: etree._Element,
+    message_id: str,
+    interaction: str,
+    created: str,
+    *,
+    receiver: str = SPINE_ASID,
+    sender: str = SENDER_ASID,
+    acknowledges: tuple[str, str] | None = None,
 ) -> None:
+    """The HL7 v3 transmission wrapper; `acknowledges` = (typeCode, id of the message answered)."""
     add(root, "id", root=message_id)
     add(root, "creationTime", value=created)
     add(root, "versionCode", code="V3NPfIT4.2.00")
@@ -182,10 +190,10 @@ def transmission_header(
     add(root, "processingCode", code="P")
     add(root, "processingModeCode", code="T")
     add(root, "acceptAckCode", code="NE")
-    for tag, asid in (
-        ("communicationFunctionRcv", SPINE_ASID),
-        ("communicationFunctionSnd", SENDER_ASID),
-    ):
+    if acknowledges is not None:
+        acknowledgement = add(root, "acknowledgement", typeCode=acknowledges[0])
+        add(add(acknowledgement, "messageRef"), "id", root=acknowledges[1])
+    for tag, asid in (("communicationFunctionRcv", receiver), ("communicationFunctionSnd", sender)):
         device = add(add(root, tag), "device", classCode="DEV", determinerCode="INSTANCE")
         add(device, "id", extension=asid, root="1.2.826.0.1285.0.2.0.107")
 

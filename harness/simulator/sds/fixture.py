@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.simulator.fixtures import read_fixture
 from harness.simulator.sds.directory import (
     AccreditedSystem,
     Directory,
@@ -73,20 +74,7 @@ def record_id(*parts: str) -> str:
 
 
 def load_fixture(path: Path = DIRECTORY_FIXTURE) -> DirectoryFixture:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise HarnessError("SDS directory fixture not found", file=str(path)) from None
-    except json.JSONDecodeError as error:
-        raise HarnessError(
-            f"invalid JSON: {error.msg}", file=str(path), line=error.lineno
-        ) from None
-    if not isinstance(document, dict) or document.get("format_version") != FORMAT_VERSION:
-        raise HarnessError(
-            f"unsupported format_version (expected {FORMAT_VERSION})",
-            file=str(path),
-            field="format_version",
-        )
+    document = read_fixture(path, "SDS directory fixture", FORMAT_VERSION)
     field = "systems"
     try:
         systems = tuple(system_from_ldap(r) for r in document["systems"])

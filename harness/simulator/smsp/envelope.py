@@ -8,13 +8,14 @@ them), so XML bombs and garbage become a `MalformedEnvelope`, never a crash.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
 from lxml import etree
+
+from harness.simulator.xmlsafe import UnsafeXml, parse_xml
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
@@ -55,48 +56,14 @@ class SoapRequest:
     body: etree._Element  # the SOAP Body element
 
 
-_local = threading.local()
-
-
-def _parser() -> etree.XMLParser:
-    """One hardened parser per thread (lxml parsers must not be shared between threads)."""
-    parser: etree.XMLParser | None = getattr(_local, "parser", None)
-    if parser is None:
-        parser = _local.parser = _new_parser()
-    return parser
-
-
-def _new_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        dtd_validation=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-
-
 def parse_envelope(data: bytes) -> SoapRequest:
     """Parse and check a SOAP 1.1 request envelope; raise MalformedEnvelope when unusable."""
     if not data.strip():
         raise MalformedEnvelope("the request body is empty")
-    if len(data) > MAX_ENVELOPE_BYTES:
-        raise MalformedEnvelope(f"the envelope exceeds {MAX_ENVELOPE_BYTES} bytes")
-    upper = data.upper()  # cheap refusal before parsing; the docinfo check below catches UTF-16
-    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
-        raise MalformedEnvelope("a SOAP message must not contain a document type declaration")
     try:
-        root = etree.fromstring(data, _parser())
-    except (etree.XMLSyntaxError, ValueError) as error:
-        raise MalformedEnvelope(f"the body is not well-formed XML: {error}") from None
-    if root is None or not isinstance(root.tag, str):
-        raise MalformedEnvelope("the body is not an XML document")
-    info = root.getroottree().docinfo
-    doctype: object = getattr(info, "doctype", "")  # lxml has it; its stubs do not
-    if info.internalDTD is not None or doctype:
-        raise MalformedEnvelope("a SOAP message must not contain a document type declaration")
+        root = parse_xml(data, MAX_ENVELOPE_BYTES)
+    except UnsafeXml as error:
+        raise MalformedEnvelope(str(error)) from None
     if etree.QName(root).localname != "Envelope":
         raise MalformedEnvelope(f"the root element is {etree.QName(root).localname}, not Envelope")
     if etree.QName(root).namespace != SOAP_ENV:
