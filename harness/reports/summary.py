@@ -8,21 +8,9 @@ from typing import Any
 import orjson
 
 from harness.core.summary import SUMMARY_FORMAT_VERSION, SummaryBuilder
-from harness.rundir import RehearsalDir
+from harness.rundir import HEADLINE_FIELDS, RehearsalDir
 
 SUMMARY_FILE = "summary.json"
-REHEARSAL_FIELDS = (
-    "name",
-    "started_at",
-    "finished_at",
-    "interrupted",
-    "targets",
-    "contracts",
-    "policy",
-    "seed",
-    "command",
-    "harness_version",
-)
 
 
 def gate_section(gate: dict[str, Any] | None) -> dict[str, Any]:
@@ -43,7 +31,7 @@ def build_summary(report_dir: Path) -> dict[str, Any]:
     verdict = "not evaluated" if gate is None else ("passed" if gate.get("passed") else "failed")
     return {
         "format_version": SUMMARY_FORMAT_VERSION,
-        "rehearsal": {key: rehearsal.get(key) for key in REHEARSAL_FIELDS},
+        "rehearsal": {key: rehearsal.get(key) for key in HEADLINE_FIELDS},
         "results": {"read": results.lines, "torn_last_line": results.torn_last_line},
         "verdict": verdict,
         "gate": gate_section(gate),

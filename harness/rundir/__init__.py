@@ -19,6 +19,7 @@ from harness.core.result import ResultRecord
 from harness.errors import HarnessError
 from harness.rundir.header import (
     FORMAT_VERSION,
+    HEADLINE_FIELDS,
     REHEARSAL_FILE,
     RehearsalHeader,
     now_iso,
@@ -98,6 +99,7 @@ class RehearsalDir:
 __all__ = [
     "FORMAT_VERSION",
     "GATE_FILE",
+    "HEADLINE_FIELDS",
     "REHEARSAL_FILE",
     "RESULTS_FILE",
     "RehearsalDir",

@@ -20,8 +20,8 @@ from harness.errors import HarnessError
 
 FORMAT_VERSION = 1
 REHEARSAL_FILE = "rehearsal.json"
-_KNOWN = (
-    "format_version",
+# What says which rehearsal this is and what it ran (summaries and reports repeat these).
+HEADLINE_FIELDS = (
     "name",
     "started_at",
     "finished_at",
@@ -32,10 +32,8 @@ _KNOWN = (
     "seed",
     "command",
     "harness_version",
-    "only",
-    "generation",
-    "resumed",
 )
+_KNOWN = ("format_version", *HEADLINE_FIELDS, "only", "generation", "resumed")
 
 
 @dataclass(frozen=True, slots=True)
