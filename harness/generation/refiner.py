@@ -25,7 +25,7 @@ from harness.core.policy import Waiver, WaiverBook
 from harness.core.result import ResultRecord
 from harness.core.rules import NoiseModel
 from harness.core.template import Template
-from harness.engine import Judge, Unit
+from harness.engine import Judge, Unit, open_targets
 from harness.engine.reproducer import curl_command, rehearse_command
 from harness.generation.options import Deadline, GenerationOptions
 from harness.generation.probe import DifferentialProbe
@@ -33,7 +33,6 @@ from harness.generation.regressions import build_regression, regression_id, save
 from harness.generation.shrink import rebuild, shrink_parts, signature, template_parts
 from harness.generation.units import UNSAFE_UNIT, script_exchanges
 from harness.scenario import Step, render
-from harness.transport.live import LiveTransport
 
 GENERATED_SOURCES = frozenset({"generated", "stateful"})
 
@@ -86,7 +85,8 @@ class Shrinker:
         self._lock = asyncio.Lock()
         self._probe: DifferentialProbe | None = None
         self._busy = threading.Lock()  # held by the worker thread while it shrinks
-        self._url = LiveTransport(candidate_url, name="candidate")
+        # The URLs reproducers name (no connection opens until something is sent).
+        self._targets = open_targets(candidate_url, legacy_url, timeout_s=timeout_s)
 
     async def refine(self, unit: Unit, records: list[ResultRecord]) -> list[ResultRecord]:
         if not any(
@@ -257,7 +257,7 @@ class Shrinker:
             labels = " -> ".join(str(e.meta.get("label", e.operation)) for e in minimal)
             return f"{replay}  # minimal sequence: {labels}"
         sent = final[0].legacy_request or minimal[0].request
-        curl = curl_command(self._url.url_for(sent), sent)
+        curl = curl_command(self._targets.candidate.url_for(sent), sent)
         return f"{curl}  # minimal reproducer; replay it as a contract: {replay}"
 
     def close(self) -> None:
