@@ -24,6 +24,9 @@ from harness.core.difference import Difference, DiffKind, same_meaning_removed
 from harness.core.exchange import Response
 
 Differ = Callable[[Response, Response], list[Difference]]
+# The second answer of a pair is asked for at least this long after the first, so that
+# timestamps with one-second resolution differ too (and are learned as noise).
+GAP_S = 1.1
 
 _XML_INDEX = re.compile(r"\[\d+\]")
 

@@ -38,14 +38,13 @@ from harness.core.exchange import Exchange, Request, Response, header
 from harness.core.http import CONNECTION_HEADERS, SAFE_METHODS
 from harness.core.operations import OperationIndex, slug
 from harness.record.interface import split_by_service
-from harness.record.noise import Pair, learn_noise
+from harness.record.noise import GAP_S, Pair, learn_noise
 from harness.record.redact import Redactor
 from harness.transport.decoding import decode_body
 from harness.transport.errors import Http1Error
 from harness.transport.http1 import Pool, header_text, origin_of, request_head, tls_for
 from harness.transport.limits import AnswerLimits, limits_for
 
-GAP_S = 1.1
 PAST_A_LIMIT = frozenset({"too_large", "too_slow"})
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]

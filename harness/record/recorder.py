@@ -28,12 +28,10 @@ from harness.core.exchange import Exchange
 from harness.core.operations import OperationIndex, slug
 from harness.core.rules import NoiseModel
 from harness.record.interface import split_by_service
-from harness.record.noise import Pair, learn_noise
+from harness.record.noise import GAP_S, Pair, learn_noise
 from harness.record.redact import Redactor
 from harness.record.runner import Classifier, PassOutcome, Plan, run_pass
 from harness.transport.base import Transport
-
-GAP_S = 1.1
 
 
 @dataclass
