@@ -16,8 +16,8 @@ from harness.core.encoding import (
     response_from_dict,
     response_to_dict,
 )
-from harness.core.fields import error_at, mapping_at, string_at
 from harness.core.exchange import Exchange, Request, Response
+from harness.core.fields import error_at, mapping_at, string_at
 from harness.core.template import Template
 from harness.errors import HarnessError
 

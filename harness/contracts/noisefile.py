@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from harness.contracts.store import FORMAT_VERSION, Contract
-from harness.contracts.yamlfile import Located, load_yaml
+from harness.contracts.yamlfile import Located, item_lines, load_yaml
 
 if TYPE_CHECKING:
     from harness.core.rules import NoiseModel, Rule
@@ -182,35 +182,8 @@ def _entry(
         learned=flags["learned"],
         keep=flags["keep"],
         enabled=flags["enabled"],
-        raw=_raw_lines(located, where, lines),
+        raw=item_lines(located, where, lines, ITEM_INDENT),
     )
-
-
-def _raw_lines(located: Located, where: tuple[Hashable, ...], lines: list[str]) -> tuple[str, ...]:
-    """The item's source lines re-indented under its operation, comment lines above included."""
-    span = located.spans.get(tuple(where))
-    if span is None:
-        return ()
-    start, end = span
-    first = lines[start] if start < len(lines) else ""
-    dash = first.find("- ")
-    if dash < 0 or first[:dash].strip():
-        return ()  # not on its own `- ` line (e.g. inside a flow list): re-serialise instead
-    for index in range(start + 1, min(end, len(lines))):
-        line = lines[index]
-        if line.strip() and len(line) - len(line.lstrip(" ")) <= dash:
-            end = index  # the next item or key: not part of this rule
-            break
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    top = start
-    while top > 0 and lines[top - 1].strip().startswith("#"):
-        top -= 1
-    shifted = []
-    for line in lines[top:end]:
-        leading = len(line) - len(line.lstrip(" "))
-        shifted.append(ITEM_INDENT + line[min(leading, dash) :])
-    return tuple(shifted)
 
 
 def entry_yaml(entry: NoiseEntry) -> list[str]:

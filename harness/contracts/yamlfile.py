@@ -86,3 +86,34 @@ def _index(
     elif isinstance(node, yaml.SequenceNode):
         for position, item in enumerate(node.value):
             _index(item, (*path, position), lines, spans)
+
+
+def item_lines(
+    located: Located, where: KeyPath, lines: list[str], indent: str
+) -> tuple[str, ...]:
+    """A list item's source lines (the `#` comment lines just above it included), re-indented
+    to `indent`, so that re-writing a reviewed file copies a kept item back verbatim; () when
+    the item is not on its own `- ` line (inside a flow list: re-serialise it instead)."""
+    span = located.spans.get(tuple(where))
+    if span is None:
+        return ()
+    start, end = span
+    first = lines[start] if start < len(lines) else ""
+    dash = first.find("- ")
+    if dash < 0 or first[:dash].strip():
+        return ()
+    for index in range(start + 1, min(end, len(lines))):
+        line = lines[index]
+        if line.strip() and len(line) - len(line.lstrip(" ")) <= dash:
+            end = index  # the next item or key: not part of this one
+            break
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    top = start
+    while top > 0 and lines[top - 1].strip().startswith("#"):
+        top -= 1
+    shifted = []
+    for line in lines[top:end]:
+        leading = len(line) - len(line.lstrip(" "))
+        shifted.append(indent + line[min(leading, dash) :])
+    return tuple(shifted)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 
@@ -57,20 +57,32 @@ class Difference(NamedTuple):
         )
 
 
+# Whether the candidate's value of a variable may stand for the legacy one: (name, legacy value,
+# candidate value) -> bool. Allocated values are compared by shape (both valid NHS numbers).
+SameShape = Callable[[str, str, str], bool]
+
+
 def same_meaning_removed(
-    differences: list[Difference], legacy_vars: Mapping[str, str], candidate_vars: Mapping[str, str]
+    differences: list[Difference],
+    legacy_vars: Mapping[str, str],
+    candidate_vars: Mapping[str, str],
+    same_shape: SameShape | None = None,
 ) -> list[Difference]:
     """The differences left once each side's own value of a variable (an id each target
     allocated, a value bound per run) is read as the same meaning: a difference whose legacy
     text, with every legacy value swapped for the candidate's, equals the candidate's, goes.
 
-    All swaps happen in one pass (longest value first), so a swapped-in value is never swapped
-    again; a legacy value that stands for two different candidate values swaps nothing."""
+    A variable whose two values `same_shape` refuses (the candidate allocated something that is
+    not a valid value of the kind) swaps nothing, so the difference stays. All swaps happen in
+    one pass (longest value first), so a swapped-in value is never swapped again; a legacy value
+    that stands for two different candidate values swaps nothing."""
     swaps: dict[str, str] = {}
     ambiguous: set[str] = set()
     for name in legacy_vars.keys() & candidate_vars.keys():
         old, new = legacy_vars[name], candidate_vars[name]
         if not old or old == new:
+            continue
+        if same_shape is not None and not same_shape(name, old, new):
             continue
         if swaps.get(old, new) != new:
             ambiguous.add(old)

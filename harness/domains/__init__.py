@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
     from harness.core.exchange import Exchange
+    from harness.core.shapes import Shape
     from harness.core.template import Builtin
 
 ENTRY_POINT_GROUP = "harness.domains"
@@ -98,6 +99,17 @@ class DomainPack(Protocol):
     def pseudonymisers(self) -> Sequence[Pseudonymiser]:
         return ()
 
+    def shapes(self) -> Sequence[Shape]:
+        """Kinds of allocated values (`harness.core.shapes.Shape`: an NHS number with its check
+        digit), tried before the generic ones: two targets' allocated values are compared by
+        shape, not by value."""
+        return ()
+
+    def signers(self) -> Mapping[str, Callable[..., Any]]:
+        """Per-request signing schemes by name (`[targets.<name>.auth] provider = "<name>"`):
+        each a factory `(options: Mapping[str, str]) -> harness.auth.Signer`."""
+        return {}
+
     def markers(self) -> Mapping[str, str]:
         """pytest markers (name -> description) registered by the harness's pytest plugin."""
         return {}
@@ -141,6 +153,29 @@ def merged(part: Callable[[DomainPack], Mapping[str, T]]) -> dict[str, T]:
     return found
 
 
+def distinct(
+    part: Callable[[DomainPack], Iterable[T]],
+    name_of: Callable[[T], str],
+    what: str,
+    own: Iterable[T] = (),
+) -> list[T]:
+    """The harness's `own` items, then every pack's, refusing a name given twice (naming both
+    owners): `distinct(lambda pack: pack.builtins(), lambda b: b.name, "built-in placeholder")`."""
+    found: list[T] = list(own)
+    owners = {name_of(item): "the harness" for item in found}
+    for pack in packs():
+        for item in part(pack):
+            name = name_of(item)
+            if name in owners:
+                raise HarnessError(
+                    f"{what} {name!r} is defined by both {owners[name]} and the domain pack "
+                    f"{pack.name!r}"
+                )
+            owners[name] = f"the domain pack {pack.name!r}"
+            found.append(item)
+    return found
+
+
 def severities() -> dict[str, str]:
     """Every pack's default Allure severity per operationId."""
     return merged(lambda pack: pack.severities())
@@ -157,6 +192,7 @@ __all__ = [
     "Identifier",
     "Pseudonymiser",
     "TemplateData",
+    "distinct",
     "markers",
     "merged",
     "packs",

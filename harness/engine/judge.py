@@ -12,6 +12,8 @@ them.
 In a scenario, values captured from each target's own responses (ids, ETags) are compared on
 meaning: a changed string is dropped when replacing the legacy-side captured value by the
 candidate-side captured value of the same name turns the legacy value into the candidate value.
+A variable with a shape (an allocated NHS number, a UUID) is swapped only when both values have
+that shape: allocated values are compared by shape, not by value.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from harness.core.compare import Comparator, CompareOptions
-from harness.core.difference import Verdict, same_meaning_removed
+from harness.core.difference import SameShape, Verdict, same_meaning_removed
 from harness.core.exchange import Exchange, Request, Response
 from harness.core.policy import WaiverBook
 from harness.core.result import ResultDifference, ResultRecord, verdict_of
 from harness.core.rules import NoiseModel, Rule
+from harness.scenario.shapes import fits
 from harness.transport.base import TransportError
 
 Outcome = Response | TransportError
@@ -68,8 +71,10 @@ class Judge:
         candidate: Outcome,
         legacy: Outcome | None,
         carried: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
+        shapes: Mapping[str, str] | None = None,
     ) -> ResultRecord:
-        """`legacy` None means: compare with the recording. `carried`: (legacy, candidate) vars."""
+        """`legacy` None means: compare with the recording. `carried`: (legacy, candidate) vars;
+        `shapes`: the variables whose candidate value must have a shape (`Unit.shapes`)."""
         recorded = exchange.response
         live_legacy = legacy is not None
         legacy_side: Outcome = recorded if legacy is None else legacy
@@ -80,7 +85,9 @@ class Judge:
         comparator = self.comparator(noise, exchange.operation)
         differences = comparator.compare(legacy_side, candidate)
         if differences and carried is not None:
-            differences = same_meaning_removed(differences, carried[0], carried[1])
+            differences = same_meaning_removed(
+                differences, carried[0], carried[1], _shape_check(shapes) if shapes else None
+            )
         if differences and live_legacy and exchange.recorded:
             unstable = {d.path for d in comparator.compare(recorded, legacy_side)}
             if unstable:
@@ -122,6 +129,17 @@ class Judge:
             reproducer=self.reproducer(exchange, sent),
             error_kind=_kind_of(candidate, legacy) if verdict is Verdict.ERROR else None,
         )
+
+
+def _shape_check(shapes: Mapping[str, str]) -> SameShape:
+    """Each side's value of a shaped variable stands for the other's only when both have the
+    shape (a valid NHS number for a valid NHS number); other variables always do."""
+
+    def same_shape(name: str, legacy: str, candidate: str) -> bool:
+        shape = shapes.get(name)
+        return shape is None or (fits(shape, legacy) and fits(shape, candidate))
+
+    return same_shape
 
 
 def _under_any(path: str, unstable: set[str]) -> bool:

@@ -1,16 +1,18 @@
 """Units of work: what the engine runs, and how sources hand them over (streamed, in phases).
 
 A unit is one independent exchange, or one conversation whose steps run in order on one worker
-(a scenario, a generated workflow, a sequence of state-changing requests). Its `partition` names
-that conversation: units of one partition depend on each other, units of different partitions
-do not, so a later engine may shard them across processes or hosts by partition without any
-source changing. `noise` indexes the noise models the unit's source brings (`TrafficSource`).
+(a scenario, a generated workflow, a sequence of state-changing requests, a recorded
+conversation whose answers' values later requests carried: `harness.correlation`). Its
+`partition` names that conversation: units of one partition depend on each other, units of
+different partitions do not, so a later engine may shard them across processes or hosts by
+partition without any source changing. `noise` indexes the noise models the unit's source
+brings (`TrafficSource`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from harness.core.exchange import Exchange
@@ -26,6 +28,9 @@ class Unit:
     # Steps whose results are reported (None: all). Earlier steps still run to carry values.
     report: frozenset[str] | None = None
     partition: str = ""  # the conversation it belongs to (default: the scenario, else the id)
+    # Captured variables compared by shape, not by value (name -> shape name, e.g. an id each
+    # target allocates: "nhs-number", "uuid"); see `harness.scenario.shapes`.
+    shapes: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.partition:
@@ -41,10 +46,14 @@ class Unit:
 
     @property
     def sequential(self) -> bool:
-        """Steps carry values to later steps (a scenario, or a lone step binding a built-in)."""
+        """Steps carry values to later steps: a scenario, a conversation of several steps, or a
+        lone step that captures or binds a built-in."""
         first = self.steps[0]
-        return self.scenario is not None or (
-            first.template is not None and bool(first.template.bindings)
+        return (
+            self.scenario is not None
+            or len(self.steps) > 1
+            or bool(first.captures)
+            or (first.template is not None and bool(first.template.bindings))
         )
 
 

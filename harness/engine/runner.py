@@ -192,7 +192,9 @@ class Runner:
                 sent = _redacted(sent_candidate, exchange)
                 carried = (legacy_vars, candidate_vars)
                 try:
-                    record = self.judge.judge(noise, exchange, sent, candidate, legacy, carried)
+                    record = self.judge.judge(
+                        noise, exchange, sent, candidate, legacy, carried, unit.shapes
+                    )
                 except Exception as error:  # a comparison bug must not end the rehearsal
                     record = self.judge.error_record(exchange, sent, _internal(error))
                 records.append(record)

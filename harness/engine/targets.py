@@ -49,7 +49,7 @@ def open_targets(
     )
 
     def reproducer(exchange: Exchange, sent: Request) -> str:
-        if exchange.scenario is not None:
+        if exchange.scenario is not None or "conversation" in exchange.meta:
             return rehearse_command(candidate_url, contracts_dir, exchange.id, legacy_url)
         return curl_command(candidate.url_for(sent), sent)
 

@@ -1,4 +1,5 @@
-"""Writing exchanges that were captured elsewhere (HAR files) as contracts, one per service."""
+"""Writing exchanges that were captured elsewhere (HAR files) as contracts, one per service,
+with the correlations found among them (`correlations.yaml`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from harness.contracts.noisefile import NoiseFile, merge_learned, read_noise_fil
 from harness.contracts.store import NOISE_FILE
 from harness.contracts.writer import WriteResult, write_contract
 from harness.core.exchange import Exchange
+from harness.correlation import learn_correlations
 from harness.record.interface import split_by_service
 from harness.record.recorder import equivalence
 from harness.record.redact import Redactor
@@ -23,7 +25,8 @@ def write_captured(
     provenance: Mapping[str, Any],
     redactor: Redactor,
 ) -> list[WriteResult]:
-    """Redact and write captured exchanges (no noise is learned: each was answered once)."""
+    """Redact and write captured exchanges (no noise is learned: each was answered once), then
+    learn their correlations."""
     by_service: dict[str, list[Exchange]] = {}
     for exchange in exchanges:
         redacted = redactor.exchange(exchange)
@@ -45,4 +48,5 @@ def write_captured(
                 equivalent=equivalence(model),
             )
         )
+        learn_correlations(directory, service, by_service[service])
     return results

@@ -14,6 +14,10 @@ wire limits whose body decodes past `max_decoded_bytes` is passed to the client 
 proxy never decodes for the client). Neither is ever written into a contract: each leaves a
 warning, shown when the proxy stops.
 
+Correlation: when the proxy stops, each contract's exchanges (earlier sessions' included) are
+analysed for values that answers gave and later requests carried (`harness.correlation`), and
+`correlations.yaml` is merged, so that a replay sends each target its own values.
+
 Noise: a request that cannot change state (GET, HEAD, OPTIONS) is sent a second time, `GAP_S`
 later and with a fresh X-Request-ID when it carried one, and the two answers are compared; the
 learned rules are merged into each `noise.yaml` when the proxy stops. Other requests are sent
@@ -32,11 +36,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 from harness.contracts.appender import AppendingContract
 from harness.contracts.noisefile import merge_learned, read_noise_file, render_noise_file
-from harness.contracts.store import NOISE_FILE
+from harness.contracts.store import EXCHANGES_FILE, NOISE_FILE, iter_exchange_file
 from harness.core.canonical.values import is_uuid
 from harness.core.exchange import Exchange, Request, Response, header
 from harness.core.http import CONNECTION_HEADERS, SAFE_METHODS
 from harness.core.operations import OperationIndex, slug
+from harness.correlation import learn_correlations
 from harness.record.interface import split_by_service
 from harness.record.noise import GAP_S, Pair, learn_noise
 from harness.record.redact import Redactor
@@ -106,9 +111,16 @@ class ProxyRecorder:
         self.warnings.append(f"{method} {target}: not recorded: {reason}")
 
     def finish(self) -> None:
-        """Close the files and merge the noise learned from repeated safe requests (once)."""
+        """Close the files, merge the noise learned from repeated safe requests (once) and the
+        correlations of each contract's exchanges (all of them: earlier sessions' too)."""
         for contract in self.contracts.values():
             contract.finish()
+            learn_correlations(
+                contract.directory,
+                contract.service,
+                list(iter_exchange_file(contract.directory / EXCHANGES_FILE)),
+            )
+        self.contracts = {}
         pending, self.pairs = self.pairs, {}
         for service, pairs in sorted(pending.items()):
             learned = learn_noise(pairs)

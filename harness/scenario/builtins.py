@@ -32,19 +32,10 @@ UUID = Builtin(
 @functools.cache
 def builtins() -> Mapping[str, Builtin]:
     """Every built-in by name (`$uuid`...): the harness's own, then each domain pack's."""
-    from harness.domains import packs
+    from harness.domains import distinct
 
-    found: dict[str, Builtin] = {UUID.name: UUID}
-    owners = {UUID.name: "the harness"}
-    for pack in packs():
-        for item in pack.builtins():
-            if item.name in found:
-                raise HarnessError(
-                    f"built-in placeholder {{{{{item.name}}}}} is defined by both "
-                    f"{owners[item.name]} and the domain pack {pack.name!r}"
-                )
-            found[item.name], owners[item.name] = item, f"the domain pack {pack.name!r}"
-    return found
+    found = distinct(lambda pack: pack.builtins(), lambda b: b.name, "built-in placeholder", [UUID])
+    return {item.name: item for item in found}
 
 
 def builtin(name: str, field: str) -> Builtin:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
     from harness.core.exchange import Exchange
+    from harness.core.shapes import Shape
     from harness.core.template import Builtin
 
 # The operations each workflow drives: it applies to a contract whose interface has them all.
@@ -78,6 +79,12 @@ class SpinePack(DomainPack):
         from harness.domains.spine.pseudonyms import NHS_NUMBER
 
         return (NHS_NUMBER,)
+
+    def shapes(self) -> Sequence[Shape]:
+        from harness.core.shapes import Shape
+        from harness.domains.spine.nhs_number import is_valid
+
+        return (Shape("nhs-number", is_valid, "ten digits with a valid Modulus 11 check digit"),)
 
     def markers(self) -> Mapping[str, str]:
         return {
