@@ -49,7 +49,8 @@ def proxy(
     from harness.version import __version__
 
     upstream = upstream.rstrip("/")
-    redaction = redaction_for(load_settings(), redact=redact, pseudonymise=pseudonymise)
+    settings = load_settings()
+    redaction = redaction_for(settings, redact=redact, pseudonymise=pseudonymise)
     try:
         document = load_openapi(openapi_source or f"{upstream}/openapi.json")
     except HarnessError:
@@ -67,7 +68,8 @@ def proxy(
     }
     recorder = ProxyRecorder(record_dir, upstream, document, Redactor(redaction), provenance)
     try:
-        app = RecordingProxy(upstream, recorder, learn=not no_noise)
+        limits = settings.answer_limits("legacy")  # [targets.legacy]: the upstream's answers
+        app = RecordingProxy(upstream, recorder, learn=not no_noise, limits=limits)
         # As `harness.serving.serve_forever`, with the lifespan on so that the proxy closes its
         # upstream connections (after the pending noise requests) when it stops.
         sock = bind_loopback(host, port)

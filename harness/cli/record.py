@@ -67,7 +67,11 @@ from harness.cli.options import profile_option
 )
 @click.option("--no-noise", is_flag=True, help="Send once; learn no noise model.")
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(min=1))
-@click.option("--timeout", default=30.0, show_default=True, type=float, help="Seconds per request.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.001),
+    help="Seconds per request [timeout of harness.toml: 10].",
+)
 @profile_option
 def record(
     target: str | None,
@@ -84,7 +88,7 @@ def record(
     pseudonymise: tuple[str, ...],
     no_noise: bool,
     concurrency: int,
-    timeout: float,
+    timeout: float | None,
     profile: str | None,
 ) -> None:
     """Record contracts: scenarios and generated traffic, each sent twice to learn the noise."""

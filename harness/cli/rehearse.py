@@ -107,6 +107,7 @@ def rehearse(
                 progress=settings.progress and console.is_terminal,
                 seed=settings.seed,
                 secrets=settings.secrets,
+                limits=settings.all_answer_limits(),
                 command=shlex.join(["harness", *sys.argv[1:]]),
                 generation=(
                     GenerationOptions(

@@ -5,21 +5,26 @@ directory -> the selected profile -> command-line flags (or the plugin's options
 String values may hold `${NAME}` (environment variables: secrets never live in the file).
 `[secrets]` maps the `${NAME}` placeholders found in contracts to values at send time.
 `[redact]` names what recording redacts and pseudonymises (`RedactSettings`).
+`[targets.<name>]` (`candidate`, `legacy`, `twin`) holds what is particular to one target:
+today the limits on its answers (`TargetSettings`, `answer_limits()`); each key of the table is
+read by its own entry in `TARGET_KEYS`, so a sub-table (such as `auth`) is one more entry.
 Profiles live under `[profiles.<name>]`; `ci` exists built in (no live progress bar, fixed seed),
 selected with `--profile NAME` or `HARNESS_PROFILE`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.transport.limits import AnswerLimits
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 BUILTIN_PROFILES: dict[str, dict[str, Any]] = {"ci": {"progress": False, "seed": 0}}
@@ -36,6 +41,21 @@ class RedactSettings:
 
 
 REDACT_KEYS = ("headers", "fields", "pseudonymise")
+TARGET_NAMES = ("candidate", "legacy", "twin")  # twin: recording's second legacy instance
+LIMIT_KEYS = tuple(spec.name for spec in fields(AnswerLimits))
+TIMEOUT_KEYS = ("first_byte_timeout_s", "total_timeout_s")
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """`[targets.<name>]`: what is particular to one target. `limits` holds only the answer
+    limits the table sets (`AnswerLimits` field -> value); the rest are the defaults, with both
+    timeouts from the `timeout` setting."""
+
+    limits: Mapping[str, float] = field(default_factory=dict)
+
+    def without_timeouts(self) -> TargetSettings:
+        return replace(self, limits={k: v for k, v in self.limits.items() if k not in TIMEOUT_KEYS})
 
 
 @dataclass(frozen=True)
@@ -51,8 +71,22 @@ class Settings:
     seed: int = 0
     secrets: Mapping[str, str] = field(default_factory=dict)
     redact: RedactSettings = field(default_factory=RedactSettings)
+    targets: Mapping[str, TargetSettings] = field(default_factory=dict)
     source: str | None = None  # the config file used, if any
     profile: str | None = None
+
+    def answer_limits(self, name: str) -> AnswerLimits:
+        """The limits on the answers of target `name`: the defaults, both timeouts from
+        `timeout`, then what `[targets.<name>]` sets (a twin without a table: legacy's)."""
+        chosen = self.targets.get(name)
+        if chosen is None and name == "twin":
+            chosen = self.targets.get("legacy")
+        limits = AnswerLimits().within(self.timeout)
+        return replace(limits, **chosen.limits) if chosen else limits  # type: ignore[arg-type]
+
+    def all_answer_limits(self) -> dict[str, AnswerLimits]:
+        """`answer_limits` of every target name."""
+        return {name: self.answer_limits(name) for name in TARGET_NAMES}
 
 
 _KINDS: dict[str, type] = {
@@ -131,8 +165,16 @@ def _apply(
 ) -> Settings:
     known = {f.name for f in fields(Settings)}
     changes: dict[str, Any] = {}
+    if "timeout" in table and settings.targets:
+        # A later layer's `timeout` is the time for every target again (a per-target time of an
+        # earlier layer no longer applies); the same layer's [targets] may set it again below.
+        kept = {name: target.without_timeouts() for name, target in settings.targets.items()}
+        settings = replace(settings, targets=kept)
     for key, raw in table.items():
         if key == "profiles" and not from_flags:
+            continue
+        if key == "targets" and not from_flags:
+            changes["targets"] = _targets(raw, settings.targets, file_name, prefix + key, env)
             continue
         if key == "redact" and not from_flags:
             changes["redact"] = _redact(raw, file_name, prefix + key)
@@ -150,7 +192,7 @@ def _apply(
         if key not in _KINDS:
             if key in known:
                 continue
-            expected = sorted([*_KINDS, "secrets", "profiles", "redact"])
+            expected = sorted([*_KINDS, "secrets", "profiles", "redact", "targets"])
             raise HarnessError(
                 f"unknown setting (expected one of {expected})",
                 file=file_name,
@@ -229,3 +271,66 @@ def _redact(raw: Any, file_name: str | None, where: str) -> RedactSettings:
             )
         values[key] = tuple(names)
     return RedactSettings(**values)
+
+
+def _targets(
+    raw: Any,
+    earlier: Mapping[str, TargetSettings],
+    file_name: str | None,
+    where: str,
+    env: Mapping[str, str],
+) -> dict[str, TargetSettings]:
+    """`[targets.<name>]` tables over the earlier layers' (a key set here wins)."""
+    if not isinstance(raw, Mapping):
+        raise HarnessError("must be [targets.<name>] tables", file=file_name, field=where)
+    merged = dict(earlier)
+    for name, table in raw.items():
+        here = f"{where}.{name}"
+        if name not in TARGET_NAMES:
+            raise HarnessError(
+                f"unknown target (expected one of {', '.join(TARGET_NAMES)})",
+                file=file_name,
+                field=here,
+            )
+        if not isinstance(table, Mapping):
+            raise HarnessError("must be a table", file=file_name, field=here)
+        target = merged.get(name, TargetSettings())
+        for key, value in table.items():
+            reader = TARGET_KEYS.get(key)
+            if reader is None:
+                raise HarnessError(
+                    f"unknown key (expected {', '.join(TARGET_KEYS)})",
+                    file=file_name,
+                    field=f"{here}.{key}",
+                )
+            target = reader(target, key, value, file_name, f"{here}.{key}", env)
+        merged[name] = target
+    return merged
+
+
+def _limit(
+    target: TargetSettings,
+    key: str,
+    value: Any,
+    file_name: str | None,
+    where: str,
+    env: Mapping[str, str],
+) -> TargetSettings:
+    """One answer limit, checked as `AnswerLimits` checks it (the message names the field)."""
+    if isinstance(value, str):
+        value = substitute(value, env, file_name, where)
+        with contextlib.suppress(ValueError):  # else AnswerLimits says what it must be
+            value = float(value) if key.endswith("_s") else int(value)
+    try:
+        AnswerLimits(**{key: value})
+    except HarnessError as error:
+        raise HarnessError(error.message, file=file_name, field=where) from None
+    return replace(target, limits={**target.limits, key: value})
+
+
+# Each key a [targets.<name>] table may hold, and how it is read into the target's settings
+# (a sub-table, such as the target's credentials, is one more entry).
+TargetKeyReader = Callable[
+    [TargetSettings, str, Any, str | None, str, Mapping[str, str]], TargetSettings
+]
+TARGET_KEYS: dict[str, TargetKeyReader] = dict.fromkeys(LIMIT_KEYS, _limit)

@@ -8,11 +8,13 @@ for a scenario step (its earlier steps must run first).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from harness.core.exchange import Exchange, Request
 from harness.engine.judge import Reproducer
 from harness.engine.reproducer import curl_command, rehearse_command
+from harness.transport.limits import AnswerLimits
 from harness.transport.live import LiveTransport
 
 
@@ -35,18 +37,26 @@ def open_targets(
     contracts_dir: str = "contracts",
     timeout_s: float = 10.0,
     max_connections: int = 64,
+    limits: Mapping[str, AnswerLimits] | None = None,
 ) -> Targets:
-    """Transports for both sides (connections open lazily, in the loop that first sends)."""
-    candidate = LiveTransport(
-        candidate_url, name="candidate", timeout_s=timeout_s, max_connections=max_connections
-    )
-    legacy = (
-        LiveTransport(
-            legacy_url, name="legacy", timeout_s=timeout_s, max_connections=max_connections
+    """Transports for both sides (connections open lazily, in the loop that first sends).
+
+    `limits` by target name (`candidate`, `legacy`: `Settings.all_answer_limits()`); a side
+    without one gets the default limits with its whole answer due within `timeout_s`."""
+    chosen = limits or {}
+
+    def transport(url: str, name: str) -> LiveTransport:
+        found = chosen.get(name)
+        return LiveTransport(
+            url,
+            name=name,
+            timeout_s=None if found is not None else timeout_s,
+            limits=found,
+            max_connections=max_connections,
         )
-        if legacy_url
-        else None
-    )
+
+    candidate = transport(candidate_url, "candidate")
+    legacy = transport(legacy_url, "legacy") if legacy_url else None
 
     def reproducer(exchange: Exchange, sent: Request) -> str:
         if exchange.scenario is not None or "conversation" in exchange.meta:

@@ -9,20 +9,28 @@ meaning-based comparison of allocated identifiers are exactly the rehearsal's.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from harness.core.policy import WaiverBook
 from harness.engine.judge import Judge
 from harness.engine.plan import Unit
 from harness.engine.targets import open_targets
 from harness.engine.unit import ReplayedStep, UnitReplayer
+from harness.transport.limits import AnswerLimits
 
 
 class DifferentialProbe:
     def __init__(
-        self, judge: Judge, candidate_url: str, legacy_url: str, *, timeout_s: float = 10.0
+        self,
+        judge: Judge,
+        candidate_url: str,
+        legacy_url: str,
+        *,
+        timeout_s: float = 10.0,
+        limits: Mapping[str, AnswerLimits] | None = None,
     ) -> None:
         self.loop = asyncio.new_event_loop()
-        targets = open_targets(candidate_url, legacy_url, timeout_s=timeout_s)
+        targets = open_targets(candidate_url, legacy_url, timeout_s=timeout_s, limits=limits)
         waivers = WaiverBook(judge.waivers.waivers, judge.waivers.today)
         self.replayer = UnitReplayer(judge.noise, targets, waivers, judge=judge)
 

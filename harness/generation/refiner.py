@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from harness.generation.regressions import build_regression, regression_id, save
 from harness.generation.shrink import rebuild, shrink_parts, signature, template_parts
 from harness.generation.units import UNSAFE_UNIT, script_exchanges
 from harness.scenario import Step, render
+from harness.transport.limits import AnswerLimits
 
 GENERATED_SOURCES = frozenset({"generated", "stateful"})
 
@@ -69,6 +70,7 @@ class Shrinker:
         waivers: Sequence[Waiver] = (),
         today: dt.date,
         timeout_s: float = 10.0,
+        limits: Mapping[str, AnswerLimits] | None = None,
     ) -> None:
         self.contracts = contracts
         self.noise = noise
@@ -80,6 +82,7 @@ class Shrinker:
         self.options = options
         self.deadline = deadline
         self.timeout_s = timeout_s
+        self.limits = limits
         self.outcomes: list[ShrinkOutcome] = []
         self._known: dict[tuple[str, frozenset[str]], str] = {}
         self._lock = asyncio.Lock()
@@ -151,7 +154,11 @@ class Shrinker:
             # rehearsal's waiver book.
             judge = Judge(self.noise, WaiverBook(self.waivers, self.today), lambda e, s: "")
             self._probe = DifferentialProbe(
-                judge, self.candidate_url, self.legacy_url, timeout_s=self.timeout_s
+                judge,
+                self.candidate_url,
+                self.legacy_url,
+                timeout_s=self.timeout_s,
+                limits=self.limits,
             )
         return self._probe
 

@@ -9,7 +9,7 @@ report and closes the shrinker's probe.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from harness.errors import HarnessError
 from harness.generation.options import Deadline, GenerationOptions
 from harness.generation.refiner import Shrinker
 from harness.generation.units import generated_noise, generated_phases
+from harness.transport.limits import AnswerLimits
 
 GENERATION_FILE = "generation.json"
 
@@ -42,6 +43,7 @@ class GeneratedTraffic:
         waivers: Sequence[Waiver] = (),
         today: dt.date | None = None,
         timeout_s: float = 10.0,
+        limits: Mapping[str, AnswerLimits] | None = None,
     ) -> None:
         if not legacy_url:
             raise HarnessError(
@@ -64,6 +66,7 @@ class GeneratedTraffic:
             waivers=waivers,
             today=today or dt.datetime.now(dt.UTC).date(),
             timeout_s=timeout_s,
+            limits=limits,
         )
 
     def noise(self) -> list[NoiseModel]:

@@ -98,6 +98,7 @@ class HarnessSession:
                 self.legacy_url,
                 contracts_dir=str(self.contracts_dir),
                 timeout_s=self.timeout_s,
+                limits=self.settings.all_answer_limits(),
             )
             today = dt.datetime.now(dt.UTC).date()
             self._replayer = UnitReplayer(

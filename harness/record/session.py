@@ -37,7 +37,7 @@ class RecordRequest:
     pseudonymise: Sequence[str] = field(default_factory=tuple)
     learn: bool = True
     concurrency: int = 16
-    timeout: float = 30.0
+    timeout: float | None = None  # seconds for a whole answer (None: the settings' limits)
     settings: Settings = field(default_factory=Settings)  # harness.toml, profile (and [redact])
 
 
@@ -90,16 +90,14 @@ async def _record(
 ) -> RecordResult:
     from harness.transport.live import LiveTransport
 
-    primary = LiveTransport(
-        primary_url, name="legacy", timeout_s=request.timeout, max_connections=request.concurrency
-    )
-    twin = (
-        LiveTransport(
-            twin_url, name="twin", timeout_s=request.timeout, max_connections=request.concurrency
-        )
-        if twin_url
-        else None
-    )
+    def transport(url: str, name: str) -> LiveTransport:
+        limits = request.settings.answer_limits(name)  # [targets.legacy] / [targets.twin]
+        if request.timeout is not None:
+            limits = limits.within(request.timeout)
+        return LiveTransport(url, name=name, limits=limits, max_connections=request.concurrency)
+
+    primary = transport(primary_url, "legacy")
+    twin = transport(twin_url, "twin") if twin_url else None
     try:
         return await record(
             primary,

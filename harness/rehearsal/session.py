@@ -38,6 +38,7 @@ from harness.rehearsal.summary import print_summary
 from harness.rehearsal.writer import ResultsWriter
 from harness.replay import ContractReplay, plan_units
 from harness.rundir import RehearsalDir, RehearsalHeader, now_iso
+from harness.transport.limits import AnswerLimits
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -60,6 +61,9 @@ class RehearsalRequest:
     command: str = ""
     write_reports: bool = True  # write summary.json, junit.xml and report.html at the end
     generation: GenerationOptions | None = None  # add generated traffic (needs a live legacy)
+    # Limits on each target's answers, by name (`Settings.all_answer_limits()`); a target
+    # without: the defaults, its whole answer within `timeout`.
+    limits: Mapping[str, AnswerLimits] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         contracts_dir=str(contracts_dir),
         timeout_s=request.timeout,
         max_connections=max(8, request.concurrency),
+        limits=request.limits,
     )
     noise, phases = phases_of(sources, done)
     judge = Judge(noise, WaiverBook(policy.waivers, today), targets.reproducer)
@@ -164,6 +169,7 @@ def _generated(
         waivers=policy.waivers,
         today=today,
         timeout_s=request.timeout,
+        limits=request.limits,
     )
 
 

@@ -105,3 +105,39 @@ def test_answers_past_a_limit_are_errors_and_the_rehearsal_goes_on(
     for written in report.rglob("*"):
         if written.is_file():
             assert written.stat().st_size < 1 * MiB, f"{written.name} carries a huge value"
+
+
+def test_each_target_gets_the_limits_of_its_table_in_harness_toml(
+    tmp_path: Path,
+    scripted: Callable[..., ScriptedServer],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`[targets.candidate]` in harness.toml bounds the candidate's answers, and no other's."""
+    body = json.dumps({"text": "z" * 5000}).encode()
+    server = scripted(lambda index, request: json_answer(body))
+    legacy = scripted(lambda index, request: json_answer(body))
+    contracts = write_contracts(tmp_path / "c", [exchange("five-k", "/five-k", body)])
+    (tmp_path / "harness.toml").write_text(
+        "[targets.candidate]\nmax_body_bytes = 4096\nmax_header_count = 50\n"
+        "[targets.legacy]\nmax_body_bytes = 8192\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, output = run(
+        [
+            *("rehearse", "--candidate", server.url, "--legacy", legacy.url),
+            *("--contracts", str(contracts), "--out", str(tmp_path), "--name", "r"),
+            "--no-progress",
+        ],
+        capsys,
+    )
+    assert code == 1, output
+    (row,) = map(json.loads, (tmp_path / "r" / "results.jsonl").read_bytes().splitlines())
+    assert row["verdict"] == "error" and row["error_kind"] == "too_large"
+    assert row["error"].startswith("candidate: GET /five-k: answer too large")
+    assert "max_body_bytes = 4 KiB" in row["error"] and "legacy" not in row["error"]
+
+    (tmp_path / "harness.toml").write_text("[targets.candidate]\nmax_body_bytes = -1\n")
+    code, output = run(["rehearse", "--candidate", server.url, "--name", "r2"], capsys)
+    assert code == 2 and "field 'targets.candidate.max_body_bytes'" in output, output
+    assert "Traceback" not in output

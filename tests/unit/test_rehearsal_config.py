@@ -238,3 +238,49 @@ def test_same_meaning_swaps_every_value_once() -> None:
     # One legacy value standing for two candidate values explains nothing.
     ambiguous = same_meaning_removed(differences[:1], {"a": "1", "b": "1"}, {"a": "2", "b": "5"})
     assert [d.path for d in ambiguous] == ["/self"]
+
+
+def test_targets_tables_set_each_targets_answer_limits(tmp_path: Path) -> None:
+    (tmp_path / "harness.toml").write_text(
+        "timeout = 5\n"
+        "[targets.candidate]\nmax_body_bytes = 1000\nfirst_byte_timeout_s = 2\n"
+        "[targets.legacy]\ntotal_timeout_s = 60\nmax_header_bytes = '${HEAD}'\n"
+        "[profiles.slow]\ntimeout = 40\n"
+    )
+    settings = load_settings({}, start=tmp_path, environ={"HEAD": "2048"})
+    candidate, legacy = settings.answer_limits("candidate"), settings.answer_limits("legacy")
+    assert (candidate.max_body_bytes, candidate.first_byte_timeout_s) == (1000, 2)
+    assert candidate.total_timeout_s == 5.0  # the `timeout` setting, for what the table leaves
+    assert (legacy.total_timeout_s, legacy.first_byte_timeout_s) == (60, 5.0)
+    assert legacy.max_header_bytes == 2048 and legacy.max_body_bytes == 16 * 1024 * 1024
+    assert settings.answer_limits("twin") == legacy  # a twin without a table: legacy's
+    assert set(settings.all_answer_limits()) == {"candidate", "legacy", "twin"}
+    # A later layer's timeout (a profile, a flag) is every target's time again.
+    for later in (
+        load_settings({}, start=tmp_path, environ={"HEAD": "1"}, profile="slow"),
+        load_settings({"timeout": 40.0}, start=tmp_path, environ={"HEAD": "1"}),
+    ):
+        limits = later.answer_limits("candidate")
+        assert (limits.first_byte_timeout_s, limits.total_timeout_s) == (40.0, 40.0)
+        assert limits.max_body_bytes == 1000
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "message"),
+    [
+        ("[targets.canddiate]\nmax_body_bytes = 1\n", "targets.canddiate", "unknown target"),
+        ("[targets.candidate]\nmax_size = 1\n", "targets.candidate.max_size", "unknown key"),
+        ("[targets.legacy]\nmax_body_bytes = 0\n", "targets.legacy.max_body_bytes", "positive"),
+        ("[targets.twin]\ntotal_timeout_s = 'soon'\n", "targets.twin.total_timeout_s", "seconds"),
+        ("targets = 3\n", "targets", "must be [targets"),
+        ("[targets]\ncandidate = 3\n", "targets.candidate", "must be a table"),
+    ],
+)
+def test_targets_tables_are_checked_naming_the_field(
+    tmp_path: Path, table: str, field: str, message: str
+) -> None:
+    (tmp_path / "harness.toml").write_text(table)
+    with pytest.raises(HarnessError) as raised:
+        load_settings({}, start=tmp_path, environ={})
+    assert raised.value.field == field and message in raised.value.message
+    assert raised.value.file == str(tmp_path / "harness.toml")
