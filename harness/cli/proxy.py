@@ -69,7 +69,8 @@ def proxy(
     recorder = ProxyRecorder(record_dir, upstream, document, Redactor(redaction), provenance)
     try:
         limits = settings.answer_limits("legacy")  # [targets.legacy]: the upstream's answers
-        app = RecordingProxy(upstream, recorder, learn=not no_noise, limits=limits)
+        tls = settings.target("legacy").tls  # [targets.legacy.tls]: mutual TLS upstream
+        app = RecordingProxy(upstream, recorder, learn=not no_noise, limits=limits, tls=tls)
         # As `harness.serving.serve_forever`, with the lifespan on so that the proxy closes its
         # upstream connections (after the pending noise requests) when it stops.
         sock = bind_loopback(host, port)

@@ -66,6 +66,11 @@ from harness.cli.options import profile_option
     help="Pseudonymise this JSON field / XML element (key in HARNESS_PSEUDONYM_KEY).",
 )
 @click.option("--no-noise", is_flag=True, help="Send once; learn no noise model.")
+@click.option(
+    "--auth",
+    metavar="PROVIDER[:K=V,...]",
+    help="The target's credentials provider, as [targets.legacy.auth] (values: ${VAR}).",
+)
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--timeout",
@@ -90,9 +95,11 @@ def record(
     concurrency: int,
     timeout: float | None,
     profile: str | None,
+    auth: str | None,
 ) -> None:
     """Record contracts: scenarios and generated traffic, each sent twice to learn the noise."""
-    from harness.config.settings import load_settings
+    from harness.auth import access_for
+    from harness.config.settings import AuthSettings, load_settings
     from harness.errors import HarnessError
     from harness.record.session import RecordRequest, run_record
 
@@ -120,6 +127,9 @@ def record(
         command += ["--pseudonymise", name]
     if no_noise:
         command.append("--no-noise")
+    settings = load_settings(profile=profile)
+    if auth:
+        settings = settings.with_auth("legacy", AuthSettings.from_flag(auth, "--auth"))
     request = RecordRequest(
         target=target or "",
         twin=twin,
@@ -134,7 +144,8 @@ def record(
         concurrency=concurrency,
         timeout=timeout,
         command=shlex.join(command),
-        settings=load_settings(profile=profile),
+        settings=settings,
+        access=access_for(settings, ("legacy", "twin")),
     )
 
     def echo(line: str) -> None:

@@ -45,6 +45,16 @@ from harness.cli.options import policy_option, profile_option
     help="Stop generating (and shrinking) after this long.",
 )
 @click.option(
+    "--candidate-auth",
+    metavar="PROVIDER[:K=V,...]",
+    help="The candidate's credentials provider, as [targets.candidate.auth] (values: ${VAR}).",
+)
+@click.option(
+    "--legacy-auth",
+    metavar="PROVIDER[:K=V,...]",
+    help="The live legacy's credentials provider (as [targets.legacy.auth]).",
+)
+@click.option(
     "--save-regressions/--no-save-regressions",
     default=True,
     help="Write shrunk divergences to contracts/<service>/regressions/ [on].",
@@ -67,11 +77,14 @@ def rehearse(
     stateful: bool,
     time_budget: float | None,
     save_regressions: bool,
+    candidate_auth: str | None,
+    legacy_auth: str | None,
 ) -> None:
     """Replay every contract exchange against the candidate, compare, report and gate."""
     from rich.console import Console
 
-    from harness.config.settings import load_settings
+    from harness.auth import access_for
+    from harness.config.settings import AuthSettings, load_settings
     from harness.generation.options import GenerationOptions
     from harness.rehearsal.session import RehearsalRequest
     from harness.rehearsal.session import rehearse as run
@@ -90,6 +103,13 @@ def rehearse(
         },
         profile=profile,
     )
+    for side, flag, given in (
+        ("candidate", "--candidate-auth", candidate_auth),
+        ("legacy", "--legacy-auth", legacy_auth),
+    ):
+        if given:
+            settings = settings.with_auth(side, AuthSettings.from_flag(given, flag))
+    access = access_for(settings, ("candidate", "legacy"))
     console = Console()
     try:
         outcome = run(
@@ -108,6 +128,7 @@ def rehearse(
                 seed=settings.seed,
                 secrets=settings.secrets,
                 limits=settings.all_answer_limits(),
+                access=access,
                 command=shlex.join(["harness", *sys.argv[1:]]),
                 generation=(
                     GenerationOptions(

@@ -6,8 +6,9 @@ String values may hold `${NAME}` (environment variables: secrets never live in t
 `[secrets]` maps the `${NAME}` placeholders found in contracts to values at send time.
 `[redact]` names what recording redacts and pseudonymises (`RedactSettings`).
 `[targets.<name>]` (`candidate`, `legacy`, `twin`) holds what is particular to one target:
-today the limits on its answers (`TargetSettings`, `answer_limits()`); each key of the table is
-read by its own entry in `TARGET_KEYS`, so a sub-table (such as `auth`) is one more entry.
+the limits on its answers (`TargetSettings`, `answer_limits()`), its credentials provider
+(`[targets.<name>.auth]`, `AuthSettings`) and its client certificate (`[targets.<name>.tls]`);
+each key of the table is read by its own entry in `TARGET_KEYS`.
 Profiles live under `[profiles.<name>]`; `ci` exists built in (no live progress bar, fixed seed),
 selected with `--profile NAME` or `HARNESS_PROFILE`.
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.transport.http1 import ClientTls
 from harness.transport.limits import AnswerLimits
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -47,12 +49,40 @@ TIMEOUT_KEYS = ("first_byte_timeout_s", "total_timeout_s")
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    """`[targets.<name>.auth]`: `provider` (header, basic, oauth2, jwt, a domain pack's scheme
+    such as mesh, or an entry point of `harness.auth`) and its options. `${VAR}` in an option is
+    read from the environment when the provider is built, never earlier: what the settings hold
+    can be shown (`--help`, errors) without a secret."""
+
+    provider: str
+    options: Mapping[str, str] = field(default_factory=dict)
+    where: str = ""  # the file and table it came from, for errors
+
+    @classmethod
+    def from_flag(cls, text: str, flag: str) -> AuthSettings:
+        """`--<target>-auth PROVIDER[:key=value,key=value]` (values may hold `${VAR}`)."""
+        provider, _, rest = text.partition(":")
+        options: dict[str, str] = {}
+        for part in filter(None, rest.split(",")):
+            key, equals, value = part.partition("=")
+            if not equals or not key.strip():
+                raise HarnessError(f"expected key=value, got {part!r}", field=flag)
+            options[key.strip()] = value.strip()
+        if not provider.strip():
+            raise HarnessError("name a provider (e.g. basic:username=u,password=${PW})", field=flag)
+        return cls(provider.strip(), options, flag)
+
+
+@dataclass(frozen=True)
 class TargetSettings:
     """`[targets.<name>]`: what is particular to one target. `limits` holds only the answer
     limits the table sets (`AnswerLimits` field -> value); the rest are the defaults, with both
     timeouts from the `timeout` setting."""
 
     limits: Mapping[str, float] = field(default_factory=dict)
+    auth: AuthSettings | None = None  # [targets.<name>.auth]: its credentials provider
+    tls: ClientTls | None = None  # [targets.<name>.tls]: mutual TLS from files
 
     def without_timeouts(self) -> TargetSettings:
         return replace(self, limits={k: v for k, v in self.limits.items() if k not in TIMEOUT_KEYS})
@@ -87,6 +117,19 @@ class Settings:
     def all_answer_limits(self) -> dict[str, AnswerLimits]:
         """`answer_limits` of every target name."""
         return {name: self.answer_limits(name) for name in TARGET_NAMES}
+
+    def target(self, name: str) -> TargetSettings:
+        """What `[targets.<name>]` sets (a twin without a table: legacy's)."""
+        chosen = self.targets.get(name)
+        if chosen is None and name == "twin":
+            chosen = self.targets.get("legacy")
+        return chosen or TargetSettings()
+
+    def with_auth(self, name: str, auth: AuthSettings | None) -> Settings:
+        """These settings with target `name`'s credentials given by a flag (None: unchanged)."""
+        if auth is None:
+            return self
+        return replace(self, targets={**self.targets, name: replace(self.target(name), auth=auth)})
 
 
 _KINDS: dict[str, type] = {
@@ -333,4 +376,74 @@ def _limit(
 TargetKeyReader = Callable[
     [TargetSettings, str, Any, str | None, str, Mapping[str, str]], TargetSettings
 ]
-TARGET_KEYS: dict[str, TargetKeyReader] = dict.fromkeys(LIMIT_KEYS, _limit)
+
+
+def _auth(
+    target: TargetSettings,
+    key: str,
+    value: Any,
+    file_name: str | None,
+    where: str,
+    env: Mapping[str, str],
+) -> TargetSettings:
+    """`[targets.<name>.auth]`: `provider` and its options (strings; `${VAR}` kept as written)."""
+    if not isinstance(value, Mapping):
+        raise HarnessError('must be a table with provider = "..."', file=file_name, field=where)
+    provider = value.get("provider")
+    if not isinstance(provider, str) or not provider:
+        raise HarnessError("must name a provider", file=file_name, field=f"{where}.provider")
+    options = {}
+    for name, option in value.items():
+        if name == "provider":
+            continue
+        if isinstance(option, bool) or not isinstance(option, str | int | float):
+            raise HarnessError(
+                "must be a string or a number", file=file_name, field=f"{where}.{name}"
+            )
+        options[str(name)] = str(option)
+    located = f"{file_name}: {where}" if file_name else where
+    return replace(target, auth=AuthSettings(provider, options, located))
+
+
+def _tls(
+    target: TargetSettings,
+    key: str,
+    value: Any,
+    file_name: str | None,
+    where: str,
+    env: Mapping[str, str],
+) -> TargetSettings:
+    """`[targets.<name>.tls]`: `cert`, `key` and `ca` files (relative to the settings file)."""
+    if not isinstance(value, Mapping):
+        raise HarnessError('must be a table with cert = "..."', file=file_name, field=where)
+    unknown = sorted(set(value) - {"cert", "key", "ca"})
+    if unknown:
+        raise HarnessError(
+            "unknown key (expected cert, key, ca)", file=file_name, field=f"{where}.{unknown[0]}"
+        )
+    base = Path(file_name).parent if file_name else Path.cwd()
+    files: dict[str, str | None] = {}
+    for name in ("cert", "key", "ca"):
+        raw = value.get(name)
+        if raw is None:
+            files[name] = None
+            continue
+        if not isinstance(raw, str):
+            raise HarnessError("must be a file name", file=file_name, field=f"{where}.{name}")
+        path = Path(substitute(raw, env, file_name, f"{where}.{name}"))
+        path = path if path.is_absolute() else base / path
+        if not path.is_file():
+            raise HarnessError(f"no such file: {path}", file=file_name, field=f"{where}.{name}")
+        files[name] = str(path)
+    if files["cert"] is None:
+        raise HarnessError(
+            "names the client certificate file", file=file_name, field=f"{where}.cert"
+        )
+    return replace(target, tls=ClientTls(files["cert"] or "", files["key"], files["ca"]))
+
+
+TARGET_KEYS: dict[str, TargetKeyReader] = {
+    **dict.fromkeys(LIMIT_KEYS, _limit),
+    "auth": _auth,
+    "tls": _tls,
+}

@@ -11,8 +11,10 @@ One pass over the exchanges in recorded order:
 - an ETag comes back in `If-Match` / `If-None-Match` however short it is: the latest answer
   for the same resource (or in the same conversation) that gave that ETag produced it.
 
-Exchanges joined by a use, or sharing an `X-Correlation-ID`, are one conversation: they replay
-in order, as one unit; conversations are independent of each other. Values a state-changing
+Exchanges joined by a use, or sharing an `X-Correlation-ID`, are one conversation, and so is
+any exchange addressing a resource (a request path) that the conversation addresses (listing
+an inbox after the conversation changed it): they replay in order, as one unit; conversations
+are independent of each other. Values a state-changing
 request's answer produced are allocated (a new record's number): they are captured even when
 nothing uses them again, and compared by shape rather than by value.
 
@@ -145,12 +147,30 @@ def analyse(exchanges: Sequence[Exchange], sources: Allowed | None = None) -> Co
                 strong[value] = Produced(value, index, expression, allocated)
                 if allocated:
                     kept[id(strong[value])] = strong[value]
+    _join_same_resource(exchanges, groups)
     members: dict[int, list[int]] = {}
     for index in range(len(exchanges)):
         members.setdefault(groups.find(index), []).append(index)
     conversations = tuple(tuple(group) for _, group in sorted(members.items()) if len(group) > 1)
     mattering = tuple(sorted(kept.values(), key=lambda p: (p.exchange, p.expression)))
     return Correlation(mattering, tuple(uses), conversations)
+
+
+def _join_same_resource(exchanges: Sequence[Exchange], groups: _Groups) -> None:
+    """An exchange addressing a resource (a request path) that a conversation addresses joins
+    that conversation: reading an inbox after the conversation changed it depends on it."""
+    sizes: dict[int, int] = {}
+    for index in range(len(exchanges)):
+        root = groups.find(index)
+        sizes[root] = sizes.get(root, 0) + 1
+    owner: dict[str, int] = {}
+    for index, exchange in enumerate(exchanges):
+        if sizes[groups.find(index)] > 1:
+            owner.setdefault(exchange.request.path, index)
+    for index, exchange in enumerate(exchanges):
+        found = owner.get(exchange.request.path)
+        if found is not None:
+            groups.join(found, index)
 
 
 def _etag_source(

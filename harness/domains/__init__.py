@@ -107,7 +107,7 @@ class DomainPack(Protocol):
 
     def signers(self) -> Mapping[str, Callable[..., Any]]:
         """Per-request signing schemes by name (`[targets.<name>.auth] provider = "<name>"`):
-        each a factory `(options: Mapping[str, str]) -> harness.auth.Signer`."""
+        each a factory `(options: harness.auth.Options) -> harness.transport.RequestSigner`."""
         return {}
 
     def markers(self) -> Mapping[str, str]:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from time import perf_counter, process_time
 
 from harness.core.exchange import Exchange, Request
 from harness.core.http import is_credential
 from harness.core.result import ResultRecord
-from harness.core.template import holds_placeholder
+from harness.core.template import Template, holds_placeholder
 from harness.engine.events import (
     Consumer,
     Event,
@@ -75,6 +75,12 @@ class Runner:
         self.consumers = consumers
         self.concurrency = max(1, concurrency)
         self.environ: Mapping[str, str] = {**os.environ, **(secrets or {})}
+        # Headers every live side's auth provider sets per request: a recording's placeholder
+        # there is dropped before rendering (no variable needed), the provider fills it in.
+        sides = [candidate] if legacy is None else [candidate, legacy]
+        self.provided: frozenset[str] = frozenset.intersection(
+            *(frozenset(getattr(side, "provides", frozenset())) for side in sides)
+        )
         self.compared = 0
         self.elapsed_s = 0.0
         self.cpu_s = 0.0  # this process's CPU time during the run (benchmarks)
@@ -201,12 +207,17 @@ class Runner:
         return records
 
     def _prepare(self, exchange: Exchange, variables: Mapping[str, str]) -> Request:
-        """The request to send: the stored one, or its template rendered with `variables`."""
+        """The request to send: the stored one, or its template rendered with `variables`
+        (without the headers the targets' auth providers set)."""
         if exchange.template is None:
             if not _has_placeholder(exchange.request):
                 return exchange.request
-            return render(_step_of(exchange).template, variables, environ=self.environ)
-        return render(exchange.template, variables, environ=self.environ)
+            template = _step_of(exchange).template
+        else:
+            template = exchange.template
+        if self.provided:
+            template = _without_headers(template, self.provided)
+        return render(template, variables, environ=self.environ)
 
     async def _run_both(
         self, step: Step, to_candidate: Request, to_legacy: Request
@@ -266,6 +277,13 @@ def _keep_captured(variables: dict[str, str], outcome: StepOutcome) -> None:
 
 def _internal(error: Exception) -> str:
     return f"harness: comparison failed ({type(error).__name__}: {error}); please report it"
+
+
+def _without_headers(template: Template, names: frozenset[str]) -> Template:
+    if not any(name.lower() in names for name, _ in template.headers):
+        return template
+    kept = tuple((k, v) for k, v in template.headers if k.lower() not in names)
+    return replace(template, headers=kept)
 
 
 def _has_placeholder(request: Request) -> bool:

@@ -16,12 +16,13 @@ from harness.engine.judge import Reproducer
 from harness.engine.reproducer import curl_command, rehearse_command
 from harness.transport.limits import AnswerLimits
 from harness.transport.live import LiveTransport
+from harness.transport.signed import SignedTransport, TargetAccess, connect
 
 
 @dataclass
 class Targets:
-    candidate: LiveTransport
-    legacy: LiveTransport | None
+    candidate: LiveTransport | SignedTransport
+    legacy: LiveTransport | SignedTransport | None
     reproducer: Reproducer
 
     async def aclose(self) -> None:
@@ -38,18 +39,21 @@ def open_targets(
     timeout_s: float = 10.0,
     max_connections: int = 64,
     limits: Mapping[str, AnswerLimits] | None = None,
+    access: Mapping[str, TargetAccess] | None = None,
 ) -> Targets:
     """Transports for both sides (connections open lazily, in the loop that first sends).
 
     `limits` by target name (`candidate`, `legacy`: `Settings.all_answer_limits()`); a side
-    without one gets the default limits with its whole answer due within `timeout_s`."""
+    without one gets the default limits with its whole answer due within `timeout_s`. `access`
+    by target name: its credentials provider and client certificate (`harness.auth`)."""
     chosen = limits or {}
 
-    def transport(url: str, name: str) -> LiveTransport:
+    def transport(url: str, name: str) -> LiveTransport | SignedTransport:
         found = chosen.get(name)
-        return LiveTransport(
+        return connect(
             url,
-            name=name,
+            name,
+            access=(access or {}).get(name),
             timeout_s=None if found is not None else timeout_s,
             limits=found,
             max_connections=max_connections,

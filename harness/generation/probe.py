@@ -17,6 +17,7 @@ from harness.engine.plan import Unit
 from harness.engine.targets import open_targets
 from harness.engine.unit import ReplayedStep, UnitReplayer
 from harness.transport.limits import AnswerLimits
+from harness.transport.signed import TargetAccess
 
 
 class DifferentialProbe:
@@ -28,9 +29,12 @@ class DifferentialProbe:
         *,
         timeout_s: float = 10.0,
         limits: Mapping[str, AnswerLimits] | None = None,
+        access: Mapping[str, TargetAccess] | None = None,
     ) -> None:
         self.loop = asyncio.new_event_loop()
-        targets = open_targets(candidate_url, legacy_url, timeout_s=timeout_s, limits=limits)
+        targets = open_targets(
+            candidate_url, legacy_url, timeout_s=timeout_s, limits=limits, access=access
+        )
         waivers = WaiverBook(judge.waivers.waivers, judge.waivers.today)
         self.replayer = UnitReplayer(judge.noise, targets, waivers, judge=judge)
 

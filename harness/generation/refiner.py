@@ -34,6 +34,7 @@ from harness.generation.shrink import rebuild, shrink_parts, signature, template
 from harness.generation.units import UNSAFE_UNIT, script_exchanges
 from harness.scenario import Step, render
 from harness.transport.limits import AnswerLimits
+from harness.transport.signed import TargetAccess
 
 GENERATED_SOURCES = frozenset({"generated", "stateful"})
 
@@ -71,6 +72,7 @@ class Shrinker:
         today: dt.date,
         timeout_s: float = 10.0,
         limits: Mapping[str, AnswerLimits] | None = None,
+        access: Mapping[str, TargetAccess] | None = None,
     ) -> None:
         self.contracts = contracts
         self.noise = noise
@@ -83,6 +85,7 @@ class Shrinker:
         self.deadline = deadline
         self.timeout_s = timeout_s
         self.limits = limits
+        self.access = access
         self.outcomes: list[ShrinkOutcome] = []
         self._known: dict[tuple[str, frozenset[str]], str] = {}
         self._lock = asyncio.Lock()
@@ -159,6 +162,7 @@ class Shrinker:
                 self.legacy_url,
                 timeout_s=self.timeout_s,
                 limits=self.limits,
+                access=self.access,
             )
         return self._probe
 

@@ -25,6 +25,7 @@ from harness.generation.options import Deadline, GenerationOptions
 from harness.generation.refiner import Shrinker
 from harness.generation.units import generated_noise, generated_phases
 from harness.transport.limits import AnswerLimits
+from harness.transport.signed import TargetAccess
 
 GENERATION_FILE = "generation.json"
 
@@ -44,6 +45,7 @@ class GeneratedTraffic:
         today: dt.date | None = None,
         timeout_s: float = 10.0,
         limits: Mapping[str, AnswerLimits] | None = None,
+        access: Mapping[str, TargetAccess] | None = None,
     ) -> None:
         if not legacy_url:
             raise HarnessError(
@@ -67,6 +69,7 @@ class GeneratedTraffic:
             today=today or dt.datetime.now(dt.UTC).date(),
             timeout_s=timeout_s,
             limits=limits,
+            access=access,
         )
 
     def noise(self) -> list[NoiseModel]:

@@ -105,6 +105,8 @@ def item_for(parent: ContractsCollector, harness: Replaying, unit: Unit) -> Cont
     first = unit.steps[0]
     if unit.scenario is not None:
         operation, label = "scenario", unit.scenario
+    elif len(unit.steps) > 1:  # a recorded conversation (harness.correlation)
+        operation, label = "conversation", unit.partition
     else:
         operation, label = first.operation, first.id
     item = ContractItem.from_parent(

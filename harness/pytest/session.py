@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.auth import access_for
 from harness.config.policy import load_policy
 from harness.config.settings import Settings
 from harness.contracts import Contract, discover
@@ -99,6 +100,7 @@ class HarnessSession:
                 contracts_dir=str(self.contracts_dir),
                 timeout_s=self.timeout_s,
                 limits=self.settings.all_answer_limits(),
+                access=access_for(self.settings, ("candidate", "legacy")),
             )
             today = dt.datetime.now(dt.UTC).date()
             self._replayer = UnitReplayer(

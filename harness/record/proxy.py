@@ -47,7 +47,14 @@ from harness.record.noise import GAP_S, Pair, learn_noise
 from harness.record.redact import Redactor
 from harness.transport.decoding import decode_body
 from harness.transport.errors import Http1Error
-from harness.transport.http1 import Pool, header_text, origin_of, request_head, tls_for
+from harness.transport.http1 import (
+    ClientTls,
+    Pool,
+    header_text,
+    origin_of,
+    request_head,
+    tls_for,
+)
 from harness.transport.limits import AnswerLimits, limits_for
 
 PAST_A_LIMIT = frozenset({"too_large", "too_slow"})
@@ -144,6 +151,7 @@ class RecordingProxy:
         learn: bool = True,
         gap_s: float = GAP_S,
         limits: AnswerLimits | None = None,
+        tls: ClientTls | None = None,
     ) -> None:
         self.upstream = upstream.rstrip("/")
         self.recorder = recorder
@@ -151,13 +159,14 @@ class RecordingProxy:
         self.learn = learn
         self.gap_s = gap_s
         self._origin, self._base_path = origin_of(self.upstream)
+        self._tls = tls_for(self._origin, tls)  # mutual TLS with the upstream, when configured
         self._pending: set[asyncio.Task[None]] = set()
         self._pool: Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _open(self) -> Pool:
         self._loop = asyncio.get_running_loop()
-        self._pool = Pool(self._origin, 64, tls_for(self._origin))
+        self._pool = Pool(self._origin, 64, self._tls)
         return self._pool
 
     async def close(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from harness.record.redact import Redactor
 from harness.record.runner import Plan
 from harness.record.settings import redaction_for
 from harness.scenario import load_scenarios
+from harness.transport.signed import TargetAccess
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,20 @@ class RecordRequest:
     concurrency: int = 16
     timeout: float | None = None  # seconds for a whole answer (None: the settings' limits)
     settings: Settings = field(default_factory=Settings)  # harness.toml, profile (and [redact])
+    # How each target (legacy, twin) is reached: credentials provider, client certificate.
+    access: Mapping[str, TargetAccess] = field(default_factory=dict)
 
 
 def run_record(request: RecordRequest, echo: Callable[[str], None] = print) -> bool:
     """Record and report; False when a scenario step or request failed on the first pass."""
     from harness.version import __version__
 
+    provided = [name for a in request.access.values() if a.signer for name in a.signer.provides]
     redaction = redaction_for(
-        request.settings, redact=request.redact, pseudonymise=request.pseudonymise
+        request.settings,
+        redact=request.redact,
+        pseudonymise=request.pseudonymise,
+        headers=provided,  # what a provider produces is redacted, whatever its name
     )
     scenarios = load_scenarios(request.scenarios) if request.scenarios else []
     primary_url, twin_url = request.target.rstrip("/"), request.twin
@@ -89,12 +96,14 @@ async def _record(
     provenance: dict[str, object],
 ) -> RecordResult:
     from harness.transport.live import LiveTransport
+    from harness.transport.signed import SignedTransport, connect
 
-    def transport(url: str, name: str) -> LiveTransport:
+    def transport(url: str, name: str) -> LiveTransport | SignedTransport:
         limits = request.settings.answer_limits(name)  # [targets.legacy] / [targets.twin]
         if request.timeout is not None:
             limits = limits.within(request.timeout)
-        return LiveTransport(url, name=name, limits=limits, max_connections=request.concurrency)
+        access = request.access.get(name)  # its credentials provider, its client certificate
+        return connect(url, name, access=access, limits=limits, max_connections=request.concurrency)
 
     primary = transport(primary_url, "legacy")
     twin = transport(twin_url, "twin") if twin_url else None

@@ -24,14 +24,17 @@ def redaction_for(
     redact: Iterable[str] = (),
     pseudonymise: Iterable[str] = (),
     environ: Mapping[str, str] | None = None,
+    headers: Iterable[str] = (),
 ) -> RedactionConfig:
-    """The redaction to apply: defaults, then the settings' `[redact]`, then the flags."""
+    """The redaction to apply: defaults, then the settings' `[redact]`, then the flags, and the
+    `headers` the targets' auth providers set."""
     table = settings.redact
     names = [*table.pseudonymise, *pseudonymise]
-    headers = tuple(dict.fromkeys([*DEFAULT_HEADERS, *(h.lower() for h in table.headers)]))
+    wanted = [*DEFAULT_HEADERS, *(h.lower() for h in [*table.headers, *headers])]
+    header_names = tuple(dict.fromkeys(wanted))
     fields = tuple(dict.fromkeys(f.lower() for f in [*table.fields, *redact]))
     return RedactionConfig(
-        headers=headers,
+        headers=header_names,
         fields=fields,
         pseudonymise=tuple(dict.fromkeys(names)),
         pseudonym_key=key_from_environment(environ) if names else None,

@@ -39,6 +39,7 @@ from harness.rehearsal.writer import ResultsWriter
 from harness.replay import ContractReplay, plan_units
 from harness.rundir import RehearsalDir, RehearsalHeader, now_iso
 from harness.transport.limits import AnswerLimits
+from harness.transport.signed import TargetAccess
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -64,6 +65,8 @@ class RehearsalRequest:
     # Limits on each target's answers, by name (`Settings.all_answer_limits()`); a target
     # without: the defaults, its whole answer within `timeout`.
     limits: Mapping[str, AnswerLimits] = field(default_factory=dict)
+    # How each target is reached beyond its URL (credentials provider, client certificate).
+    access: Mapping[str, TargetAccess] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         timeout_s=request.timeout,
         max_connections=max(8, request.concurrency),
         limits=request.limits,
+        access=request.access,
     )
     noise, phases = phases_of(sources, done)
     judge = Judge(noise, WaiverBook(policy.waivers, today), targets.reproducer)
@@ -170,6 +174,7 @@ def _generated(
         today=today,
         timeout_s=request.timeout,
         limits=request.limits,
+        access=request.access,
     )
 
 

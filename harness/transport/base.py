@@ -19,7 +19,8 @@ class TransportError(Exception):
     - `timeout`: no answer (not one byte) in time;
     - `protocol`: a malformed, truncated or closed answer;
     - `too_large`: an answer past a size limit (body, decoded body, header count or size);
-    - `too_slow`: an answer still arriving when its total time was up (a slow drip).
+    - `too_slow`: an answer still arriving when its total time was up (a slow drip);
+    - `auth`: the target's credentials could not be made (a token endpoint refused).
 
     For the last two the message names the limit (an `AnswerLimits` field) and the figure."""
 

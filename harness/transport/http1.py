@@ -92,9 +92,30 @@ def origin_of(base_url: str) -> tuple[Origin, str]:
     return Origin(scheme, host, port, host_header), parts.path.rstrip("/")
 
 
-def tls_for(origin: Origin) -> ssl.SSLContext | None:
-    """Certificate-verifying TLS for https (the system's trust store, or SSL_CERT_FILE)."""
-    return ssl.create_default_context() if origin.scheme == "https" else None
+@dataclass(frozen=True, slots=True)
+class ClientTls:
+    """Files for mutual TLS with one target: the client certificate and its key (PEM), and
+    optionally the CA bundle that signed the target's certificate (else the system's)."""
+
+    cert: str
+    key: str | None = None
+    ca: str | None = None
+
+
+def tls_for(origin: Origin, client: ClientTls | None = None) -> ssl.SSLContext | None:
+    """Certificate-verifying TLS for https (the system's trust store, SSL_CERT_FILE, or the
+    client's CA bundle), presenting the client certificate when one is configured."""
+    if origin.scheme != "https":
+        return None
+    context = ssl.create_default_context(cafile=client.ca if client else None)
+    if client is not None:
+        try:
+            context.load_cert_chain(client.cert, client.key)
+        except (OSError, ssl.SSLError) as error:
+            raise HarnessError(
+                f"cannot load the client certificate and key: {error}", file=client.cert
+            ) from None
+    return context
 
 
 def request_head(

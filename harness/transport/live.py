@@ -20,7 +20,7 @@ from harness.core.exchange import Request, Response
 from harness.core.http import CONNECTION_HEADERS
 from harness.transport.base import TransportError
 from harness.transport.errors import Http1Error
-from harness.transport.http1 import Pool, origin_of, request_head, tls_for
+from harness.transport.http1 import ClientTls, Pool, origin_of, request_head, tls_for
 from harness.transport.limits import AnswerLimits, limits_for
 
 # Characters left as they are in a path: everything a recorded, already-encoded path may hold.
@@ -42,6 +42,7 @@ class LiveTransport:
         max_connections: int = 64,
         headers: Mapping[str, str] | None = None,
         limits: AnswerLimits | None = None,
+        tls: ClientTls | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
@@ -49,7 +50,7 @@ class LiveTransport:
         self.max_connections = max_connections
         self.default_headers = [*dict(headers or {}).items()]
         self._origin, self._base_path = origin_of(self.base_url)
-        self._tls = tls_for(self._origin)
+        self._tls = tls_for(self._origin, tls)
         self._pool: Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 

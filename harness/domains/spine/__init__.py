@@ -8,6 +8,7 @@ Loaded like any third party's pack, through the `harness.domains` entry point
   exists (`recorded`: special patients, own-demographics searches, near-miss NHS numbers);
 - NHS numbers as identifiers to vary in recorded requests, and their pseudonyms;
 - the PDS and EPS stateful workflows (`pds_workflow`, `eps_workflow`);
+- NHS numbers as a value shape, and the MESH per-request signing scheme (`mesh_auth`);
 - pytest markers per service, and default Allure severities (patient retrieval is critical).
 
 This module stays light (the pytest plugin reads the markers at start-up): each method imports
@@ -16,7 +17,7 @@ what it needs when called.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from harness.domains import DomainPack, Identifier, Pseudonymiser, TemplateData
@@ -85,6 +86,11 @@ class SpinePack(DomainPack):
         from harness.domains.spine.nhs_number import is_valid
 
         return (Shape("nhs-number", is_valid, "ten digits with a valid Modulus 11 check digit"),)
+
+    def signers(self) -> Mapping[str, Callable[..., Any]]:
+        from harness.domains.spine.mesh_auth import MeshSigner
+
+        return {"mesh": MeshSigner}
 
     def markers(self) -> Mapping[str, str]:
         return {
