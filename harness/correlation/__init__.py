@@ -22,11 +22,18 @@ from harness.correlation.file import (
     read_correlations,
     render_correlations,
 )
-from harness.correlation.learn import correlated_units, learn_correlations, learned_entries
+from harness.correlation.learn import (
+    SEQUENCE,
+    correlated_units,
+    in_recorded_order,
+    learn_correlations,
+    learned_entries,
+)
 from harness.correlation.plan import Planned, plan_conversations
 
 __all__ = [
     "CORRELATIONS_FILE",
+    "SEQUENCE",
     "Correlation",
     "CorrelationFile",
     "Entry",
@@ -36,6 +43,7 @@ __all__ = [
     "UseCount",
     "analyse",
     "correlated_units",
+    "in_recorded_order",
     "learn_correlations",
     "learned_entries",
     "plan_conversations",

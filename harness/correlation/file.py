@@ -247,8 +247,8 @@ def merge_learned(previous: CorrelationFile, learned: Iterable[Entry]) -> list[E
 
 
 def write_correlations(path: Path, service: str, learned: Iterable[Entry]) -> list[Entry]:
-    """Merge what was learned into the file at `path` (kept entries stay); the entries."""
+    """Merge what was learned into the file at `path` (kept entries stay); the entries. The file
+    is written even when empty: it says the contract is part of a correlated recording."""
     entries = merge_learned(read_correlations(path, service), learned)
-    if entries or path.exists():
-        path.write_text(render_correlations(service, entries), encoding="utf-8")
+    path.write_text(render_correlations(service, entries), encoding="utf-8")
     return entries

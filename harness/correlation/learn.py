@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from harness.core.exchange import Exchange
@@ -52,22 +52,64 @@ def learned_entries(exchanges: Sequence[Exchange], correlation: Correlation) -> 
     return entries
 
 
-def learn_correlations(directory: Path, service: str, exchanges: Sequence[Exchange]) -> list[Entry]:
-    """Analyse a contract's exchanges and merge what was found into its correlations.yaml
-    (entries a reviewer kept stay; disabled ones are not learned again)."""
-    path = directory / CORRELATIONS_FILE
-    disabled = read_correlations(path, service).disabled()
+SEQUENCE = "sequence"  # meta key: the exchange's place in the whole recording (all services)
+
+
+def in_recorded_order(exchanges: Iterable[Exchange]) -> list[Exchange]:
+    """Exchanges of one recording (several services' contracts) in the order they happened:
+    by `meta.sequence` where the recorder wrote it, else as given."""
+    listed = list(exchanges)
+    return [
+        exchange
+        for _, exchange in sorted(
+            enumerate(listed), key=lambda item: (_sequence(item[1], item[0]), item[0])
+        )
+    ]
+
+
+def _sequence(exchange: Exchange, default: int) -> int:
+    value = exchange.meta.get(SEQUENCE)
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def learn_correlations(directories: Mapping[str, Path], exchanges: Sequence[Exchange]) -> int:
+    """Analyse one recording's exchanges (every service's, in recorded order: a message sent
+    through one service is downloaded through another) and merge what was found into each
+    service's correlations.yaml (`directories`: service -> contract directory). An entry goes
+    to the file of the service whose answer gave the value; kept entries stay, disabled ones
+    are not learned again. Returns the entries written."""
+    files = {
+        service: read_correlations(directory / CORRELATIONS_FILE, service)
+        for service, directory in directories.items()
+    }
+    disabled = set().union(*(found.disabled() for found in files.values()))
+    ordered = in_recorded_order(exchanges)
     correlation = analyse(
-        exchanges, lambda operation, expression: (operation, expression) not in disabled
+        ordered, lambda operation, expression: (operation, expression) not in disabled
     )
-    return write_correlations(path, service, learned_entries(exchanges, correlation))
+    services: dict[tuple[str, str], str] = {}
+    for produced in correlation.produced:
+        key = (ordered[produced.exchange].operation, produced.expression)
+        services.setdefault(key, ordered[produced.exchange].service)
+    learned: dict[str, list[Entry]] = {service: [] for service in directories}
+    for entry in learned_entries(ordered, correlation):
+        learned.setdefault(services[entry.key], []).append(entry)
+    written = 0
+    for service, entries in learned.items():
+        directory = directories.get(service)
+        if directory is not None:
+            written += len(write_correlations(directory / CORRELATIONS_FILE, service, entries))
+    return written
 
 
 def correlated_units(
-    exchanges: Sequence[Exchange], reviewed: CorrelationFile
+    exchanges: Sequence[Exchange], reviewed: Sequence[CorrelationFile]
 ) -> tuple[list[Planned], set[int]]:
-    """The conversations of a contract's exchanges under its reviewed file's enabled entries."""
-    enabled = reviewed.enabled()
+    """The conversations of one recording's exchanges (in recorded order, as given) under the
+    reviewed files' enabled entries."""
+    enabled: dict[tuple[str, str], Entry] = {}
+    for found in reviewed:
+        enabled.update(found.enabled())
     correlation = analyse(
         exchanges, lambda operation, expression: (operation, expression) in enabled
     )

@@ -31,10 +31,16 @@ class Unit:
     # Captured variables compared by shape, not by value (name -> shape name, e.g. an id each
     # target allocates: "nhs-number", "uuid"); see `harness.scenario.shapes`.
     shapes: Mapping[str, str] = field(default_factory=dict)
+    # Each step's noise index when the steps come from different sources' contracts (a
+    # conversation across services); None: every step uses `noise`.
+    step_noise: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.partition:
             object.__setattr__(self, "partition", self.scenario or self.steps[0].id)
+
+    def noise_of(self, position: int) -> int:
+        return self.noise if self.step_noise is None else self.step_noise[position]
 
     def reports(self, exchange_id: str) -> bool:
         return self.report is None or exchange_id in self.report

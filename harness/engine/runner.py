@@ -134,7 +134,7 @@ class Runner:
         offset = phase.noise_offset
         for unit in units:
             if unit.sequential:
-                records = await self._sequence(unit, offset + unit.noise)
+                records = await self._sequence(unit, offset)
             else:
                 records = [await self._single(offset + unit.noise, unit.steps[0])]
             if phase.refine is not None:
@@ -155,12 +155,13 @@ class Runner:
         except Exception as error:  # a comparison bug must not end the rehearsal
             return self.judge.error_record(exchange, sent, _internal(error))
 
-    async def _sequence(self, unit: Unit, noise: int) -> list[ResultRecord]:
+    async def _sequence(self, unit: Unit, offset: int) -> list[ResultRecord]:
         legacy_vars: dict[str, str] = {}
         candidate_vars: dict[str, str] = {}
         records = []
         failed: str | None = None  # why an earlier step got no answer, if one did not
-        for exchange in unit.steps:
+        for position, exchange in enumerate(unit.steps):
+            noise = offset + unit.noise_of(position)
             step = _step_of(exchange)
             try:
                 if exchange.template is not None:  # `{{$name as var}}`: one value, both targets

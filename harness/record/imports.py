@@ -4,6 +4,7 @@ with the correlations found among them (`correlations.yaml`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from harness.contracts.noisefile import NoiseFile, merge_learned, read_noise_fil
 from harness.contracts.store import NOISE_FILE
 from harness.contracts.writer import WriteResult, write_contract
 from harness.core.exchange import Exchange
-from harness.correlation import learn_correlations
+from harness.correlation import SEQUENCE, learn_correlations
 from harness.record.interface import split_by_service
 from harness.record.recorder import equivalence
 from harness.record.redact import Redactor
@@ -28,7 +29,10 @@ def write_captured(
     """Redact and write captured exchanges (no noise is learned: each was answered once), then
     learn their correlations."""
     by_service: dict[str, list[Exchange]] = {}
-    for exchange in exchanges:
+    for number, captured in enumerate(exchanges, start=1):
+        exchange = captured
+        if SEQUENCE not in captured.meta:  # the capture's order, across services
+            exchange = replace(captured, meta={**captured.meta, SEQUENCE: number})
         redacted = redactor.exchange(exchange)
         by_service.setdefault(redacted.service, []).append(redacted)
     interfaces = split_by_service(document) if document else {}
@@ -48,5 +52,8 @@ def write_captured(
                 equivalent=equivalence(model),
             )
         )
-        learn_correlations(directory, service, by_service[service])
+    learn_correlations(
+        {service: out / service for service in by_service},
+        [exchange for exchanges in by_service.values() for exchange in exchanges],
+    )
     return results

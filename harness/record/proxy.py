@@ -36,12 +36,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 from harness.contracts.appender import AppendingContract
 from harness.contracts.noisefile import merge_learned, read_noise_file, render_noise_file
-from harness.contracts.store import EXCHANGES_FILE, NOISE_FILE, iter_exchange_file
+from harness.contracts.store import EXCHANGES_FILE, NOISE_FILE, iter_exchange_file, iter_jsonl
 from harness.core.canonical.values import is_uuid
 from harness.core.exchange import Exchange, Request, Response, header
 from harness.core.http import CONNECTION_HEADERS, SAFE_METHODS
 from harness.core.operations import OperationIndex, slug
-from harness.correlation import learn_correlations
+from harness.correlation import SEQUENCE, learn_correlations
 from harness.record.interface import split_by_service
 from harness.record.noise import GAP_S, Pair, learn_noise
 from harness.record.redact import Redactor
@@ -83,6 +83,7 @@ class ProxyRecorder:
         self.contracts: dict[str, AppendingContract] = {}
         self.pairs: dict[str, list[Pair]] = {}
         self.warnings: list[str] = []
+        self.sequence = _last_sequence(out)  # a restarted proxy goes on counting
 
     def classify(self, request: Request) -> tuple[str, str]:
         operation = self.index.match(request) if self.index is not None else None
@@ -103,6 +104,7 @@ class ProxyRecorder:
             contract = self.contracts[service] = AppendingContract(
                 self.out / service, service, self.interfaces.get(service, {}), self.provenance
             )
+        self.sequence += 1
         exchange = Exchange(
             id=f"proxy-{contract.next_number():06d}",
             service=service,
@@ -110,6 +112,7 @@ class ProxyRecorder:
             request=request,
             response=response,
             source="proxy",
+            meta={SEQUENCE: self.sequence},  # its place in the recording, across services
         )
         contract.append(self.redactor.exchange(exchange))
 
@@ -122,11 +125,14 @@ class ProxyRecorder:
         correlations of each contract's exchanges (all of them: earlier sessions' too)."""
         for contract in self.contracts.values():
             contract.finish()
-            learn_correlations(
-                contract.directory,
-                contract.service,
-                list(iter_exchange_file(contract.directory / EXCHANGES_FILE)),
-            )
+        if self.contracts:
+            directories = _recorded(self.out)
+            exchanges = [
+                exchange
+                for directory in directories.values()
+                for exchange in iter_exchange_file(directory / EXCHANGES_FILE)
+            ]
+            learn_correlations(directories, exchanges)
         self.contracts = {}
         pending, self.pairs = self.pairs, {}
         for service, pairs in sorted(pending.items()):
@@ -137,6 +143,25 @@ class ProxyRecorder:
                 continue
             entries = merge_learned(read_noise_file(path, service), learned.entries)
             path.write_text(render_noise_file(service, entries), encoding="utf-8")
+
+
+def _recorded(out: Path) -> dict[str, Path]:
+    """The contract directories under `out` that hold exchanges (service -> directory)."""
+    if not out.is_dir():
+        return {}
+    return {path.parent.name: path.parent for path in sorted(out.glob(f"*/{EXCHANGES_FILE}"))}
+
+
+def _last_sequence(out: Path) -> int:
+    """The highest `meta.sequence` already recorded under `out` (0 when none)."""
+    last = 0
+    for directory in _recorded(out).values():
+        for _, data in iter_jsonl(directory / EXCHANGES_FILE):
+            meta = data.get("meta") if isinstance(data, dict) else None
+            value = meta.get(SEQUENCE) if isinstance(meta, dict) else None
+            if isinstance(value, int) and value > last:
+                last = value
+    return last
 
 
 class RecordingProxy:

@@ -22,6 +22,7 @@ from harness.correlation import (
     CORRELATIONS_FILE,
     CorrelationFile,
     correlated_units,
+    in_recorded_order,
     read_correlations,
 )
 from harness.engine.plan import Unit, read_ahead
@@ -70,33 +71,57 @@ def plan_units(
     its conversations replay in order, each target sent its own values (`harness.correlation`).
     """
     wanted = set(only)
+    reviewed: list[CorrelationFile] = []
+    correlated: list[tuple[int, Exchange]] = []  # (contract index, exchange) of reviewed ones
     for index, contract in enumerate(contracts):
-        reviewed = _reviewed(contract)
+        found = _reviewed(contract)
+        if found is not None:
+            reviewed.append(found)
         scenarios: dict[str, list[Exchange]] = {}
-        plain: list[Exchange] = []
         for exchange in read_ahead(iter_exchanges(contract), READ_AHEAD):
             if exchange.scenario is not None:
                 scenarios.setdefault(exchange.scenario, []).append(exchange)
-            elif reviewed is not None:
-                plain.append(exchange)
+            elif found is not None:
+                correlated.append((index, exchange))
             elif exchange.id not in done and (not wanted or exchange.id in wanted):
                 yield Unit(index, (exchange,))
-        if reviewed is not None:
-            planned, held = correlated_units(plain, reviewed)
-            for position, exchange in enumerate(plain):
-                if position in held or exchange.id in done:
-                    continue
-                if not wanted or exchange.id in wanted:
-                    yield Unit(index, (exchange,))
-            for conversation in planned:
-                unit = _sequence(index, conversation.steps, conversation.name, wanted, done)
-                if unit is not None:
-                    yield replace(unit, scenario=None, shapes=conversation.shapes)
         for name in sorted(scenarios):
             steps = tuple(sorted(scenarios[name], key=lambda e: e.step or 0))
             unit = _sequence(index, steps, name, wanted, done)
             if unit is not None:
                 yield unit
+    if correlated:
+        yield from _conversations(correlated, reviewed, wanted, done)
+
+
+def _conversations(
+    correlated: list[tuple[int, Exchange]],
+    reviewed: Sequence[CorrelationFile],
+    wanted: Collection[str],
+    done: Collection[str],
+) -> Iterator[Unit]:
+    """The recorded traffic of the contracts with a correlations.yaml, analysed as one recording
+    (in recorded order, across services): its conversations, then the exchanges on their own."""
+    contract_of = {(e.service, e.id): index for index, e in correlated}
+    exchanges = in_recorded_order(exchange for _, exchange in correlated)
+    planned, held = correlated_units(exchanges, reviewed)
+    for conversation in planned:
+        steps, first = conversation.steps, conversation.steps[0]
+        index = contract_of[first.service, first.id]
+        unit = _sequence(index, steps, conversation.name, wanted, done)
+        if unit is None:
+            continue
+        noise = tuple(contract_of[step.service, step.id] for step in unit.steps)
+        yield replace(
+            unit,
+            scenario=None,
+            shapes=conversation.shapes,
+            step_noise=noise if len(set(noise)) > 1 else None,
+        )
+    for position, exchange in enumerate(exchanges):
+        if position in held or exchange.id in done or (wanted and exchange.id not in wanted):
+            continue
+        yield Unit(contract_of[exchange.service, exchange.id], (exchange,))
 
 
 def _sequence(
@@ -123,9 +148,10 @@ def _sequence(
 
 
 def _reviewed(contract: Contract) -> CorrelationFile | None:
-    """The contract's correlations.yaml when it has enabled entries, else None."""
-    found = read_correlations(contract.directory / CORRELATIONS_FILE, contract.service)
-    return found if found.enabled() else None
+    """The contract's correlations.yaml (None without one: its exchanges stream as they are).
+    Contracts that have one are one recording, replayed in recorded order across services."""
+    path = contract.directory / CORRELATIONS_FILE
+    return read_correlations(path, contract.service) if path.is_file() else None
 
 
 def count_planned(contracts: Sequence[Contract]) -> int:

@@ -113,7 +113,7 @@ def test_learned_entries_and_a_reviewers_edits_survive_relearning(tmp_path: Path
     entries = learned_entries(exchanges, analyse(exchanges))
     keys = [entry.key for entry in entries]
     assert keys == [("download", "header:etag"), ("send", "/message_id")]
-    learn_correlations(tmp_path, "mesh", exchanges)
+    learn_correlations({"mesh": tmp_path}, exchanges)
     path = tmp_path / CORRELATIONS_FILE
     text = path.read_text()
     text = text.replace(
@@ -122,7 +122,7 @@ def test_learned_entries_and_a_reviewers_edits_survive_relearning(tmp_path: Path
         "  - source: {operation: download, from: 'header:etag'}\n    enabled: false",
     )
     path.write_text(text)
-    learn_correlations(tmp_path, "mesh", exchanges)
+    learn_correlations({"mesh": tmp_path}, exchanges)
     again = read_correlations(path)
     assert [(e.key, e.enabled, e.learned) for e in again.entries] == [
         (("download", "header:etag"), False, True),
