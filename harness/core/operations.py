@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.core.exchange import Request
 
@@ -40,11 +41,30 @@ def soap_action_of(request: Request) -> str | None:
     return value.strip().strip('"') if value else None
 
 
-class OperationIndex:
-    """Matches requests to operations; built once per interface document."""
+def server_base_path(document: Mapping[str, Any]) -> str:
+    """The path of the document's first server URL, its `{variables}` given their defaults
+    (`https://api.example/library/v2` -> `/library/v2`); "" when there is none or it is `/`.
+    Operation paths are relative to it."""
+    servers = document.get("servers")
+    if not isinstance(servers, list) or not servers or not isinstance(servers[0], Mapping):
+        return ""
+    url = str(servers[0].get("url") or "")
+    variables = servers[0].get("variables")
+    if isinstance(variables, Mapping):
+        for name, spec in variables.items():
+            default = spec.get("default", "") if isinstance(spec, Mapping) else ""
+            url = url.replace("{" + str(name) + "}", str(default))
+    path = urlsplit(url).path if "://" in url else url
+    return path.rstrip("/") if path.startswith("/") else ""
 
-    def __init__(self, operations: list[Operation]) -> None:
+
+class OperationIndex:
+    """Matches requests to operations; built once per interface document. Requests are matched
+    with or without the document's server base path in front of the operation paths."""
+
+    def __init__(self, operations: list[Operation], base_path: str = "") -> None:
         self.operations = operations
+        self.base_path = base_path
         self._routes: list[tuple[str, re.Pattern[str], int, list[Operation]]] = []
         grouped: dict[tuple[str, str], list[Operation]] = {}
         for operation in operations:
@@ -57,12 +77,15 @@ class OperationIndex:
 
     @classmethod
     def from_openapi(cls, document: Mapping[str, Any]) -> OperationIndex:
-        return cls(list(iter_operations(document)))
+        return cls(list(iter_operations(document)), server_base_path(document))
 
     def match(self, request: Request) -> Operation | None:
         method = request.method.upper()
+        path = request.path
+        if self.base_path and path.startswith(self.base_path + "/"):
+            path = path[len(self.base_path) :]
         for route_method, pattern, _, ops in self._routes:
-            if route_method == method and pattern.fullmatch(request.path):
+            if route_method == method and pattern.fullmatch(path):
                 if len(ops) == 1 and ops[0].soap_action is None:
                     return ops[0]
                 action = soap_action_of(request)

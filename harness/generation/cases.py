@@ -1,8 +1,9 @@
 """Generated cases: schemathesis cases (valid and invalid) and the domain packs' realistic ones.
 
 `generate_templates(document, count, seed)` spreads `count` requests over the interface's
-operations round-robin, in operation order, over the slots each has: schemathesis `positive`,
-schemathesis `negative`, and `realistic` where a domain pack has a realistic strategy for the
+operations round-robin, in operation order, over the slots each has: `examples` (the document's
+own examples, where it has some), schemathesis `positive`, schemathesis `negative`, and
+`realistic` where a domain pack has a realistic strategy for the
 operation (`DomainPack.interface_strategies`). The same seed gives the same requests. A
 generated `X-Request-ID` that is a valid UUID becomes `{{$uuid}}` so every send is fresh. Used
 by `harness record --generate` and by generated traffic in rehearsals.
@@ -21,6 +22,7 @@ import orjson
 
 from harness.core.canonical.values import is_uuid
 from harness.core.http import CONNECTION_HEADERS, is_credential
+from harness.core.operations import server_base_path
 from harness.core.template import Template
 from harness.domains import TemplateData, merged
 from harness.generation.drawing import draw_examples
@@ -66,8 +68,12 @@ def generate_templates(document: Mapping[str, Any], count: int, seed: int) -> li
             tags = raw.get("tags") or []
             services[key] = str(raw.get("x-harness-service") or (tags[0] if tags else ""))
     realistic = realistic_strategies(document)
+    base = server_base_path(document)
+    examples = {key: _example_strategy(operation) for key, operation in operations.items()}
     slots: list[tuple[str, str]] = []
     for key in sorted(operations):
+        if examples[key] is not None:  # the document's own examples reach the success paths
+            slots.append((key, "examples"))
         slots.append((key, "positive"))
         slots.append((key, "negative"))
     for key in sorted(realistic):
@@ -86,9 +92,13 @@ def generate_templates(document: Mapping[str, Any], count: int, seed: int) -> li
             warnings.simplefilter("ignore")
             # No feedback: by default schemathesis mixes in string constants found in the
             # Python modules loaded so far, which would make generation depend on them.
-            strategy = operations[key].as_strategy(generation_mode=generation, feedback=NO_FEEDBACK)
+            strategy = examples[key] if mode == "examples" else None
+            if strategy is None:
+                strategy = operations[key].as_strategy(
+                    generation_mode=generation, feedback=NO_FEEDBACK
+                )
             drawn = draw_examples(strategy, quota, slot_seed)
-        return [t for t in (case_template(case) for case in drawn) if t is not None]
+        return [t for t in (case_template(case, base) for case in drawn) if t is not None]
 
     drawn = {p: draw(p, quotas[slot]) for p, slot in enumerate(slots) if quotas[slot]}
     # Some operations cannot give as many cases as asked (no invalid input exists, say): the
@@ -114,13 +124,29 @@ def generate_templates(document: Mapping[str, Any], count: int, seed: int) -> li
     return cases
 
 
+def _example_strategy(operation: Any) -> Any:
+    """Cases built from the operation's examples in the document (schemathesis's examples
+    phase, missing parts filled in), or None when it has none."""
+    import hypothesis.strategies as st
+    from schemathesis.generation.feedback import NO_FEEDBACK
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            found = operation.get_strategies_from_examples(feedback=NO_FEEDBACK, fill_missing=True)
+        except Exception:  # an example schemathesis cannot use: no examples slot
+            return None
+    return st.one_of(found) if found else None
+
+
 def realistic_strategies(document: Mapping[str, Any]) -> dict[str, Any]:
     """Every domain pack's realistic strategy per operationId (the first pack to give one)."""
     return merged(lambda pack: pack.interface_strategies(document))
 
 
-def case_template(case: Any) -> Template | None:
-    """A schemathesis Case as a request template (None when it cannot be sent as plain HTTP)."""
+def case_template(case: Any, base_path: str = "") -> Template | None:
+    """A schemathesis Case as a request template (None when it cannot be sent as plain HTTP);
+    its path starts with the document's server base path (`server_base_path`)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -130,7 +156,7 @@ def case_template(case: Any) -> Template | None:
     if kwargs.get("files"):
         return None
     url = urlsplit(str(kwargs["url"]))
-    path = url.path or "/"
+    path = base_path + (url.path or "/")
     query = [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True)]
     query.extend(_query_pairs(kwargs.get("params")))
     generated_headers = {str(k).lower() for k in (case.headers or {})}

@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from harness.core.operations import server_base_path
 from harness.generation.cases import GeneratedCase, case_template
 
 
@@ -21,7 +22,8 @@ def coverage_stream(document: Mapping[str, Any]) -> Iterator[GeneratedCase]:
     """Coverage-phase cases round-robin over the operations, lazily (take what you need)."""
     if not document.get("paths"):
         return
-    per_operation = [iter(_operation_cases(key, cases)) for key, cases in _coverage(document)]
+    base = server_base_path(document)
+    per_operation = [iter(_operation_cases(key, cases, base)) for key, cases in _coverage(document)]
     while per_operation:
         still = []
         for source in per_operation:
@@ -32,10 +34,12 @@ def coverage_stream(document: Mapping[str, Any]) -> Iterator[GeneratedCase]:
         per_operation = still
 
 
-def _operation_cases(key: str, cases: Iterator[tuple[Any, str]]) -> Iterator[GeneratedCase]:
+def _operation_cases(
+    key: str, cases: Iterator[tuple[Any, str]], base: str
+) -> Iterator[GeneratedCase]:
     number = 0
     for case, service in cases:
-        template = case_template(case)
+        template = case_template(case, base)
         if template is not None:
             yield GeneratedCase(key, "coverage", number, template, service)
             number += 1

@@ -10,6 +10,7 @@ divergence came from: the seed, the generated case that found it and what differ
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,7 +40,10 @@ def regression_id(service: str, operation: str, exchanges: Sequence[Exchange]) -
             digest.update(repr(shape.get(key)).encode("utf-8"))
         if template is None:
             digest.update(repr([k for k, _ in exchange.request.headers]).encode("utf-8"))
-    return f"reg-{service}-{operation}-{digest.hexdigest()[:10]}"
+    # A safe file name whatever the operation is called (`GET /Patient/{id}` has slashes):
+    # regression files lie flat under regressions/, where replay reads them.
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{service}-{operation}").strip("-.")
+    return f"reg-{name}-{digest.hexdigest()[:10]}"
 
 
 def build_regression(

@@ -14,8 +14,10 @@ from harness.core.operations import HTTP_METHODS, iter_operations
 from harness.errors import HarnessError
 
 
-def load_openapi(source: str) -> dict[str, Any]:
-    """An OpenAPI document from a file path or an http(s) URL (JSON or YAML)."""
+def load_openapi(source: str, warnings: list[str] | None = None) -> dict[str, Any]:
+    """An OpenAPI document from a file path or an http(s) URL (JSON or YAML); a file's
+    references to other files are resolved and inlined (`harness.record.bundle`), examples
+    that cannot be found named in `warnings`."""
     if source.startswith(("http://", "https://")):
         try:
             answer = httpx.get(source, timeout=30.0)
@@ -37,6 +39,10 @@ def load_openapi(source: str) -> dict[str, Any]:
         raise HarnessError(f"not a JSON or YAML document: {error}", file=source) from None
     if not isinstance(document, dict) or not isinstance(document.get("paths"), Mapping):
         raise HarnessError("not an OpenAPI document (no `paths`)", file=source, field="paths")
+    if not source.startswith(("http://", "https://")):
+        from harness.record.bundle import bundled
+
+        return bundled(document, Path(source), warnings)  # self-contained, operationIds
     return document
 
 

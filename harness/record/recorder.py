@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from harness.contracts.store import NOISE_FILE
 from harness.contracts.writer import Equivalent, WriteResult, write_contract
 from harness.core.compare import Comparators
 from harness.core.exchange import Exchange
-from harness.core.operations import OperationIndex, slug
+from harness.core.operations import OperationIndex, server_base_path, slug
 from harness.core.rules import NoiseModel
 from harness.record.interface import split_by_service
 from harness.record.noise import GAP_S, Pair, learn_noise
@@ -42,6 +42,8 @@ class RecordResult:
     sent: int = 0
     recorded: int = 0
     seconds: float = 0.0
+    # Generated requests per operation: (answered 2xx, sent), to say which reach success.
+    success: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 async def record(
@@ -78,6 +80,8 @@ async def record(
     by_service: dict[str, list[Exchange]] = {}
     for exchange in first.exchanges.values():
         by_service.setdefault(exchange.service, []).append(exchange)
+    result.success = success_by_operation(first.exchanges.values())
+    result.warnings.extend(success_warnings(result.success, document))
     typed_only = twin is None and plan.changes_state
     redactor = redactor or Redactor()
     for service in sorted(set(interfaces) | set(by_service)):
@@ -120,6 +124,42 @@ async def record(
     return result
 
 
+SUCCESS_FLOOR = 0.25  # below this share of 2xx answers, generation misses the success paths
+
+
+def success_by_operation(exchanges: Iterable[Exchange]) -> dict[str, tuple[int, int]]:
+    """Per operation, generated requests answered 2xx and generated requests sent."""
+    counts: dict[str, tuple[int, int]] = {}
+    for exchange in exchanges:
+        if exchange.source != "generated":
+            continue
+        good, total = counts.get(exchange.operation, (0, 0))
+        counts[exchange.operation] = (good + (200 <= exchange.response.status < 300), total + 1)
+    return dict(sorted(counts.items()))
+
+
+def success_warnings(
+    success: Mapping[str, tuple[int, int]], document: Mapping[str, Any]
+) -> list[str]:
+    """Every generated answer a 404 (the base path is likely wrong), or an operation whose
+    generated requests reach 2xx less than a quarter of the time."""
+    warnings = []
+    total = sum(sent for _, sent in success.values())
+    if total and all(good == 0 for good, _ in success.values()):
+        base = server_base_path(document) or "/"
+        warnings.append(
+            f"no generated request reached a 2xx answer ({total} sent): is the target's base "
+            f"path right? the document's servers give {base!r}"
+        )
+    for operation, (good, sent) in success.items():
+        if sent and good / sent < SUCCESS_FLOOR:
+            warnings.append(
+                f"{operation}: {good} of {sent} generated requests answered 2xx "
+                f"({100 * good / sent:.0f}%, under {100 * SUCCESS_FLOOR:.0f}%)"
+            )
+    return warnings
+
+
 def equivalence(model: NoiseModel) -> Equivalent:
     """Same place, same template, same answer under the noise model: keep the stored line."""
     comparators = Comparators(model)
@@ -154,6 +194,8 @@ def summarise(result: RecordResult) -> list[str]:
     for written in result.written:
         state = ", ".join(written.changed_files) if written.changed_files else "unchanged"
         lines.append(f"{written.directory}: {written.exchanges} exchanges ({state})")
+    for operation, (good, sent) in result.success.items():
+        lines.append(f"  {operation}: {good}/{sent} generated requests answered 2xx")
     rate = result.sent / result.seconds if result.seconds else 0.0
     lines.append(
         f"recorded {result.recorded} exchanges ({result.sent} requests sent, two passes) "

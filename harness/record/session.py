@@ -58,7 +58,10 @@ def run_record(request: RecordRequest, echo: Callable[[str], None] = print) -> b
     scenarios = load_scenarios(request.scenarios) if request.scenarios else []
     primary_url, twin_url = request.target.rstrip("/"), request.twin
     target_name = request.target_name or primary_url
-    document = load_openapi(request.openapi or f"{primary_url}/openapi.json")
+    notes: list[str] = []
+    document = load_openapi(request.openapi or f"{primary_url}/openapi.json", notes)
+    for note in notes:
+        echo(f"note: {note}")
     generated = generate_templates(document, request.generate, request.seed)
     plan = Plan(scenarios=scenarios, generated=generated)
     if not plan.ids():
