@@ -11,10 +11,10 @@ One pass over the exchanges in recorded order:
 - an ETag comes back in `If-Match` / `If-None-Match` however short it is: the latest answer
   for the same resource (or in the same conversation) that gave that ETag produced it.
 
-Exchanges joined by a use, or sharing an `X-Correlation-ID`, are one conversation, and so is
-any exchange addressing a resource (a request path) that the conversation addresses (listing
-an inbox after the conversation changed it): they replay in order, as one unit; conversations
-are independent of each other. Values a state-changing
+Exchanges joined by a use, or sharing an `X-Correlation-ID`, are one conversation; an exchange
+otherwise on its own that addresses a resource (a request path) a conversation addresses joins
+it (listing an inbox after the conversation changed it). A conversation replays in order, as
+one unit; conversations are independent of each other. Values a state-changing
 request's answer produced are allocated (a new record's number): they are captured even when
 nothing uses them again, and compared by shape rather than by value.
 
@@ -24,6 +24,7 @@ correlations.yaml: only its enabled entries apply at replay); None learns from e
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -157,20 +158,25 @@ def analyse(exchanges: Sequence[Exchange], sources: Allowed | None = None) -> Co
 
 
 def _join_same_resource(exchanges: Sequence[Exchange], groups: _Groups) -> None:
-    """An exchange addressing a resource (a request path) that a conversation addresses joins
-    that conversation: reading an inbox after the conversation changed it depends on it."""
+    """An exchange on its own that addresses a resource (a request path) a conversation
+    addresses joins that conversation (the one whose member came last before it, else first
+    after it): listing an inbox after the conversation changed it depends on it. Two
+    conversations are never merged so."""
     sizes: dict[int, int] = {}
     for index in range(len(exchanges)):
         root = groups.find(index)
         sizes[root] = sizes.get(root, 0) + 1
-    owner: dict[str, int] = {}
+    members: dict[str, list[int]] = {}
     for index, exchange in enumerate(exchanges):
         if sizes[groups.find(index)] > 1:
-            owner.setdefault(exchange.request.path, index)
+            members.setdefault(exchange.request.path, []).append(index)
     for index, exchange in enumerate(exchanges):
-        found = owner.get(exchange.request.path)
-        if found is not None:
-            groups.join(found, index)
+        if sizes[groups.find(index)] > 1:
+            continue
+        found = members.get(exchange.request.path)
+        if found:
+            position = bisect.bisect_left(found, index)  # members are in recorded order
+            groups.join(found[position - 1] if position else found[0], index)
 
 
 def _etag_source(
