@@ -60,10 +60,11 @@ class ThreadServer:
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any, host: str = "127.0.0.1") -> Iterator[ThreadServer]:
-    """Serve `app` on an ephemeral loopback port in a background thread until exit."""
+def serve_in_thread(app: Any, host: str = "127.0.0.1", **overrides: Any) -> Iterator[ThreadServer]:
+    """Serve `app` on an ephemeral loopback port in a background thread until exit
+    (`overrides`: uvicorn settings, e.g. `lifespan="on"`)."""
     sock = bind_loopback(host)
-    server = uvicorn.Server(uvicorn_config(app))
+    server = uvicorn.Server(uvicorn_config(app, **overrides))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "simulate": "harness.cli.simulate:simulate",
     "record": "harness.cli.record:record",
     "proxy": "harness.cli.proxy:proxy",
+    "shadow": "harness.cli.shadow:shadow",
     "har": "harness.cli.har:har",
     "rehearse": "harness.cli.rehearse:rehearse",
     "gate": "harness.cli.gate:gate",

@@ -24,3 +24,20 @@ def port_option(default: int) -> Callable[[F], F]:
     return click.option(
         "--port", default=default, show_default=True, type=int, help="0 picks a free port."
     )
+
+
+def interface_of(source: str | None, base_url: str, command: str) -> dict[str, Any] | None:
+    """The OpenAPI document naming a target's operations: `source` (a file or URL) when given,
+    else `<base_url>/openapi.json` when it answers (None, said on stderr, when it does not)."""
+    from harness.errors import HarnessError
+    from harness.record.interface import load_openapi
+
+    try:
+        return load_openapi(source or f"{base_url}/openapi.json")
+    except HarnessError:
+        if source:
+            raise
+        click.echo(
+            f"harness {command}: {base_url} has no /openapi.json; operations unnamed", err=True
+        )
+        return None

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 import uvicorn
 
+from harness.cli.options import interface_of
+
 
 @click.command()
 @click.option("--upstream", required=True, help="Base URL of the legacy target to forward to.")
@@ -40,8 +42,6 @@ def proxy(
 ) -> None:
     """Forward every request to UPSTREAM unchanged and record each exchange as contracts."""
     from harness.config.settings import load_settings
-    from harness.errors import HarnessError
-    from harness.record.interface import load_openapi
     from harness.record.proxy import ProxyRecorder, RecordingProxy
     from harness.record.redact import Redactor
     from harness.record.settings import redaction_for
@@ -51,13 +51,7 @@ def proxy(
     upstream = upstream.rstrip("/")
     settings = load_settings()
     redaction = redaction_for(settings, redact=redact, pseudonymise=pseudonymise)
-    try:
-        document = load_openapi(openapi_source or f"{upstream}/openapi.json")
-    except HarnessError:
-        if openapi_source:
-            raise
-        click.echo("harness proxy: upstream has no /openapi.json; operations unnamed", err=True)
-        document = None
+    document = interface_of(openapi_source, upstream, "proxy")
     command = ["harness", "proxy", "--upstream", upstream, "--record", str(record_dir)]
     provenance = {
         "target": upstream,

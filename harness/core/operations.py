@@ -127,3 +127,20 @@ def _template_regex(path: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[^}]+\})", path)
     pattern = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
     return re.compile(pattern)
+
+
+class Classifier:
+    """Names the operation of a request by an interface document; without one, or for a
+    request it does not describe, the service is the upstream's host name and the operation
+    `unmatched`."""
+
+    def __init__(self, document: Mapping[str, Any] | None, upstream: str) -> None:
+        self.index = OperationIndex.from_openapi(document) if document else None
+        self.default_service = slug(urlsplit(upstream).hostname or "upstream")
+
+    def classify(self, request: Request) -> tuple[str, str]:
+        """(service, operation id)."""
+        operation = self.index.match(request) if self.index is not None else None
+        if operation is None:
+            return self.default_service, "unmatched"
+        return operation.service, operation.id

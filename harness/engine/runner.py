@@ -14,7 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, replace
 from time import perf_counter, process_time
 
@@ -51,9 +59,14 @@ Refine = Callable[[Unit, list[ResultRecord]], Awaitable[list[ResultRecord]]]
 
 @dataclass(frozen=True, slots=True)
 class Phase:
-    """Units that may run side by side; the next phase starts once they have all finished."""
+    """Units that may run side by side; the next phase starts once they have all finished.
 
-    units: Iterable[Unit]
+    `units` is an iterable, read lazily, or an async iterator for a source whose units arrive
+    while it runs (mirrored live traffic): the phase ends when it is exhausted. Several
+    workers await its `__anext__` at once, so it must allow that (a class over an
+    `asyncio.Queue` does; an async generator does not)."""
+
+    units: Iterable[Unit] | AsyncIterator[Unit]
     noise_offset: int = 0  # where the units' source's noise models start in the judge
     refine: Refine | None = None
 
@@ -113,7 +126,8 @@ class Runner:
         workers: list[asyncio.Future[None]] = []
         try:
             for phase in phases:
-                shared = iter(phase.units)
+                units = phase.units
+                shared = units if isinstance(units, AsyncIterator) else iter(units)
                 workers = [
                     asyncio.ensure_future(self._work(shared, phase))
                     for _ in range(self.concurrency)
@@ -130,18 +144,25 @@ class Runner:
             self.emit(RehearsalFinished(interrupted, self.compared, self.elapsed_s))
         return interrupted
 
-    async def _work(self, units: Iterator[Unit], phase: Phase) -> None:
+    async def _work(self, units: Iterator[Unit] | AsyncIterator[Unit], phase: Phase) -> None:
+        if isinstance(units, AsyncIterator):
+            async for unit in units:
+                await self._unit(unit, phase)
+        else:
+            for unit in units:
+                await self._unit(unit, phase)
+
+    async def _unit(self, unit: Unit, phase: Phase) -> None:
         offset = phase.noise_offset
-        for unit in units:
-            if unit.sequential:
-                records = await self._sequence(unit, offset)
-            else:
-                records = [await self._single(offset + unit.noise, unit.steps[0])]
-            if phase.refine is not None:
-                records = await phase.refine(unit, records)
-            self.compared += len(records)
-            for record in records:
-                self.emit(ExchangeCompared(record))
+        if unit.sequential:
+            records = await self._sequence(unit, offset)
+        else:
+            records = [await self._single(offset + unit.noise, unit.steps[0])]
+        if phase.refine is not None:
+            records = await phase.refine(unit, records)
+        self.compared += len(records)
+        for record in records:
+            self.emit(ExchangeCompared(record))
 
     async def _single(self, noise: int, exchange: Exchange) -> ResultRecord:
         try:

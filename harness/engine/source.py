@@ -4,7 +4,8 @@ Contract replay (`harness.replay`) and generated traffic (`harness.generation`) 
 mirrored live traffic, cutover load and messaging are further sources. A source brings:
 
 - its units, phase by phase (`phases`): a phase starts once every unit of the one before it has
-  finished (so state-changing traffic never overlaps the reads before it); units stream lazily;
+  finished (so state-changing traffic never overlaps the reads before it); units stream lazily,
+  or arrive as they happen (`harness.shadow`: units as consumers send them);
 - the noise models its units index (`Unit.noise`);
 - optionally, a refinement of a unit's results after it ran (`refinement()` gives it, or None:
   e.g. shrinking a divergence into a minimal regression contract);
@@ -13,7 +14,7 @@ mirrored live traffic, cutover load and messaging are further sources. A source 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -30,8 +31,10 @@ class TrafficSource(Protocol):
         """The noise models its units index with `Unit.noise`."""
         ...
 
-    def phases(self, done: Collection[str]) -> Sequence[Iterable[Unit]]:
-        """The units still to run (ids in `done` already have results), phase by phase."""
+    def phases(self, done: Collection[str]) -> Sequence[Iterable[Unit] | AsyncIterator[Unit]]:
+        """The units still to run (ids in `done` already have results), phase by phase; a
+        phase whose units arrive while the run goes on (mirrored live traffic) is an async
+        iterator that several workers may await at once (see `Phase`)."""
         ...
 
     def refinement(self) -> Refine | None:

@@ -28,39 +28,37 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from time import perf_counter
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from harness.contracts.appender import AppendingContract
 from harness.contracts.noisefile import merge_learned, read_noise_file, render_noise_file
 from harness.contracts.store import EXCHANGES_FILE, NOISE_FILE, iter_exchange_file, iter_jsonl
 from harness.core.canonical.values import is_uuid
-from harness.core.exchange import Exchange, Request, Response, header
-from harness.core.http import CONNECTION_HEADERS, SAFE_METHODS
-from harness.core.operations import OperationIndex, slug
+from harness.core.exchange import Exchange, Request, Response
+from harness.core.http import SAFE_METHODS
+from harness.core.operations import Classifier
 from harness.correlation import SEQUENCE, learn_correlations
 from harness.record.interface import split_by_service
 from harness.record.noise import GAP_S, Pair, learn_noise
 from harness.record.redact import Redactor
-from harness.transport.decoding import decode_body
 from harness.transport.errors import Http1Error
-from harness.transport.http1 import (
-    ClientTls,
-    Pool,
-    header_text,
-    origin_of,
-    request_head,
-    tls_for,
+from harness.transport.forwarding import (
+    Forwarder,
+    Incoming,
+    Receive,
+    Scope,
+    Send,
+    answer,
+    lifespan,
+    passed_back,
+    read_incoming,
+    stored_answer,
 )
+from harness.transport.http1 import ClientTls
 from harness.transport.limits import AnswerLimits, limits_for
 
 PAST_A_LIMIT = frozenset({"too_large", "too_slow"})
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class ProxyRecorder:
@@ -77,19 +75,15 @@ class ProxyRecorder:
         self.out = out
         self.redactor = redactor
         self.provenance = provenance
-        self.index = OperationIndex.from_openapi(document) if document else None
+        self.classifier = Classifier(document, upstream)
         self.interfaces = split_by_service(document) if document else {}
-        self.default_service = slug(urlsplit(upstream).hostname or "upstream")
         self.contracts: dict[str, AppendingContract] = {}
         self.pairs: dict[str, list[Pair]] = {}
         self.warnings: list[str] = []
         self.sequence = _last_sequence(out)  # a restarted proxy goes on counting
 
     def classify(self, request: Request) -> tuple[str, str]:
-        operation = self.index.match(request) if self.index is not None else None
-        if operation is None:
-            return self.default_service, "unmatched"
-        return operation.service, operation.id
+        return self.classifier.classify(request)
 
     def learn(self, request: Request, first: Response, second: Response) -> None:
         """Two answers to the same safe request: material for the service's noise model."""
@@ -165,8 +159,8 @@ def _last_sequence(out: Path) -> int:
 
 
 class RecordingProxy:
-    """The ASGI app: forward (the live transport's HTTP/1.1 client, bytes passed through), answer
-    the client, then record."""
+    """The ASGI app: forward (`harness.transport.forwarding`, bytes passed through), answer the
+    client, then record."""
 
     def __init__(
         self,
@@ -183,153 +177,70 @@ class RecordingProxy:
         self.limits = limits_for(limits, timeout_s)
         self.learn = learn
         self.gap_s = gap_s
-        self._origin, self._base_path = origin_of(self.upstream)
-        self._tls = tls_for(self._origin, tls)  # mutual TLS with the upstream, when configured
+        # mutual TLS with the upstream, when configured
+        self._forwarder = Forwarder(self.upstream, self.limits, tls=tls)
         self._pending: set[asyncio.Task[None]] = set()
-        self._pool: Pool | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _open(self) -> Pool:
-        self._loop = asyncio.get_running_loop()
-        self._pool = Pool(self._origin, 64, self._tls)
-        return self._pool
 
     async def close(self) -> None:
         if self._pending:
             await asyncio.wait(set(self._pending), timeout=self.limits.total_timeout_s)
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            await pool.aclose()
+        await self._forwarder.aclose()
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        """Close the upstream session (after the pending noise requests) when the server stops."""
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.close()
-                # Here, not after the server returns: on SIGTERM uvicorn re-raises the signal
-                # once it has shut down, and the process ends before any `finally` runs.
-                self.recorder.finish()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    async def _stop(self) -> None:
+        """Close the upstream session (after the pending noise requests), then write."""
+        await self.close()
+        self.recorder.finish()
 
     def shutdown(self, timeout_s: float = 10.0) -> None:
         """Close upstream connections from another thread (the server's loop still running)."""
-        loop = self._loop
-        if self._pool is not None and loop is not None and loop.is_running():
+        loop = self._forwarder.loop
+        if loop is not None and loop.is_running():
             asyncio.run_coroutine_threadsafe(self.close(), loop).result(timeout_s)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await lifespan(receive, send, None, self._stop)
             return
         if scope["type"] != "http":
             return
-        body = bytearray()
-        while True:
-            message = await receive()
-            body.extend(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
-        raw_query: bytes = scope.get("query_string", b"")
-        # Text the way the live transport reads and writes it (UTF-8, else latin-1), so bytes
-        # come back out as they came in and the recording replays the same bytes.
-        target = header_text(raw_path) + (f"?{header_text(raw_query)}" if raw_query else "")
-        client_headers = [(header_text(k), header_text(v)) for k, v in scope["headers"]]
-        forwarded = [(k, v) for k, v in client_headers if k.lower() not in CONNECTION_HEADERS]
+        incoming = await read_incoming(scope, receive)
+        method, target = incoming.method, incoming.target
         try:
-            status, upstream_headers, payload, elapsed = await self._forward(
-                scope["method"], target, forwarded, bytes(body)
-            )
+            got = await self._forwarder.forward(method, target, incoming.forwarded, incoming.body)
         except Http1Error as error:
             if error.kind in PAST_A_LIMIT:
-                self.recorder.not_recorded(scope["method"], target, f"upstream {error}")
+                self.recorder.not_recorded(method, target, f"upstream {error}")
                 text = f"harness proxy: upstream {error}; not passed on, not recorded\n"
             else:
                 text = f"harness proxy: upstream failed: {error}\n"
-            await _answer(send, 502, [("content-type", "text/plain")], text.encode())
+            await answer(send, 502, [("content-type", "text/plain")], text.encode())
             return
-        back = [(k, v) for k, v in upstream_headers if k.lower() not in CONNECTION_HEADERS]
-        length = str(len(payload))
-        if scope["method"] == "HEAD":  # no body: the length is the one a GET would have
-            length = header(upstream_headers, "content-length") or "0"
-        back.append(("content-length", length))
-        await _answer(send, status, back, payload)
-        request = Request(
-            method=scope["method"],
-            path=scope["path"],
-            query=tuple(parse_qsl(header_text(raw_query), keep_blank_values=True)),
-            headers=tuple((k, v) for k, v in client_headers if k.lower() not in CONNECTION_HEADERS),
-            body=bytes(body),
-        )
+        await answer(send, got.status, passed_back(method, got.headers, got.payload), got.payload)
+        request = incoming.request()
         try:
-            first = self._stored(status, upstream_headers, payload, elapsed)
+            first = stored_answer(got, self.limits)
         except Http1Error as error:  # decodes past max_decoded_bytes: passed on, never stored
-            self.recorder.not_recorded(request.method, target, f"upstream {error}")
+            self.recorder.not_recorded(method, target, f"upstream {error}")
             return
         self.recorder.record(request, first)
-        if self.learn and request.method in SAFE_METHODS:
-            task = asyncio.ensure_future(self._again(request, target, forwarded, first))
+        if self.learn and method in SAFE_METHODS:
+            task = asyncio.ensure_future(self._again(request, incoming, first))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
 
-    async def _forward(
-        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
-    ) -> tuple[int, list[tuple[str, str]], bytes, float]:
-        """The upstream's answer exactly as received (compressed bodies stay compressed)."""
-        pool = self._pool or self._open()
-        started = perf_counter()
-        wire = request_head(method, self._base_path + target, self._origin, headers, body) + body
-        status, raw, payload = await pool.send(
-            method, wire, method == "HEAD", decode=False, limits=self.limits
-        )
-        return status, list(raw), payload, (perf_counter() - started) * 1000.0
-
-    async def _again(
-        self, request: Request, target: str, headers: list[tuple[str, str]], first: Response
-    ) -> None:
+    async def _again(self, request: Request, incoming: Incoming, first: Response) -> None:
         """The same safe request once more, later, with a fresh request id: noise material."""
         await asyncio.sleep(self.gap_s)
         fresh = ("x-request-id", "x-correlation-id")
         again = [
-            (k, str(uuid.uuid4()) if k.lower() in fresh and is_uuid(v) else v) for k, v in headers
+            (k, str(uuid.uuid4()) if k.lower() in fresh and is_uuid(v) else v)
+            for k, v in incoming.forwarded
         ]
         try:
-            status, raw, payload, elapsed = await self._forward(
-                request.method, target, again, request.body
+            got = await self._forwarder.forward(
+                request.method, incoming.target, again, request.body
             )
-            second = self._stored(status, raw, payload, elapsed)
+            second = stored_answer(got, self.limits)
         except Http1Error:
             return  # no second answer (or one past a limit), nothing learned
         self.recorder.learn(request, first, second)
-
-    def _stored(
-        self, status: int, headers: list[tuple[str, str]], payload: bytes, elapsed: float
-    ) -> Response:
-        """The answer as a contract stores it: decoded (a corrupt encoding is kept as it came);
-        raises Http1Error (too_large) when it decodes past `max_decoded_bytes`."""
-        try:
-            decoded = decode_body(headers, payload, self.limits.max_decoded_bytes)
-        except Http1Error as error:
-            if error.kind != "protocol":
-                raise
-            decoded = payload
-        if decoded is not payload:  # stored as content: the encoding was the wire's business
-            payload = decoded
-            headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
-        kept = tuple((k, v) for k, v in headers if k.lower() not in CONNECTION_HEADERS)
-        return Response(status, kept, payload, elapsed)
-
-
-async def _answer(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(k.encode(), v.encode()) for k, v in headers],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -87,6 +87,11 @@ class Redactor:
             template = Template.from_dict(self._sweep_json_value(template.to_dict()))
         return replace(exchange, request=request, response=response, template=template, meta=meta)
 
+    def request(self, request: Request) -> Request:
+        """A request alone as it may be stored (a shadow's results): the named places
+        redacted, then every secret remembered so far swept."""
+        return self._sweep_request(self._request(request))
+
     def _template_secrets(self, exchange: Exchange) -> Request:
         """The request with the headers a scenario template filled from `${VAR}`s put back.
 

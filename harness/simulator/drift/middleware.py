@@ -96,6 +96,9 @@ class DriftMiddleware:
         request = request_of(scope)
         operation = self.index.match(request)
         entries = self.by_operation.get(operation.id, []) if operation else []
+        if entries and any(entry.since is not None for entry in entries):
+            now = self.context.clock.now()
+            entries = [entry for entry in entries if entry.active_at(now)]
         if not entries:
             await self.app(scope, receive, send)
             return

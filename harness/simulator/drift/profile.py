@@ -11,6 +11,11 @@
           kind: reformat_date
           path: /birthDate
           format: "%Y%m%d"
+        since: 2026-12-12T00:00:00Z   # optional: from this time of the simulator's clock on
+
+`since` makes a divergence start at a moment of the simulator's clock (`clock.py`), which tests
+and compressed-time consumers move forward: a candidate that goes wrong on day 12 of a shadow
+window. Before it the entry does nothing.
 
 A bad file raises HarnessError naming the file, the line, the entry (id or index) and the field.
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +39,7 @@ from harness.simulator.drift.spec import AnyEffect, FieldProblem, parse_effect
 
 FORMAT_VERSION = 1
 TOP_FIELDS = {"format_version", "description", "seed", "drift"}
-ENTRY_FIELDS = {"id", "operation", "when", "effect", "description"}
+ENTRY_FIELDS = {"id", "operation", "when", "effect", "description", "since"}
 WHEN_FIELDS = {
     "method",
     "path_matches",
@@ -104,6 +110,10 @@ class DriftEntry:
     when: Predicate | None = None
     description: str = ""
     line: int | None = None
+    since: datetime | None = None  # active from this time of the simulator's clock on
+
+    def active_at(self, now: datetime) -> bool:
+        return self.since is None or now >= self.since
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +211,7 @@ def _entry(item: object, index: int, where: str, operations: Collection[str] | N
     try:
         effect = parse_effect(item.get("effect"))
         when = _predicate(item["when"]) if item.get("when") is not None else None
+        since = _since(item.get("since"))
     except FieldProblem as error:
         raise problem(error.field, error.message) from None
     return DriftEntry(
@@ -210,7 +221,26 @@ def _entry(item: object, index: int, where: str, operations: Collection[str] | N
         when=when,
         description=str(item.get("description") or ""),
         line=line,
+        since=since,
     )
+
+
+def _since(value: object) -> datetime | None:
+    """An ISO 8601 date-time (a date alone is its midnight); UTC unless it says otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise FieldProblem("since", f"not an ISO 8601 date-time: {value!r}") from None
+    else:
+        raise FieldProblem("since", "must be an ISO 8601 date-time such as 2026-12-12T00:00:00Z")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _string_pairs(value: object, field: str) -> tuple[tuple[str, str], ...]:

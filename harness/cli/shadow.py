@@ -1,0 +1,141 @@
+"""`harness shadow`: answer consumers from the primary, mirror their traffic to the shadow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from harness.cli.options import host_option, interface_of, policy_option, port_option
+
+
+@click.command()
+@click.option("--primary", required=True, help="Base URL that answers consumers (e.g. legacy).")
+@click.option("--shadow", "shadow_url", required=True, help="Base URL mirrored to (candidate).")
+@host_option
+@port_option(8300)
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Store judged exchanges here (Parquet, one folder per day).",
+)
+@click.option(
+    "--sample",
+    type=click.FloatRange(0.0, 1.0),
+    default=1.0,
+    show_default=True,
+    help="Fraction of requests mirrored.",
+)
+@click.option(
+    "--contracts",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Contracts whose noise models judge the pairs [default: ./contracts when present].",
+)
+@policy_option
+@click.option(
+    "--openapi",
+    "openapi_source",
+    help="OpenAPI file or URL naming operations [default: <primary>/openapi.json].",
+)
+@click.option(
+    "--mirror-unsafe",
+    multiple=True,
+    metavar="GLOB",
+    help="Mirror state-changing requests of these operations (service.operation or "
+    "'METHOD /path' globs; repeatable): the shadow keeps its own state.",
+)
+@click.option(
+    "--queue",
+    "capacity",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Mirrored requests waiting for the shadow; past it they are shed.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Mirrored requests in flight to the shadow.",
+)
+@click.option(
+    "--clock-header",
+    metavar="NAME",
+    help="Stamp each exchange with this request header's ISO 8601 time (compressed time).",
+)
+@click.option(
+    "--retain-days",
+    type=click.IntRange(min=1),
+    default=90,
+    show_default=True,
+    help="Days the store keeps.",
+)
+@click.option("--redact", multiple=True, help="Also redact this header / field (repeatable).")
+@click.option("--pseudonymise", multiple=True, help="Pseudonymise this JSON field / XML element.")
+def shadow(
+    primary: str,
+    shadow_url: str,
+    host: str,
+    port: int,
+    store: Path | None,
+    sample: float,
+    contracts: Path | None,
+    policy: Path | None,
+    openapi_source: str | None,
+    mirror_unsafe: tuple[str, ...],
+    capacity: int,
+    concurrency: int,
+    clock_header: str | None,
+    retain_days: int,
+    redact: tuple[str, ...],
+    pseudonymise: tuple[str, ...],
+) -> None:
+    """Answer every request from PRIMARY, byte for byte, and mirror it to SHADOW: each pair is
+    judged as in a rehearsal and stored for `harness monitor`."""
+    import uvicorn
+
+    from harness.config.policy import load_policy
+    from harness.config.settings import load_settings
+    from harness.contracts import discover, load_noise
+    from harness.core.policy import Policy
+    from harness.record.redact import Redactor
+    from harness.record.settings import redaction_for
+    from harness.serving import READY_PREFIX, bind_loopback, url_of, uvicorn_config
+    from harness.shadow.service import ShadowConfig, ShadowService
+    from harness.shadow.source import MirrorRules
+
+    primary = primary.rstrip("/")
+    settings = load_settings()
+    redaction = redaction_for(settings, redact=redact, pseudonymise=pseudonymise)
+    document = interface_of(openapi_source, primary, "shadow")
+    root = contracts or (Path("contracts") if Path("contracts").is_dir() else None)
+    noise = {c.service: load_noise(c) for c in discover(root)} if root else {}
+    config = ShadowConfig(
+        primary,
+        shadow_url,
+        store,
+        MirrorRules(sample, mirror_unsafe),
+        capacity=capacity,
+        concurrency=concurrency,
+        clock_header=clock_header,
+        retain_days=retain_days,
+    )
+    service = ShadowService(
+        config,
+        document=document,
+        noise=noise,
+        policy=load_policy(policy) if policy else Policy(),
+        redactor=Redactor(redaction),
+    )
+
+    async def stop_and_say() -> None:
+        # In the lifespan: on SIGTERM uvicorn re-raises the signal once it has shut down.
+        await service.stop()
+        counts = ", ".join(f"{name} {count}" for name, count in service.stats().items())
+        click.echo(f"harness shadow: stopped: {counts}", err=True)
+
+    service.app.on_stop = stop_and_say
+    sock = bind_loopback(host, port)
+    click.echo(f"{READY_PREFIX}{url_of(sock)}")
+    uvicorn.Server(uvicorn_config(service.app, lifespan="on")).run(sockets=[sock])
