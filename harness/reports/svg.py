@@ -196,3 +196,127 @@ def parity_bar(value: object, width: int = 120) -> str:
         f'xmlns="http://www.w3.org/2000/svg"><rect width="{width}" height="10" rx="5" '
         f'fill="#e8edee"/><rect width="{filled:.1f}" height="10" rx="5" fill="{colour}"/></svg>'
     )
+
+
+def series_chart(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    *,
+    unit: str = "",
+    y_range: tuple[float, float] | None = None,
+    markers: Sequence[tuple[int, str]] = (),
+    name: str = "chart",
+    width: int = 1000,
+    height: int = 240,
+) -> str:
+    """Named series over the same labelled x positions (days, hours): one line each, a gap
+    where a value is None; `markers` draw a labelled vertical line at an x position (the day a
+    divergence was first seen); `y_range` fixes the axis (else it fits the values)."""
+    values = [v for points in series.values() for v in points if v is not None]
+    if not labels or not values:
+        return '<p class="muted">Nothing to draw yet.</p>'
+    low, high = y_range or (min(0.0, min(values)), max(values) or 1.0)
+    if high <= low:
+        high = low + 1
+    left, right, top, bottom = 64, 170, 22, 56
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x_of(index: int) -> float:
+        return left + (plot_w / 2 if len(labels) == 1 else plot_w * index / (len(labels) - 1))
+
+    def y_of(value: float) -> float:
+        return top + plot_h * (1 - (min(max(value, low), high) - low) / (high - low))
+
+    parts = [
+        f'<svg class="chart {esc(name)}" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-label="{esc(name)}" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for tick in nice_ticks(low, high, 5):
+        if low <= tick <= high:
+            y = y_of(tick)
+            parts.append(
+                f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}"/>'
+                f'<text class="tick" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">'
+                f"{_fmt(tick)}{esc(unit)}</text>"
+            )
+    step = max(1, math.ceil(len(labels) / 15))
+    for index, label in enumerate(labels):
+        if index % step == 0 or index == len(labels) - 1:
+            parts.append(
+                f'<text class="tick" x="{x_of(index):.1f}" y="{top + plot_h + 18}" '
+                f'text-anchor="middle">{esc(label)}</text>'
+            )
+    for index, text in markers:
+        x = x_of(index)
+        parts.append(
+            f'<line class="marker" x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{top + plot_h}" '
+            f'stroke="#d5281b" stroke-dasharray="4 3" stroke-width="1.5"/>'
+            f'<text class="marker-label" x="{x + 4:.1f}" y="{top + 4}" fill="#d5281b">'
+            f"{esc(text)}</text>"
+        )
+    for number, (title, points) in enumerate(series.items()):
+        colour = PALETTE[number % len(PALETTE)]
+        runs: list[list[tuple[float, float]]] = [[]]
+        for index, value in enumerate(points):
+            if value is None:
+                runs.append([])
+            else:
+                runs[-1].append((x_of(index), y_of(value)))
+        for run in runs:
+            if len(run) > 1:
+                path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                parts.append(
+                    f'<polyline class="series" data-series="{esc(title)}" points="{path}" '
+                    f'fill="none" stroke="{colour}" stroke-width="2"/>'
+                )
+            elif run:
+                x, y = run[0]
+                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
+        legend_y = top + 10 + number * 20
+        parts.append(
+            f'<rect x="{left + plot_w + 20}" y="{legend_y - 9}" width="12" height="12" rx="2" '
+            f'fill="{colour}"/><text class="legend" x="{left + plot_w + 38}" y="{legend_y + 1}">'
+            f"{esc(title)}</text>"
+        )
+    parts.append(
+        f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
+        f'y2="{top + plot_h}"/></svg>'
+    )
+    return "".join(parts)
+
+
+def presence_grid(
+    labels: Sequence[str], rows: Sequence[tuple[str, Sequence[bool]]], width: int = 1000
+) -> str:
+    """One row per item (a divergence cluster), one cell per label (a day), filled where seen."""
+    if not labels or not rows:
+        return '<p class="muted">Nothing seen.</p>'
+    left, cell_h = 300, 18
+    cell_w = (width - left - 10) / len(labels)
+    height = 24 + cell_h * len(rows)
+    parts = [
+        f'<svg class="chart presence" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="days each cluster was seen" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    step = max(1, math.ceil(len(labels) / 15))
+    for index, label in enumerate(labels):
+        if index % step == 0:
+            parts.append(
+                f'<text class="tick" x="{left + index * cell_w:.1f}" y="12">{esc(label)}</text>'
+            )
+    for number, (title, seen) in enumerate(rows):
+        y = 20 + number * cell_h
+        short = title if len(title) <= 46 else title[:45] + "…"
+        parts.append(
+            f'<text class="legend" x="4" y="{y + 13}"><title>{esc(title)}</title>'
+            f"{esc(short)}</text>"
+        )
+        for index, present in enumerate(seen):
+            fill = PALETTE[1] if present else "#f0f4f5"
+            parts.append(
+                f'<rect class="{"seen" if present else "unseen"}" x="{left + index * cell_w:.1f}" '
+                f'y="{y + 2}" width="{max(1.0, cell_w - 1):.1f}" height="{cell_h - 4}" '
+                f'fill="{fill}"/>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -6,7 +6,7 @@
 Any engine that reads hive-partitioned Parquet reads it as it is: DuckDB (`harness monitor`),
 Spark, Trino, pandas. The partition column `day` lives in the directory name only; `ts` is the
 exchange's time (UTC: when it arrived, or the simulated time a compressed-time consumer
-stamped), and `day` is its date.
+stamped), `day` its date and `hour` its hour.
 
 Writing (`StoreWriter`, a consumer of the engine's events): rows are buffered in memory and
 written in batches, when `flush_rows` are waiting or the oldest has waited `flush_seconds`,
@@ -50,6 +50,7 @@ RETAIN_DAYS = 90
 MAX_STORED_DIFFERENCES = 5
 COLUMNS = (
     "ts",
+    "hour",
     "id",
     "service",
     "operation",
@@ -86,6 +87,7 @@ def schema() -> Any:
     return pa.schema(
         [
             ("ts", pa.timestamp("us", tz="UTC")),
+            ("hour", pa.int8()),  # of ts (UTC), 0-23: hourly windows without time-zone arithmetic
             ("id", text),
             ("service", text),
             ("operation", text),
@@ -124,8 +126,10 @@ def row_of(record: ResultRecord, at: datetime) -> tuple[object, ...]:
     if record.differences:
         kept = record.differences[:MAX_STORED_DIFFERENCES]
         differences = orjson.dumps([d.to_dict() for d in kept]).decode()
+    at = at.astimezone(UTC)
     return (
         at,
+        at.hour,
         record.id,
         record.service,
         record.operation,
