@@ -61,6 +61,32 @@ DEFAULT_POLICY = Path("fixtures/policies/demo.yaml")
     help="Simulator population [from the contracts' provenance, else 10000].",
 )
 @click.option("--concurrency", type=click.IntRange(min=1), default=32, show_default=True)
+@click.option(
+    "--shadow",
+    is_flag=True,
+    help="Weeks of shadow traffic in minutes instead: legacy answers, spine2 is mirrored.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=45,
+    show_default=True,
+    help="With --shadow: simulated days.",
+)
+@click.option(
+    "--seconds-per-day",
+    type=click.FloatRange(min=0.1),
+    default=4.0,
+    show_default=True,
+    help="With --shadow: real seconds per simulated day.",
+)
+@click.option(
+    "--drift-day",
+    type=click.IntRange(min=1),
+    default=12,
+    show_default=True,
+    help="With --shadow: the day of the window the candidate's drift starts.",
+)
 def demo(
     contracts: Path,
     drift_file: Path,
@@ -70,8 +96,24 @@ def demo(
     replay_only: bool,
     population: int | None,
     concurrency: int,
-) -> None:
-    """Rehearse the committed contracts against a local legacy simulator and spine2 candidate."""
+    shadow: bool,
+    days: int,
+    seconds_per_day: float,
+    drift_day: int,
+) -> int | None:
+    """Rehearse the committed contracts against a local legacy simulator and spine2 candidate
+    (with --shadow: mirror weeks of consumer traffic between them, in minutes)."""
+    if shadow:
+        from harness.cli.shadow_demo import run_shadow_demo
+
+        return run_shadow_demo(
+            out,
+            days=days,
+            seconds_per_day=seconds_per_day,
+            drift_day=drift_day,
+            population=population if population is not None else 2_000,
+            seed=0,
+        )
     from rich.console import Console
 
     from harness.contracts import discover
@@ -124,6 +166,7 @@ def demo(
         )
     report = outcome.report_dir / "report.html"
     console.print(f"Open {report if report.exists() else outcome.report_dir}", highlight=False)
+    return None
 
 
 def _simulator_settings(provenance: dict[str, Any]) -> tuple[int, int]:

@@ -3,7 +3,9 @@
 `ShadowService(...).app` is the ASGI app to serve (with the lifespan on): at startup the engine
 starts pulling mirrored units (`ShadowSource.arrivals`) with `concurrency` workers, and the
 store's clock ticks; at shutdown the intake closes, every unit already queued is sent, judged
-and stored (within `drain_timeout_s`), the store is flushed, and the connections are closed.
+and stored (within `drain_timeout_s`), the store is flushed, the connections are closed, and
+the run's counts (offered, shed, judged, stored...) are written beside the days as
+`shadow-run-<start>.json`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import asyncio
 import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from harness.core.exchange import Exchange, Request, Response
 from harness.core.operations import Classifier
@@ -104,9 +108,11 @@ class ShadowService:
             on_stop=self.stop,
         )
         self._engine: asyncio.Future[bool] | None = None
+        self._started = datetime.now(UTC)
         self._ticker: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
+        self._started = datetime.now(UTC)
         _, phases = phases_of([self.source])
         targets = {"candidate": self.config.shadow, "legacy": self.config.primary}
         started = RehearsalStarted("shadow", self.config.store, targets)
@@ -128,6 +134,10 @@ class ShadowService:
             self._ticker.cancel()
         await self.primary.aclose()
         await self.shadow.aclose()
+        if self.config.store is not None:
+            self.config.store.mkdir(parents=True, exist_ok=True)
+            path = self.config.store / f"shadow-run-{self._started:%Y%m%d-%H%M%S}.json"
+            path.write_bytes(orjson.dumps(self.stats(), option=orjson.OPT_INDENT_2))
 
     def stats(self) -> dict[str, object]:
         return {

@@ -11,16 +11,23 @@ published OpenAPI document:
 - nothing else: the clock never moves backwards, so what has expired stays expired.
 
 Listeners (the MHS dispatcher) are told when it moves, from whichever thread moved it.
+
+A request may also carry its own moment: a compressed-time consumer (`harness.monitor.traffic`)
+stamps each request with the simulated time it lives in (`SIMULATED_TIME_HEADER`, ISO 8601),
+and a shadow proxy mirrors that stamp with the request, however late the mirror sends it.
+`moment_of(headers, clock)` is that time when the request has it, else the clock's: drift that
+starts on day 12 (`since:`) starts on the consumer's day 12, not when the mirror catches up.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 Listener = Callable[[], None]
+SIMULATED_TIME_HEADER = "x-harness-simulated-time"
 
 
 class SimulatorClock:
@@ -59,3 +66,15 @@ def clock_of(holder: Any) -> SimulatorClock:
     context = getattr(getattr(holder, "state", None), "context", holder)
     clock: SimulatorClock = context.clock
     return clock
+
+
+def moment_of(headers: Iterable[tuple[str, str]], clock: SimulatorClock) -> datetime:
+    """The simulated time a request was stamped with (`SIMULATED_TIME_HEADER`), else now."""
+    for name, value in headers:
+        if name.lower() == SIMULATED_TIME_HEADER:
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                break
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return clock.now()

@@ -18,6 +18,7 @@ from harness.core.exchange import Request
 from harness.core.operations import OperationIndex
 from harness.simulator.behaviour import behaviour_of, set_behaviour
 from harness.simulator.buffering import BufferedResponse, call_buffered, send_whole
+from harness.simulator.clock import moment_of
 from harness.simulator.context import SimulatorContext
 from harness.simulator.drift.draft import ResponseDraft
 from harness.simulator.drift.effects import EffectEnv
@@ -97,7 +98,7 @@ class DriftMiddleware:
         operation = self.index.match(request)
         entries = self.by_operation.get(operation.id, []) if operation else []
         if entries and any(entry.since is not None for entry in entries):
-            now = self.context.clock.now()
+            now = moment_of(request.headers, self.context.clock)
             entries = [entry for entry in entries if entry.active_at(now)]
         if not entries:
             await self.app(scope, receive, send)

@@ -13,9 +13,10 @@
           format: "%Y%m%d"
         since: 2026-12-12T00:00:00Z   # optional: from this time of the simulator's clock on
 
-`since` makes a divergence start at a moment of the simulator's clock (`clock.py`), which tests
-and compressed-time consumers move forward: a candidate that goes wrong on day 12 of a shadow
-window. Before it the entry does nothing.
+`since` makes a divergence start at a moment of simulated time: the request's own stamp when a
+compressed-time consumer sent one, else the simulator's clock (`clock.moment_of`), which tests
+move forward: a candidate that goes wrong on day 12 of a shadow window. Before it the entry
+does nothing.
 
 A bad file raises HarnessError naming the file, the line, the entry (id or index) and the field.
 """
