@@ -118,6 +118,9 @@ def run_shadow_demo(
                     await consumer.aclose()
 
             report = asyncio.run(play())
+            # A clean stop drains the mirror queue and flushes the store: give it the time.
+            proxy.process.terminate()
+            proxy.process.wait(timeout=300)
     click.echo(
         f"Consumers sent {report.requests:,} requests in {report.elapsed_s:.0f} s "
         f"({report.scenarios:,} scenarios); {report.failures} got no answer; "

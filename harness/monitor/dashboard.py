@@ -11,7 +11,7 @@ Content-Security-Policy allows only its own inline style. `refresh_s` adds a met
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,11 @@ table { border-collapse: collapse; width:100%; font-size:13px; }
 th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line);
   vertical-align:top; }
 pre.reproducer { white-space: pre-wrap; word-break: break-all; background: var(--pale);
-  padding: 6px 8px; margin: 4px 0 0; font-size: 12px; }
+  padding: 6px 8px; margin: 4px 0 0; font-size: 12px; max-height: 9em; overflow: auto; }
+#worst { table-layout: fixed; }
+#worst th:nth-child(1) { width: 24%; } #worst th:nth-child(2) { width: 6%; }
+#worst th:nth-child(3), #worst th:nth-child(4) { width: 10%; } #worst th:nth-child(5) { width: 5%; }
+#worst td { overflow-wrap: anywhere; }
 .svg-wrap svg text { font-size: 11px; fill: var(--grey); }
 """
 
@@ -105,10 +109,15 @@ def render(data: DashboardData, refresh_s: int | None = None) -> str:
     labels = [w.start.strftime("%m-%d") for w in data.days]
     index_of = {w.start.date(): i for i, w in enumerate(data.days)}
     markers = []
-    for cluster in sorted(data.clusters, key=lambda c: c.first_seen)[:4]:
-        index = index_of.get(cluster.first_seen.date())
-        if index is not None and index > 0:
-            markers.append((index, f"{cluster.first_seen:%m-%d} {cluster.operation} first seen"))
+    first_days: dict[date, int] = {}
+    for cluster in data.clusters:
+        day = cluster.first_seen.date()
+        first_days[day] = first_days.get(day, 0) + 1
+    for day, count in sorted(first_days.items())[:4]:
+        index = index_of.get(day)
+        if index is not None:
+            plural = "s" if count > 1 else ""
+            markers.append((index, f"{day:%m-%d}: {count} new divergence{plural}"))
     parity_series: dict[str, list[float | None]] = {"all": [w.parity for w in data.days]}
     for service, items in data.per_service.items():
         by_start = {w.start: w.parity for w in items}
