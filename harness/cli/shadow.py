@@ -71,6 +71,21 @@ from harness.cli.options import host_option, interface_of, policy_option, port_o
     show_default=True,
     help="Days the store keeps.",
 )
+@click.option(
+    "--primary-target",
+    type=click.Choice(["legacy", "candidate"]),
+    default="legacy",
+    show_default=True,
+    help="Whose [targets.<name>] settings the primary takes (answer limits, client "
+    "certificate); the shadow takes the other's. `candidate` after the cutover: the reverse "
+    "shadow.",
+)
+@click.option(
+    "--shadow-auth",
+    metavar="PROVIDER[:K=V,...]",
+    help="The shadow's credentials provider, signing each mirrored copy (as "
+    "[targets.<shadow's name>.auth]; values: ${VAR}).",
+)
 @click.option("--redact", multiple=True, help="Also redact this header / field (repeatable).")
 @click.option("--pseudonymise", multiple=True, help="Pseudonymise this JSON field / XML element.")
 def shadow(
@@ -88,6 +103,8 @@ def shadow(
     concurrency: int,
     clock_header: str | None,
     retain_days: int,
+    primary_target: str,
+    shadow_auth: str | None,
     redact: tuple[str, ...],
     pseudonymise: tuple[str, ...],
 ) -> None:
@@ -95,8 +112,9 @@ def shadow(
     judged as in a rehearsal and stored for `harness monitor`."""
     import uvicorn
 
+    from harness.auth import access_for
     from harness.config.policy import load_policy
-    from harness.config.settings import load_settings
+    from harness.config.settings import AuthSettings, load_settings
     from harness.contracts import discover, load_noise
     from harness.core.policy import Policy
     from harness.record.redact import Redactor
@@ -107,6 +125,11 @@ def shadow(
 
     primary = primary.rstrip("/")
     settings = load_settings()
+    shadow_target = "candidate" if primary_target == "legacy" else "legacy"
+    if shadow_auth:
+        settings = settings.with_auth(
+            shadow_target, AuthSettings.from_flag(shadow_auth, "--shadow-auth")
+        )
     redaction = redaction_for(settings, redact=redact, pseudonymise=pseudonymise)
     document = interface_of(openapi_source, primary, "shadow")
     root = contracts or (Path("contracts") if Path("contracts").is_dir() else None)
@@ -116,6 +139,10 @@ def shadow(
         shadow_url,
         store,
         MirrorRules(sample, mirror_unsafe),
+        settings.answer_limits(primary_target),
+        shadow_limits=settings.answer_limits(shadow_target),
+        primary_tls=settings.target(primary_target).tls,
+        shadow_access=access_for(settings, (shadow_target,)).get(shadow_target),
         capacity=capacity,
         concurrency=concurrency,
         clock_header=clock_header,

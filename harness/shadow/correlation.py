@@ -1,19 +1,22 @@
 """Values the shadow allocated for itself, mapped to the primary's: an id map, learned live.
 
 A shadow with its own state answers a mirrored create with its own id (an NHS number, a UUID, an
-ETag), and the consumer's next request carries the primary's. Until the correlation of recorded
-traffic (a `correlations.yaml` beside the contracts) exists to say which values are allocated,
-the shadow learns them from the answers themselves, as the engine reads captured values:
+ETag), and the consumer's next request carries the primary's. Recorded traffic learns which
+values are allocated once, after the recording (`harness.correlation`, `correlations.yaml`);
+live traffic cannot wait, so the shadow learns them pair by pair with the same pieces:
 
-- **learn**: the answers both sides gave to one mirrored state-changing request are compared with
-  no noise rules; each changed string leaf (body field, `Location`, `ETag`) whose two values have
-  one shape (digits for digits, letters for letters, the same punctuation, at least `MIN_LENGTH`
-  characters) is an allocated value: primary value -> shadow value;
-- **rewrite**: a later mirrored request has every learned primary value (path, query, headers,
-  body) replaced by the shadow's, longest first, in one pass, before it goes to the shadow;
-- **explain**: a difference whose primary text, with every learned value swapped, equals the
-  shadow's text is the same meaning (`harness.core.difference.same_meaning_removed`), not a
-  divergence: on the create's own answer and on every later answer that echoes the id.
+- **learn**: of the two answers to one mirrored state-changing request, each value an answer
+  gives (`correlation.values.answer_values`: header values, JSON string and integer leaves)
+  that differs between the two at the same place, is distinctive (id-like: long enough, with a
+  digit, not a date; an ETag however short) and has the same shape on both sides
+  (`scenario.shapes.shape_of`: a domain pack's NHS number, a UUID, digits...) is an allocated
+  value: primary value -> shadow value;
+- **rewrite**: a later mirrored request has each learned primary value replaced by the
+  shadow's wherever it stands as a whole token (`correlation.values.replaced`) in its path,
+  query, headers and body, before it goes to the shadow;
+- **explain**: a difference whose primary text, with the learned values swapped token by token,
+  is the shadow's text is the same meaning, not a divergence: on the create's own answer and on
+  every later answer that echoes the id.
 
 The map is bounded (`capacity`, oldest forgotten first): weeks of traffic never grow it without
 end, and a value forgotten makes later echoes of it show as divergences, never hides one.
@@ -21,46 +24,33 @@ end, and a value forgotten makes later echoes of it show as divergences, never h
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import replace
 
-from harness.core.compare import Comparator, CompareOptions
-from harness.core.difference import Difference, DiffKind, same_meaning_removed
 from harness.core.exchange import Request, Response
 from harness.core.result import ResultDifference
+from harness.correlation.values import ETAG, answer_values, distinctive, tokens
+from harness.correlation.values import replaced as token_replaced
+from harness.scenario.shapes import shape_of
 
-MIN_LENGTH = 6
 CAPACITY = 100_000
-_SHAPE = str.maketrans(
-    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "9999999999" + "a" * 26 + "A" * 26,
-)
-_LEARN_HEADERS = ("location", "etag", "content-location")
-
-
-def shape(value: str) -> str:
-    """Digits as 9, lower-case letters as a, upper-case as A; everything else kept."""
-    return value.translate(_SHAPE)
 
 
 def allocated(primary: Response, shadow: Response) -> list[tuple[str, str]]:
-    """(primary value, shadow value) for each leaf the two answers allocated differently."""
+    """(primary value, shadow value) for each value the two answers allocated differently."""
     if primary.status != shadow.status:
         return []
-    options = CompareOptions(headers=_LEARN_HEADERS, status=False, max_differences=50)
+    theirs = dict(answer_values(shadow))
     pairs = []
-    for difference in Comparator((), options).compare(primary, shadow):
-        old, new = difference.legacy, difference.candidate
-        if (
-            difference.kind in (DiffKind.CHANGED, DiffKind.HEADER)
-            and isinstance(old, str)
-            and isinstance(new, str)
-            and len(old) >= MIN_LENGTH
-            and shape(old) == shape(new)
-        ):
-            pairs.append((old, new))
+    for where, ours in answer_values(primary):
+        other = theirs.get(where)
+        if other is None or other == ours:
+            continue
+        if not (where == ETAG or distinctive(ours)):
+            continue
+        if shape_of([ours]).name == shape_of([other]).name:
+            pairs.append((ours, other))
     return pairs
 
 
@@ -70,7 +60,6 @@ class Correlation:
     def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
         self._map: OrderedDict[str, str] = OrderedDict()
-        self._pattern: re.Pattern[str] | None = None
 
     def __len__(self) -> int:
         return len(self._map)
@@ -78,37 +67,39 @@ class Correlation:
     def learn(self, primary: Response, shadow: Response) -> int:
         """Take the values the two answers allocated; how many were new."""
         new = 0
-        for old, value in allocated(primary, shadow):
-            if self._map.get(old) != value:
+        for ours, theirs in allocated(primary, shadow):
+            if self._map.get(ours) != theirs:
                 new += 1
-            self._map[old] = value
-            self._map.move_to_end(old)
+            self._map[ours] = theirs
+            self._map.move_to_end(ours)
         while len(self._map) > self.capacity:
             self._map.popitem(last=False)
-        if new:
-            self._pattern = None
         return new
+
+    def swapped(self, text: str) -> str:
+        """`text` with every learned primary value (a whole token) replaced by the shadow's."""
+        if not self._map:
+            return text
+        found = [token for token in tokens(text) if token in self._map]
+        for token in sorted(found, key=len, reverse=True):
+            text = token_replaced(text, token, self._map[token])
+        return text
 
     def rewrite(self, request: Request) -> Request:
         """The request as the shadow must receive it: the primary's values replaced."""
         if not self._map:
             return request
-        pattern = self._compiled()
-        swap = self._swap
-
-        def text(value: str) -> str:
-            return pattern.sub(swap, value) if pattern.search(value) else value
-
         body = request.body
         if body:
             decoded = body.decode("utf-8", "surrogateescape")
-            if pattern.search(decoded):
-                body = pattern.sub(swap, decoded).encode("utf-8", "surrogateescape")
+            changed = self.swapped(decoded)
+            if changed != decoded:
+                body = changed.encode("utf-8", "surrogateescape")
         return replace(
             request,
-            path=text(request.path),
-            query=tuple((k, text(v)) for k, v in request.query),
-            headers=tuple((k, text(v)) for k, v in request.headers),
+            path=self.swapped(request.path),
+            query=tuple((k, self.swapped(v)) for k, v in request.query),
+            headers=tuple((k, self.swapped(v)) for k, v in request.headers),
             body=body,
         )
 
@@ -116,21 +107,20 @@ class Correlation:
         self, differences: Iterable[ResultDifference]
     ) -> tuple[tuple[ResultDifference, ...], int]:
         """The differences that are not the same meaning under the map, and how many were."""
-        kept = list(differences)
-        if not self._map or not kept:
-            return tuple(kept), 0
-        plain = [Difference(d.path, d.kind, d.legacy, d.candidate) for d in kept]
-        # same_meaning_removed pairs two tables of variables by name: a value names itself
-        left = same_meaning_removed(plain, {old: old for old in self._map}, self._map)
-        survivors = {id(d) for d in left}
-        out = tuple(r for r, d in zip(kept, plain, strict=True) if id(d) in survivors)
-        return out, len(kept) - len(out)
+        every = tuple(differences)
+        if not self._map or not every:
+            return every, 0
+        kept = tuple(d for d in every if not self._same_meaning(d.legacy, d.candidate))
+        return kept, len(every) - len(kept)
 
-    def _compiled(self) -> re.Pattern[str]:
-        if self._pattern is None:
-            ordered = sorted(self._map, key=len, reverse=True)
-            self._pattern = re.compile("|".join(map(re.escape, ordered)))
-        return self._pattern
-
-    def _swap(self, match: re.Match[str]) -> str:
-        return self._map.get(match.group(0), match.group(0))
+    def _same_meaning(self, primary: object, shadow: object) -> bool:
+        if isinstance(primary, int) and not isinstance(primary, bool):
+            primary = str(primary)
+        if isinstance(shadow, int) and not isinstance(shadow, bool):
+            shadow = str(shadow)
+        return (
+            isinstance(primary, str)
+            and isinstance(shadow, str)
+            and primary != shadow
+            and self.swapped(primary) == shadow
+        )

@@ -33,8 +33,9 @@ from harness.shadow.proxy import ShadowProxy
 from harness.shadow.source import QUEUE_CAPACITY, CorrelatingTransport, MirrorRules, ShadowSource
 from harness.shadow.store import FLUSH_ROWS, FLUSH_SECONDS, RETAIN_DAYS, StoreWriter
 from harness.transport.forwarding import Forwarder
+from harness.transport.http1 import ClientTls
 from harness.transport.limits import DEFAULT_LIMITS, AnswerLimits
-from harness.transport.live import LiveTransport
+from harness.transport.signed import TargetAccess, connect
 
 DEFAULT_RULES = MirrorRules()
 _NO_ANSWER = Response(0)
@@ -46,7 +47,10 @@ class ShadowConfig:
     shadow: str
     store: Path | None = None
     rules: MirrorRules = DEFAULT_RULES
-    limits: AnswerLimits = DEFAULT_LIMITS
+    limits: AnswerLimits = DEFAULT_LIMITS  # the primary's answers ([targets.<primary>])
+    shadow_limits: AnswerLimits | None = None  # the shadow's (default: `limits`)
+    primary_tls: ClientTls | None = None  # a client certificate for the primary
+    shadow_access: TargetAccess | None = None  # the shadow's credentials provider and certificate
     capacity: int = QUEUE_CAPACITY  # mirrored requests waiting for the shadow, at most
     concurrency: int = 8  # mirrored requests in flight to the shadow, at most
     clock_header: str | None = None
@@ -78,8 +82,15 @@ class ShadowService:
             capacity=config.capacity,
             correlation=Correlation(),
         )
-        self.primary = Forwarder(config.primary, config.limits)
-        self.shadow = LiveTransport(config.shadow, name="shadow", limits=config.limits)
+        self.primary = Forwarder(config.primary, config.limits, tls=config.primary_tls)
+        # the mirrored copy carries the consumer's own credentials unless the shadow has a
+        # provider, which signs each copy itself (harness.auth)
+        self.shadow = connect(
+            config.shadow,
+            "shadow",
+            access=config.shadow_access,
+            limits=config.shadow_limits or config.limits,
+        )
         policy = policy or Policy()
         waivers = WaiverBook(policy.waivers, today or date.today())
         judge = Judge(self.source.noise(), waivers, self._reproducer)

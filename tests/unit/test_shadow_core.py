@@ -15,7 +15,7 @@ from harness.core.result import ResultDifference, ResultRecord
 from harness.errors import HarnessError
 from harness.monitor.traffic import SimulatedWindow, schedule
 from harness.monitor.workload import load_workload
-from harness.shadow.correlation import Correlation, allocated, shape
+from harness.shadow.correlation import Correlation, allocated
 from harness.shadow.source import MirrorRules
 from harness.shadow.store import cluster_of, row_of
 from harness.simulator.clock import SimulatorClock, moment_of
@@ -32,9 +32,8 @@ def _answer(body: dict[str, object], *headers: tuple[str, str]) -> Response:
 def test_allocated_values_are_the_leaves_of_one_shape_that_differ() -> None:
     primary = _answer({"id": "9000000017", "n": 1, "name": "Ada"}, ("location", "/P/9000000017"))
     shadow = _answer({"id": "9000000025", "n": 2, "name": "Eve"}, ("location", "/P/9000000025"))
-    assert shape("9A-b_c") == "9A-a_a"
-    # the name differs in shape (Ada / Eve are both Aaa: too short to be an id), the number is
-    # not a string
+    # names are not ids (no digit), small numbers are not distinctive; NHS numbers are, and both
+    # sides' are valid ones (the Spine pack's shape)
     assert sorted(allocated(primary, shadow)) == [
         ("/P/9000000017", "/P/9000000025"),
         ("9000000017", "9000000025"),
@@ -48,13 +47,17 @@ def test_the_id_map_rewrites_requests_and_explains_echoes() -> None:
     sent = Request(
         "PATCH",
         "/Patient/9000000017",
-        (("q", "x9000000017"),),
+        (("identifier", "https://fhir.nhs.uk/Id/nhs-number|9000000017"), ("q", "x9000000017")),
         (("If-Match", 'W/"1"'),),
         b'{"id": "9000000017"}',
     )
     rewritten = correlation.rewrite(sent)
     assert rewritten.path == "/Patient/9000000025"
-    assert rewritten.query == (("q", "x9000000025"),) and rewritten.body == b'{"id": "9000000025"}'
+    assert rewritten.query == (
+        ("identifier", "https://fhir.nhs.uk/Id/nhs-number|9000000025"),
+        ("q", "x9000000017"),  # a whole token only: x9000000017 is another value
+    )
+    assert rewritten.body == b'{"id": "9000000025"}'
     echo = ResultDifference("/id", DiffKind.CHANGED, "9000000017", "9000000025")
     real = ResultDifference("/birthDate", DiffKind.CHANGED, "2001-02-03", "20010203")
     assert correlation.explained([echo, real]) == ((real,), 1)
