@@ -165,7 +165,9 @@ class ShadowService:
             writer.tick()
 
     def _reproducer(self, exchange: Exchange, sent: Request) -> str:
-        return curl_command(self.shadow.url_for(sent), sent)
+        """The request as the shadow got it (the primary's ids replaced by its own)."""
+        shown = self.source.correlation.rewrite(sent)
+        return curl_command(self.shadow.url_for(shown), shown)
 
     def _redacted(self, record: ResultRecord) -> ResultRecord:
         """What the store keeps: the request redacted as a recording is, values swept."""
