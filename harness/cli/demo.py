@@ -13,9 +13,12 @@ import contextlib
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from harness.messaging import Channels
 
 DEFAULT_DRIFT = Path("fixtures/drift/demo.yaml")
 DEFAULT_POLICY = Path("fixtures/policies/demo.yaml")
@@ -116,6 +119,7 @@ def demo(
         )
     from rich.console import Console
 
+    from harness.cli.simulators import delivering_to
     from harness.contracts import discover
     from harness.errors import HarnessError
     from harness.rehearsal.session import RehearsalRequest, rehearse
@@ -143,8 +147,14 @@ def demo(
         f"Starting the legacy simulator and the spine2 candidate "
         f"({'no drift' if no_drift else drift_file}; population {size}, seed {seed})..."
     )
+    channels = _channels()
+    if channels is not None:
+        base_command = delivering_to(base, channels.urls("legacy"))
+        candidate_args = delivering_to(candidate_args, channels.urls("candidate"))
+    else:
+        base_command = base
     with contextlib.ExitStack() as stack:
-        legacy = None if replay_only else stack.enter_context(spawn_harness_server(base))
+        legacy = None if replay_only else stack.enter_context(spawn_harness_server(base_command))
         candidate = stack.enter_context(spawn_harness_server(candidate_args))
         console.print(
             f"legacy: {legacy.url if legacy else '(recordings)'}   candidate: {candidate.url}"
@@ -161,12 +171,23 @@ def demo(
                 progress=console.is_terminal,
                 seed=seed,
                 command="harness demo" + (" --no-drift" if no_drift else ""),
+                channels=channels,
             ),
             console,
         )
     report = outcome.report_dir / "report.html"
     console.print(f"Open {report if report.exists() else outcome.report_dir}", highlight=False)
     return None
+
+
+def _channels() -> Channels | None:
+    """The endpoint both simulators deliver later messages to, on a free loopback port."""
+    from harness.domains import messaging_profiles
+    from harness.messaging import Channels
+
+    if not messaging_profiles():
+        return None
+    return Channels(["legacy", "candidate"])
 
 
 def _simulator_settings(provenance: dict[str, Any]) -> tuple[int, int]:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from harness.cli.options import profile_option
+
+if TYPE_CHECKING:
+    from harness.messaging import Channels
 
 
 @click.command()
@@ -77,6 +82,12 @@ from harness.cli.options import profile_option
     type=click.FloatRange(min=0.001),
     help="Seconds per request [timeout of harness.toml: 10].",
 )
+@click.option(
+    "--inbound",
+    metavar="HOST:PORT",
+    help="Gather later messages: run the endpoint targets deliver to here (the target at "
+    "/legacy/<channel>, the twin at /twin/<channel>). With --simulator, a free loopback port.",
+)
 @profile_option
 def record(
     target: str | None,
@@ -94,6 +105,7 @@ def record(
     no_noise: bool,
     concurrency: int,
     timeout: float | None,
+    inbound: str | None,
     profile: str | None,
     auth: str | None,
 ) -> None:
@@ -151,13 +163,28 @@ def record(
     def echo(line: str) -> None:
         click.echo(line, err=True)
 
+    channels = _channels(inbound or ("127.0.0.1:0" if simulator else None))
     if simulator:
         from harness.cli.simulators import simulator_targets
 
         args = ["simulate", "--seed", str(simulator_seed), "--population", str(population)]
-        with simulator_targets(args, twin=not no_noise, seed=seed) as targets:
+        with simulator_targets(args, twin=not no_noise, seed=seed, channels=channels) as targets:
             ok = run_record(targets.recording(request), echo=echo)
     else:
-        ok = run_record(request, echo=echo)
+        ok = run_record(replace(request, channels=channels), echo=echo)
     if not ok:
         raise SystemExit(1)
+
+
+def _channels(inbound: str | None) -> Channels | None:
+    """The later-message endpoint on HOST:PORT (None: not gathered, or no pack has messaging)."""
+    if inbound is None:
+        return None
+    from harness.config.settings import host_port
+    from harness.domains import messaging_profiles
+    from harness.messaging import Channels
+
+    if not messaging_profiles():
+        return None
+    host, port = host_port(inbound, "--inbound")
+    return Channels(["legacy", "twin"], host=host, port=port)

@@ -55,6 +55,25 @@ from harness.cli.options import policy_option, profile_option
     help="The live legacy's credentials provider (as [targets.legacy.auth]).",
 )
 @click.option(
+    "--inbound",
+    metavar="HOST:PORT",
+    help="Compare later messages: run the endpoint the targets deliver to here (legacy at "
+    "/legacy/<channel>, the candidate at /candidate/<channel>).",
+)
+@click.option(
+    "--later-timeout",
+    type=click.FloatRange(min=0.001),
+    metavar="SECONDS",
+    help="How long to wait for a later message the recording says comes [10].",
+)
+@click.option(
+    "--refuse-first",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Refuse the first N deliveries of each reliable message (rehearse retries).",
+)
+@click.option(
     "--save-regressions/--no-save-regressions",
     default=True,
     help="Write shrunk divergences to contracts/<service>/regressions/ [on].",
@@ -76,6 +95,9 @@ def rehearse(
     seed: int | None,
     stateful: bool,
     time_budget: float | None,
+    inbound: str | None,
+    later_timeout: float | None,
+    refuse_first: int,
     save_regressions: bool,
     candidate_auth: str | None,
     legacy_auth: str | None,
@@ -100,6 +122,8 @@ def rehearse(
             "timeout": timeout,
             "progress": progress,
             "seed": seed,
+            "inbound": inbound,
+            "later_timeout": later_timeout,
         },
         profile=profile,
     )
@@ -130,6 +154,9 @@ def rehearse(
                 limits=settings.all_answer_limits(),
                 access=access,
                 command=shlex.join(["harness", *sys.argv[1:]]),
+                inbound=settings.inbound,
+                later_timeout=settings.later_timeout,
+                refuse_first=refuse_first,
                 generation=(
                     GenerationOptions(
                         generate,

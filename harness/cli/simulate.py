@@ -34,10 +34,21 @@ from harness.simulator.context import FLAVOURS, SimulatorConfig
     type=click.Path(path_type=Path, dir_okay=False),
     help="Drift profile (YAML) injecting declared divergences into the spine2 flavour.",
 )
+@click.option(
+    "--mhs-consumer-url",
+    help="Where the MHS delivers asynchronous answers and acknowledgements "
+    "[default: $HARNESS_MHS_CONSUMER_URL, else they are kept undelivered].",
+)
 def simulate(
-    host: str, port: int, seed: int, population: int, flavour: str, drift_file: Path | None
+    host: str,
+    port: int,
+    seed: int,
+    population: int,
+    flavour: str,
+    drift_file: Path | None,
+    mhs_consumer_url: str | None,
 ) -> None:
-    """Serve PDS (FHIR and SOAP), SDS and EPS on one port, with /openapi.json."""
+    """Serve PDS (FHIR and SOAP), SDS, EPS, MESH and the MHS on one port, with /openapi.json."""
     from harness.serving import serve_forever
     from harness.simulator.app import build_app
 
@@ -46,5 +57,6 @@ def simulate(
         population=population,
         flavour=flavour,  # type: ignore[arg-type]
         drift_file=drift_file,
+        mhs_consumer_url=mhs_consumer_url,
     )
     serve_forever(build_app(config), host, port)

@@ -99,6 +99,9 @@ class Settings:
     timeout: float = 10.0
     progress: bool = True
     seed: int = 0
+    # The endpoint targets deliver later messages to (HOST:PORT), and how long to wait for them.
+    inbound: str | None = None
+    later_timeout: float = 10.0
     secrets: Mapping[str, str] = field(default_factory=dict)
     redact: RedactSettings = field(default_factory=RedactSettings)
     targets: Mapping[str, TargetSettings] = field(default_factory=dict)
@@ -142,6 +145,8 @@ _KINDS: dict[str, type] = {
     "timeout": float,
     "progress": bool,
     "seed": int,
+    "inbound": str,
+    "later_timeout": float,
 }
 
 
@@ -447,3 +452,12 @@ TARGET_KEYS: dict[str, TargetKeyReader] = {
     "auth": _auth,
     "tls": _tls,
 }
+
+
+def host_port(value: str, flag: str) -> tuple[str, int]:
+    """`HOST:PORT` (`[::1]:PORT` for IPv6; PORT 0 picks a free one), or a usage error."""
+    host, separator, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not separator or not host or not port.isdigit() or int(port) > 65535:
+        raise HarnessError(f"expected HOST:PORT (e.g. 127.0.0.1:8090), got {value!r}", field=flag)
+    return host, int(port)

@@ -18,6 +18,7 @@ from harness.core.encoding import (
 )
 from harness.core.exchange import Exchange, Request, Response
 from harness.core.fields import error_at, mapping_at, string_at
+from harness.core.later import later_list_from, later_to_dict
 from harness.core.template import Template
 from harness.errors import HarnessError
 
@@ -39,6 +40,8 @@ def exchange_to_dict(exchange: Exchange) -> dict[str, Any]:
     meta = stored_meta(exchange)
     if meta:
         data["meta"] = meta
+    if exchange.later:
+        data["later"] = [later_to_dict(message) for message in exchange.later]
     return data
 
 
@@ -103,6 +106,7 @@ def exchange_from_dict(data: object, where: str) -> Exchange:
         template=template,
         captures=captures,
         meta=rest,
+        later=later_list_from(obj.get("later"), where),
     )
 
 
@@ -122,6 +126,8 @@ def _well_formed_exchange(data: object) -> Exchange | None:
     ident, service, operation = data.get("id"), data.get("service"), data.get("operation")
     source, scenario, step = data.get("source", "recorded"), data.get("scenario"), data.get("step")
     meta = data.get("meta", {})
+    if "later" in data:
+        return None  # read (and checked) by the validating path
     if (
         type(request) is not dict
         or type(response) is not dict

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from harness.contracts.store import FORMAT_VERSION, Contract
+from harness.contracts.store import Contract
 from harness.contracts.yamlfile import Located, item_lines, load_yaml
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 KINDS = ("ignore", "uuid", "timestamp", "pattern", "unordered")
 RULE_KEYS = {"path", "kind", "pattern", "tolerance_s", "comment", "learned", "keep", "enabled"}
 ANY_OPERATION = "*"
+FORMAT_VERSION = 1  # of noise.yaml (later-message rules are paths, not a new format)
 ITEM_INDENT = "    "
 
 HEADER = """\
@@ -145,10 +146,16 @@ def _entry(
         )
     path = data.get("path")
     if not isinstance(path, str) or not (
-        path == "status" or path.startswith("header:") or path.startswith("/")
+        path == "status"
+        or path.startswith("header:")
+        or path.startswith("/")
+        or path.startswith("later:")
     ):
         raise located.error(
-            "must be `status`, `header:<name>`, or a body path starting with '/'", *where, "path"
+            "must be `status`, `header:<name>`, a body path starting with '/', or a later "
+            "message's `later:<kind>[:<path>]`",
+            *where,
+            "path",
         )
     kind = data.get("kind", "ignore")
     if kind not in KINDS:
@@ -166,6 +173,14 @@ def _entry(
         not isinstance(tolerance, int | float) or isinstance(tolerance, bool) or tolerance < 0
     ):
         raise located.error("must be a non-negative number of seconds", *where, "tolerance_s")
+    if path.startswith("later:"):
+        from harness.core.rules import Rule
+        from harness.errors import HarnessError
+
+        try:
+            Rule(path, str(kind), pattern if isinstance(pattern, str) else None)
+        except HarnessError as error:
+            raise located.error(error.message, *where, error.field or "path") from None
     flags = {}
     for flag, default in (("learned", False), ("keep", False), ("enabled", True)):
         value = data.get(flag, default)

@@ -19,7 +19,11 @@ from harness.contracts.yamlfile import load_yaml
 from harness.core.exchange import Exchange
 from harness.errors import HarnessError
 
-FORMAT_VERSION = 1
+# Version 2 added the later messages an exchange caused (`later` in exchanges.jsonl); a contract
+# with none is still written as version 1, so older harnesses keep reading it.
+FORMAT_VERSION = 2
+FORMAT_VERSIONS = (1, 2)
+LATER_FORMAT_VERSION = 2
 CONTRACT_FILE = "contract.yaml"
 OPENAPI_FILE = "openapi.json"
 EXCHANGES_FILE = "exchanges.jsonl"
@@ -42,6 +46,7 @@ class Contract:
     openapi: dict[str, Any]
     provenance: dict[str, Any]
     files: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_FILES))
+    version: int = 1  # its format_version: 2 when its exchanges carry later messages
 
     def path(self, kind: str) -> Path:
         """The file (or directory, for `regressions`) of one part of the contract."""
@@ -63,9 +68,10 @@ def read_contract(directory: Path) -> Contract:
     if not isinstance(data, Mapping):
         raise HarnessError("must be a mapping", file=str(manifest), line=1)
     version = data.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in FORMAT_VERSIONS:
+        readable = " and ".join(str(v) for v in FORMAT_VERSIONS)
         raise located.error(
-            f"unsupported format_version {version!r}: this harness reads version {FORMAT_VERSION}"
+            f"unsupported format_version {version!r}: this harness reads versions {readable}"
             " (re-record the contract, or use the harness version that wrote it)",
             "format_version",
         )
@@ -82,7 +88,7 @@ def read_contract(directory: Path) -> Contract:
         raise located.error(f"must map some of {sorted(DEFAULT_FILES)} to file names", "files")
     merged = {**DEFAULT_FILES, **files}
     openapi = read_openapi(directory / merged["openapi"])
-    return Contract(service, directory, openapi, dict(provenance), merged)
+    return Contract(service, directory, openapi, dict(provenance), merged, int(version))
 
 
 def read_openapi(path: Path) -> dict[str, Any]:

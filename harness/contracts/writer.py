@@ -28,7 +28,7 @@ from harness.contracts.store import (
     CONTRACT_FILE,
     DEFAULT_FILES,
     EXCHANGES_FILE,
-    FORMAT_VERSION,
+    LATER_FORMAT_VERSION,
     NOISE_FILE,
     OPENAPI_FILE,
     iter_jsonl,
@@ -100,18 +100,22 @@ def write_contract(
         _write_atomic(directory / name, texts[name])
     manifest = directory / CONTRACT_FILE
     if changed or not manifest.exists():
-        text = render_manifest(service, provenance, counts)
+        version = LATER_FORMAT_VERSION if any(e.later for e in given) else 1
+        text = render_manifest(service, provenance, counts, version)
         if _read_bytes(manifest) != text.encode("utf-8"):
             _write_atomic(manifest, text.encode("utf-8"))
             changed.append(CONTRACT_FILE)
     return WriteResult(directory, len(lines), tuple(changed), kept)
 
 
-def render_manifest(service: str, provenance: Mapping[str, Any], counts: Mapping[str, int]) -> str:
+def render_manifest(
+    service: str, provenance: Mapping[str, Any], counts: Mapping[str, int], version: int = 1
+) -> str:
+    """contract.yaml: version 1, or 2 when an exchange carries later messages."""
     stamped = dict(provenance)
     stamped.setdefault("recorded_at", now_iso())
     data = {
-        "format_version": FORMAT_VERSION,
+        "format_version": version,
         "service": service,
         "provenance": dict(sorted(stamped.items())),
         "files": dict(DEFAULT_FILES),

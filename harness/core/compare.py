@@ -84,7 +84,11 @@ class Comparator:
         else:
             self._report_content_type(legacy, candidate, out)
             comparator = TEXT
-        if not comparator.diff(body_a, body_b, self._body_states, out):
+        content_types = (
+            header(legacy.headers, "content-type"),
+            header(candidate.headers, "content-type"),
+        )
+        if not comparator.diff(body_a, body_b, self._body_states, out, content_types):
             TEXT.diff(body_a, body_b, self._body_states, out)
 
     def _report_content_type(
@@ -106,7 +110,7 @@ class Comparator:
 
 
 def _media_family(headers: Headers) -> str:
-    """`json`, `xml` or `text` from the Content-Type header (see `family_of`)."""
+    """`json`, `xml`, `multipart` or `text` from the Content-Type header (see `family_of`)."""
     return _family_of_content_type(header(headers, "content-type"))
 
 

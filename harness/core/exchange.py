@@ -79,6 +79,38 @@ class Response:
 
 
 @dataclass(frozen=True, slots=True)
+class Correlation:
+    """The field of a later message that names its exchange, and its value."""
+
+    name: str  # e.g. RefToMessageId, Mex-LinkedMsgID
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class LaterMessage:
+    """A message an exchange caused that arrived later on another channel (an acknowledgement
+    delivered to the sender's endpoint, an entry in a polled inbox); see `harness.core.later`."""
+
+    channel: str  # the endpoint or inbox it came through
+    kind: str  # acknowledgement, message, negative, report, entry... (the domain's words)
+    correlation: Correlation | None = None
+    code: str | None = None  # an acknowledgement or status code, when the kind has one
+    message_id: str | None = None
+    conversation: str | None = None
+    after_ms: float = 0.0  # from the exchange's request being sent
+    after_step: int = 0  # how many later steps of its conversation had been sent when it came
+    attempt: int = 1  # the n-th delivery of its message id
+    duplicate: bool = False  # delivered again after the receiver had accepted it
+    headers: Headers = ()
+    body: bytes = b""
+
+    @property
+    def content(self) -> Response:
+        """Its headers and body as an answer, for the comparators (the status means nothing)."""
+        return Response(200, self.headers, self.body, self.after_ms)
+
+
+@dataclass(frozen=True, slots=True)
 class Exchange:
     """One request and its response, identified within a contract.
 
@@ -88,7 +120,8 @@ class Exchange:
     is not: a scenario step, a generated case. `captures` names the values a step takes from
     its answer for later steps (None: the exchange captures nothing and says so on disk).
     `recorded` is False for traffic generated during a run: there is no recorded answer to
-    consult, `response` is a placeholder. `meta` keeps what the harness does not interpret
+    consult, `response` is a placeholder. `later` holds the messages it caused that arrived
+    later, as recorded (`harness.core.later`). `meta` keeps what the harness does not interpret
     (a script step's label, a regression's provenance).
     """
 
@@ -104,6 +137,7 @@ class Exchange:
     captures: Mapping[str, str] | None = None
     recorded: bool = True
     meta: Mapping[str, object] = field(default_factory=dict)
+    later: tuple[LaterMessage, ...] = ()
 
     @property
     def label(self) -> str:

@@ -5,6 +5,9 @@ request body, the error, the reproducer) is capped by `harness.core.capping` (64
 with the whole value's length and SHA-256), so no line carries a whole huge answer, and a line
 read back and written again is the same line. `error_kind` (the TransportError kind behind an
 `error` verdict) is written when known; readers accept its absence (lines written before it).
+So is `later`: for an exchange that caused later messages (on either side), what each side's
+were (kind, code, when; `harness.core.later.later_summary`), for the report and the latency of
+acknowledgements.
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ class ResultRecord:
     reproducer: str = ""
     error_kind: str | None = None
     request_body_capped: Capped | None = None
+    # Each side's later messages, summarised (`later_summary`); None when it caused none.
+    later: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, object]:
         request = _request_line(self.request)
@@ -101,6 +106,8 @@ class ResultRecord:
         }
         if self.error_kind is not None:
             line["error_kind"] = self.error_kind
+        if self.later is not None:
+            line["later"] = dict(self.later)
         return line
 
     @classmethod
@@ -137,11 +144,22 @@ class ResultRecord:
                 reproducer=str(data.get("reproducer", "")),
                 error_kind=data.get("error_kind"),
                 request_body_capped=Capped.from_json(data["request"].get("body")),
+                later=_later_of(data.get("later"), where),
             )
         except KeyError as missing:
             raise HarnessError("missing field", file=where, field=str(missing.args[0])) from None
         except (TypeError, ValueError, AttributeError) as error:
             raise HarnessError(f"malformed result: {error}", file=where) from None
+
+
+def _later_of(value: object, where: str) -> Mapping[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not all(
+        isinstance(value.get(side, []), list) for side in ("legacy", "candidate")
+    ):
+        raise HarnessError("must map legacy and candidate to lists", file=where, field="later")
+    return dict(value)
 
 
 def verdict_of(differences: tuple[ResultDifference, ...]) -> Verdict:

@@ -4,7 +4,8 @@ A `Rule` relaxes the comparison at one path: `ignore` it, accept any `uuid`, any
 (optionally within `tolerance_s`), any value matching `pattern`, or compare a list/children
 `unordered`. Paths: `status`, `header:<name>`, or a body path starting with `/` whose steps are
 JSON object keys / list indexes (RFC 6901 escaping) or XML local names (`name[n]`, `@attr`);
-`*` matches any one step (`@*` any attribute). `/` alone is the whole body.
+`*` matches any one step (`@*` any attribute). `/` alone is the whole body. A path starting with
+`later:` addresses the later messages an exchange caused (`harness.core.later`).
 
 `compile_rules` turns rules into a `CompiledRules`: header and status rules by name, and body rules
 in a trie keyed by path step, so the diff walk finds the rules for a node in O(depth).
@@ -26,6 +27,7 @@ VALUE_KINDS = frozenset({"uuid", "timestamp", "pattern"})
 _STATUS_KINDS = frozenset({"ignore", "pattern"})
 _HEADER_KINDS = frozenset({"ignore", "uuid", "timestamp", "pattern"})
 _RULE_FIELDS = ("path", "kind", "pattern", "tolerance_s", "comment")
+LATER_PREFIX = "later:"
 WILDCARD = "*"
 ANY_ATTRIBUTE = "@*"
 
@@ -48,9 +50,11 @@ class Rule:
 
     @property
     def target(self) -> str:
-        """`status`, `header` or `body`."""
+        """`status`, `header`, `body` or `later` (the later messages an exchange caused)."""
         if self.path == "status":
             return "status"
+        if self.path.startswith(LATER_PREFIX):
+            return "later"
         return "header" if self.path.lower().startswith("header:") else "body"
 
     def to_dict(self) -> dict[str, object]:
@@ -109,6 +113,8 @@ def rule_problem(rule: Rule) -> tuple[str, str] | None:
         return "kind", f"unknown rule kind {kind!r}; expected one of {', '.join(RULE_KINDS)}"
     if not isinstance(path, str) or not path:
         return "path", "path is empty; use 'status', 'header:<name>' or a body path like '/meta'"
+    if path.startswith(LATER_PREFIX):
+        return _later_problem(rule)
     if path != "status" and not path.lower().startswith("header:") and not path.startswith("/"):
         return "path", (
             f"path {path!r} must be 'status', 'header:<name>', or start with '/' "
@@ -138,6 +144,38 @@ def rule_problem(rule: Rule) -> tuple[str, str] | None:
         if rule.tolerance_s < 0:
             return "tolerance_s", "tolerance_s must be zero or more seconds"
     return None
+
+
+def _later_problem(rule: Rule) -> tuple[str, str] | None:
+    """A `later:<kind>[:<aspect or path>]` rule: the inner path follows the usual rules."""
+    from harness.core.later import ASPECTS, later_rule_problem, split_later_path
+
+    problem = later_rule_problem(rule.path)
+    if problem is not None:
+        return "path", problem
+    split = split_later_path(rule.path)
+    assert split is not None
+    _, rest = split
+    if not rest or rest in ASPECTS:
+        if rule.kind != "ignore":
+            return "kind", f"a rule on {rule.path!r} may only be 'ignore', not {rule.kind!r}"
+        return None
+    return rule_problem(_inner_rule(rule, rest))
+
+
+def _inner_rule(rule: Rule, path: str) -> Rule:
+    """The rule on a later message's own content, validated as any rule (not constructed through
+    `__init__`, which would raise instead of describing the problem)."""
+    inner = object.__new__(Rule)
+    for name, value in (
+        ("path", path),
+        ("kind", rule.kind),
+        ("pattern", rule.pattern),
+        ("tolerance_s", rule.tolerance_s),
+        ("comment", rule.comment),
+    ):
+        object.__setattr__(inner, name, value)
+    return inner
 
 
 def body_steps(path: str) -> tuple[str, ...]:
@@ -230,6 +268,8 @@ def compile_rules(rules: Iterable[Rule]) -> CompiledRules:
     headers: dict[str, list[Rule]] = {}
     root = RuleNode()
     for rule in rules:
+        if rule.target == "later":
+            continue  # judged by `harness.core.later_parity.LaterComparator`
         if rule.target == "status":
             status.append(rule)
         elif rule.target == "header":

@@ -7,6 +7,10 @@ seeded reservoir sample of timings per side per operation (for the latency parit
 The number of groups is capped (`MAX_DIVERGENCE_GROUPS`, `MAX_ERROR_GROUPS`); what falls past a
 cap is still counted.
 
+Later messages (acknowledgements, deliveries) have their own latency: per operation and kind of
+later message, each side's `after_ms` (first deliveries only) is sketched and sampled the same
+way, and judged by the same statistics as one family of its own (`later_latency`).
+
 Parity of a group = (match + waived) / exchanges * 100: errors and mismatches count against it
 (the gate's definition). Divergences are grouped by path shape (list indices become `*`, as in the
 gate's terminal summary); each group's example keeps its concrete path.
@@ -21,6 +25,7 @@ from typing import Any
 from harness.core.gate import divergence_key as path_shape
 from harness.core.latency import LatencySketch
 from harness.core.latency_parity import LatencyCriteria, judge_latency
+from harness.core.later import kinds_of
 from harness.core.reservoir import OperationTimings
 
 SUMMARY_FORMAT_VERSION = 1
@@ -75,6 +80,22 @@ class _OperationState:
 
 
 @dataclass(slots=True)
+class _LaterState:
+    """One operation's later messages of one kind: each side's latency after the request."""
+
+    service: str
+    operation: str
+    kind: str
+    latency: dict[str, LatencySketch] = field(
+        default_factory=lambda: {side: LatencySketch() for side in SIDES}
+    )
+    timings: OperationTimings = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.timings = OperationTimings.of(self.service, f"{self.operation} later:{self.kind}")
+
+
+@dataclass(slots=True)
 class _DivergenceGroup:
     service: str
     operation: str
@@ -119,6 +140,7 @@ class SummaryBuilder:
         self._operations: dict[tuple[str, str], _OperationState] = {}
         self._divergences: dict[tuple[str, str, str], _DivergenceGroup] = {}
         self._errors: dict[tuple[str, str], _ErrorGroup] = {}
+        self._later: dict[tuple[str, str, str], _LaterState] = {}
         self.divergences_dropped = 0
         self.errors_dropped = 0
         self.results = 0
@@ -147,6 +169,9 @@ class SummaryBuilder:
                     state.latency[side].add(float(value))
             if self.results > self.latency_criteria.warmup_results:
                 state.timings.add(latency.get("legacy"), latency.get("candidate"))
+        later = result.get("later")
+        if isinstance(later, Mapping):
+            self._add_later(service, operation, later)
         if verdict == "error":
             self._add_error(result, service, operation)
         differences = result.get("differences") or []
@@ -155,6 +180,27 @@ class SummaryBuilder:
             for difference in differences:
                 if isinstance(difference, Mapping):
                     self._add_difference(result, service, operation, difference, seen)
+
+    def _add_later(self, service: str, operation: str, later: Mapping[str, Any]) -> None:
+        """Each side's first deliveries, by kind, in arrival order paired with the other's."""
+        by_kind: dict[str, dict[str, list[float]]] = {}
+        for side in SIDES:
+            for kind, after in kinds_of(later.get(side)):
+                by_kind.setdefault(kind, {s: [] for s in SIDES})[side].append(after)
+        for kind, sides in by_kind.items():
+            key = (service, operation, kind)
+            state = self._later.get(key)
+            if state is None:
+                state = self._later[key] = _LaterState(service, operation, kind)
+            for side in SIDES:
+                for value in sides[side]:
+                    state.latency[side].add(value)
+            pairs = max(len(sides["legacy"]), len(sides["candidate"]))
+            for index in range(pairs):
+                state.timings.add(
+                    sides["legacy"][index] if index < len(sides["legacy"]) else None,
+                    sides["candidate"][index] if index < len(sides["candidate"]) else None,
+                )
 
     def _add_difference(
         self,
@@ -228,6 +274,22 @@ class SummaryBuilder:
                     "latency": parities[(service, operation)].to_dict(),
                 }
             )
+        later_parities = judge_latency(
+            {(s.service, f"{s.operation} later:{s.kind}"): s.timings for s in self._later.values()},
+            self.latency_criteria,
+        )
+        later_latency = [
+            {
+                "service": state.service,
+                "operation": state.operation,
+                "kind": state.kind,
+                "latency_ms": {side: state.latency[side].to_dict() for side in SIDES},
+                "latency": later_parities[
+                    (state.service, f"{state.operation} later:{state.kind}")
+                ].to_dict(),
+            }
+            for _, state in sorted(self._later.items())
+        ]
         divergences = [
             {
                 "service": g.service,
@@ -258,6 +320,7 @@ class SummaryBuilder:
             ],
             "operations": operations,
             "latency_criteria": self.latency_criteria.to_dict(),
+            "later_latency": later_latency,
             "divergences": divergences,
             "divergence_groups_dropped": self.divergences_dropped,
             "errors": errors,

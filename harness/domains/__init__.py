@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from harness.core.exchange import Exchange
     from harness.core.shapes import Shape
     from harness.core.template import Builtin
+    from harness.domains.messaging import MessagingProfile
 
 ENTRY_POINT_GROUP = "harness.domains"
 T = TypeVar("T")
@@ -114,6 +115,11 @@ class DomainPack(Protocol):
         """pytest markers (name -> description) registered by the harness's pytest plugin."""
         return {}
 
+    def messaging(self) -> Sequence[MessagingProfile]:
+        """How the domain's asynchronous exchanges are correlated with the later messages they
+        cause, and how those are received or polled (`harness.domains.messaging`)."""
+        return ()
+
     def severities(self) -> Mapping[str, str]:
         """Default Allure severity per operationId (a policy's `severity` overrides it)."""
         return {}
@@ -186,6 +192,21 @@ def markers() -> dict[str, str]:
     return merged(lambda pack: pack.markers())
 
 
+def messaging_profiles() -> tuple[MessagingProfile, ...]:
+    """Every pack's messaging profiles; two that name one channel are refused, naming it."""
+    found: dict[str, tuple[str, MessagingProfile]] = {}
+    for pack in packs():
+        for profile in pack.messaging():
+            if profile.channel in found:
+                raise HarnessError(
+                    f"the messaging channel {profile.channel!r} is defined by both "
+                    f"{found[profile.channel][0]!r} and {pack.name!r}",
+                    field=f"entry point {ENTRY_POINT_GROUP}",
+                )
+            found[profile.channel] = (pack.name, profile)
+    return tuple(profile for _, profile in found.values())
+
+
 __all__ = [
     "ENTRY_POINT_GROUP",
     "DomainPack",
@@ -195,6 +216,7 @@ __all__ = [
     "distinct",
     "markers",
     "merged",
+    "messaging_profiles",
     "packs",
     "severities",
 ]

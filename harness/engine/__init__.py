@@ -1,8 +1,8 @@
 """The engine: units of work from traffic sources, sent to the targets, judged, emitted as events.
 
 It imports only the core, the transport seam and the scenario language. Sources implement
-`TrafficSource` (contract replay, generated traffic, and later mirrored live traffic, cutover
-load and messaging); consumers of its events implement `Consumer`.
+`TrafficSource` (contract replay, generated traffic, messaging conversations, and later mirrored
+live traffic and cutover load); consumers of its events implement `Consumer`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from harness.engine.events import (
     RehearsalStarted,
 )
 from harness.engine.judge import Judge, Outcome, Reproducer
+from harness.engine.later import LaterObserver, Watch
 from harness.engine.plan import Unit, read_ahead
 from harness.engine.runner import Phase, Refine, Runner
 from harness.engine.source import TrafficSource, phases_of
@@ -30,6 +31,7 @@ __all__ = [
     "Event",
     "ExchangeCompared",
     "Judge",
+    "LaterObserver",
     "Outcome",
     "Phase",
     "Refine",
@@ -42,6 +44,7 @@ __all__ = [
     "TrafficSource",
     "Unit",
     "UnitReplayer",
+    "Watch",
     "open_targets",
     "phases_of",
     "read_ahead",

@@ -14,6 +14,10 @@ meaning: a changed string is dropped when replacing the legacy-side captured val
 candidate-side captured value of the same name turns the legacy value into the candidate value.
 A variable with a shape (an allocated NHS number, a UUID) is swapped only when both values have
 that shape: allocated values are compared by shape, not by value.
+
+When the candidate was watched for later messages (`harness.engine.later`), its later messages
+are compared with legacy's (recorded, or live) by `harness.core.later_parity`, with the same
+noise model and the same differential discount; the result keeps a summary of both sides'.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 from harness.core.compare import Comparator, CompareOptions
 from harness.core.difference import SameShape, Verdict, same_meaning_removed
-from harness.core.exchange import Exchange, Request, Response
+from harness.core.exchange import Exchange, LaterMessage, Request, Response
+from harness.core.later import later_summary
+from harness.core.later_parity import LaterComparator
 from harness.core.policy import WaiverBook
 from harness.core.result import ResultDifference, ResultRecord, verdict_of
 from harness.core.rules import NoiseModel, Rule
@@ -31,6 +37,8 @@ from harness.transport.base import TransportError
 
 Outcome = Response | TransportError
 Reproducer = Callable[[Exchange, Request], str]
+# (legacy's later messages, the candidate's): None for a side that was not watched.
+Later = tuple[Sequence[LaterMessage] | None, Sequence[LaterMessage] | None]
 
 
 class Judge:
@@ -54,6 +62,15 @@ class Judge:
         self.options = options or CompareOptions()
         self.extra_rules = extra_rules
         self._comparators: dict[tuple[int, str], Comparator] = {}
+        self._later: dict[tuple[int, str], LaterComparator] = {}
+
+    def later_comparator(self, noise: int, operation: str) -> LaterComparator:
+        key = (noise, operation)
+        found = self._later.get(key)
+        if found is None:
+            rules = (*self.noise[noise].rules_for(operation), *self.extra_rules)
+            found = self._later[key] = LaterComparator(rules)
+        return found
 
     def comparator(self, noise: int, operation: str) -> Comparator:
         key = (noise, operation)
@@ -72,29 +89,47 @@ class Judge:
         legacy: Outcome | None,
         carried: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
         shapes: Mapping[str, str] | None = None,
+        later: Later | None = None,
     ) -> ResultRecord:
         """`legacy` None means: compare with the recording. `carried`: (legacy, candidate) vars;
-        `shapes`: the variables whose candidate value must have a shape (`Unit.shapes`)."""
+        `shapes`: the variables whose candidate value must have a shape (`Unit.shapes`);
+        `later`: each side's later messages (legacy's are the recording's without live legacy)."""
         recorded = exchange.response
         live_legacy = legacy is not None
         legacy_side: Outcome = recorded if legacy is None else legacy
+        watched = later is not None and later[1] is not None
+        later_a: Sequence[LaterMessage] = (later[0] or ()) if later is not None else ()
+        later_b: Sequence[LaterMessage] = (later[1] or ()) if later is not None else ()
+        summary = (
+            {"legacy": later_summary(later_a), "candidate": later_summary(later_b)}
+            if watched and (later_a or later_b)
+            else None
+        )
         error = _error_of(legacy_side, candidate)
         if error is not None:
-            return self._record(exchange, sent, Verdict.ERROR, (), legacy_side, candidate, error)
+            return self._record(
+                exchange, sent, Verdict.ERROR, (), legacy_side, candidate, error, summary
+            )
         assert isinstance(candidate, Response) and isinstance(legacy_side, Response)
         comparator = self.comparator(noise, exchange.operation)
         differences = comparator.compare(legacy_side, candidate)
+        if watched:
+            later_comparator = self.later_comparator(noise, exchange.operation)
+            differences.extend(later_comparator.compare(later_a, later_b))
         if differences and carried is not None:
             differences = same_meaning_removed(
                 differences, carried[0], carried[1], _shape_check(shapes) if shapes else None
             )
         if differences and live_legacy and exchange.recorded:
             unstable = {d.path for d in comparator.compare(recorded, legacy_side)}
+            if watched:
+                later_comparator = self.later_comparator(noise, exchange.operation)
+                unstable.update(d.path for d in later_comparator.compare(exchange.later, later_a))
             if unstable:
                 differences = [d for d in differences if not _under_any(d.path, unstable)]
         judged = self.waivers.apply(exchange.service, exchange.operation, differences)
         return self._record(
-            exchange, sent, verdict_of(judged), judged, legacy_side, candidate, None
+            exchange, sent, verdict_of(judged), judged, legacy_side, candidate, None, summary
         )
 
     def error_record(self, exchange: Exchange, sent: Request, message: str) -> ResultRecord:
@@ -110,6 +145,7 @@ class Judge:
         legacy: Outcome | None,
         candidate: Outcome | None,
         error: str | None,
+        later: Mapping[str, object] | None = None,
     ) -> ResultRecord:
         return ResultRecord(
             id=exchange.id,
@@ -128,6 +164,7 @@ class Judge:
             error=error,
             reproducer=self.reproducer(exchange, sent),
             error_kind=_kind_of(candidate, legacy) if verdict is Verdict.ERROR else None,
+            later=later,
         )
 
 

@@ -26,7 +26,7 @@ from collections.abc import (
 from dataclasses import dataclass, replace
 from time import perf_counter, process_time
 
-from harness.core.exchange import Exchange, Request
+from harness.core.exchange import Exchange, LaterMessage, Request, Response
 from harness.core.http import is_credential
 from harness.core.result import ResultRecord
 from harness.core.template import Template, holds_placeholder
@@ -38,6 +38,7 @@ from harness.engine.events import (
     RehearsalStarted,
 )
 from harness.engine.judge import Judge, Outcome
+from harness.engine.later import LaterObserver, Watch
 from harness.engine.plan import Unit
 from harness.errors import HarnessError
 from harness.scenario import (
@@ -69,6 +70,8 @@ class Phase:
     units: Iterable[Unit] | AsyncIterator[Unit]
     noise_offset: int = 0  # where the units' source's noise models start in the judge
     refine: Refine | None = None
+    observer: LaterObserver | None = None  # what gathers the later messages units cause
+    concurrency: int | None = None  # workers for this phase (None: the runner's)
 
 
 class Runner:
@@ -130,7 +133,7 @@ class Runner:
                 shared = units if isinstance(units, AsyncIterator) else iter(units)
                 workers = [
                     asyncio.ensure_future(self._work(shared, phase))
-                    for _ in range(self.concurrency)
+                    for _ in range(max(1, phase.concurrency or self.concurrency))
                 ]
                 await asyncio.gather(*workers)
         except asyncio.CancelledError:
@@ -153,34 +156,49 @@ class Runner:
                 await self._unit(unit, phase)
 
     async def _unit(self, unit: Unit, phase: Phase) -> None:
-        offset = phase.noise_offset
+        offset, observer = phase.noise_offset, phase.observer
         if unit.sequential:
-            records = await self._sequence(unit, offset)
+            records = await self._sequence(unit, offset, observer)
         else:
-            records = [await self._single(offset + unit.noise, unit.steps[0])]
+            records = [await self._single(offset + unit.noise, unit.steps[0], observer)]
         if phase.refine is not None:
             records = await phase.refine(unit, records)
         self.compared += len(records)
         for record in records:
             self.emit(ExchangeCompared(record))
 
-    async def _single(self, noise: int, exchange: Exchange) -> ResultRecord:
+    async def _single(
+        self, noise: int, exchange: Exchange, observer: LaterObserver | None = None
+    ) -> ResultRecord:
         try:
             request = self._prepare(exchange, {})
         except HarnessError as error:
             return self.judge.error_record(exchange, exchange.request, f"cannot send: {error}")
+        sent_at = perf_counter()
         candidate, legacy = await self._send_both(request, request)
         sent = _redacted(request, exchange)
+        later = None
+        if observer is not None:
+            watched = _watch(observer, exchange, request, candidate, request, legacy, sent_at)
+            await watched.wait(observer, exchange)
+            later = watched.collect(observer, exchange, [sent_at])
         try:
-            return self.judge.judge(noise, exchange, sent, candidate, legacy)
+            return self.judge.judge(noise, exchange, sent, candidate, legacy, later=later)
         except Exception as error:  # a comparison bug must not end the rehearsal
             return self.judge.error_record(exchange, sent, _internal(error))
 
-    async def _sequence(self, unit: Unit, offset: int) -> list[ResultRecord]:
+    async def _sequence(
+        self, unit: Unit, offset: int, observer: LaterObserver | None = None
+    ) -> list[ResultRecord]:
         legacy_vars: dict[str, str] = {}
         candidate_vars: dict[str, str] = {}
-        records = []
+        records: list[ResultRecord | None] = []
         failed: str | None = None  # why an earlier step got no answer, if one did not
+        steps_sent: list[float] = []  # when each step was sent (later messages are placed so)
+        watched_steps: list[_Watched] = []
+        deferred: list[
+            tuple[int, int, Exchange, Request, Outcome, Outcome | None, _Carried, _Watched]
+        ] = []
         for position, exchange in enumerate(unit.steps):
             noise = offset + unit.noise_of(position)
             step = _step_of(exchange)
@@ -206,9 +224,18 @@ class Runner:
                         )
                     )
                 continue
+            sent_at = perf_counter()
+            steps_sent.append(sent_at)
             candidate_step, legacy_step = await self._run_both(step, sent_candidate, sent_legacy)
             candidate = _outcome_of(candidate_step)
             legacy = None if legacy_step is None else _outcome_of(legacy_step)
+            watched: _Watched | None = None
+            if observer is not None:
+                watched = _watch(
+                    observer, exchange, sent_candidate, candidate, sent_legacy, legacy, sent_at
+                )
+                watched_steps.append(watched)
+                await watched.wait(observer, exchange)  # before the next step is sent
             for outcome in (candidate, legacy):
                 if failed is None and isinstance(outcome, TransportError):
                     failed = f"{exchange.id}: {outcome}"
@@ -219,14 +246,44 @@ class Runner:
             if unit.reports(exchange.id):
                 sent = _redacted(sent_candidate, exchange)
                 carried = (legacy_vars, candidate_vars)
-                try:
-                    record = self.judge.judge(
-                        noise, exchange, sent, candidate, legacy, carried, unit.shapes
+                if watched is not None and watched.any:  # judged once the conversation is over
+                    snapshot = (dict(legacy_vars), dict(candidate_vars))
+                    deferred.append(
+                        (len(records), noise, exchange, sent, candidate, legacy, snapshot, watched)
                     )
-                except Exception as error:  # a comparison bug must not end the rehearsal
-                    record = self.judge.error_record(exchange, sent, _internal(error))
-                records.append(record)
-        return records
+                    records.append(None)
+                    continue
+                records.append(
+                    self._judged(noise, exchange, sent, candidate, legacy, carried, unit.shapes)
+                )
+        for watched in watched_steps:
+            if observer is not None and not any(watched is d[-1] for d in deferred):
+                watched.collect(observer, None, steps_sent)  # not reported: it ends all the same
+        for index, noise, exchange, sent, candidate, legacy, kept, watched in deferred:
+            assert observer is not None
+            later = watched.collect(observer, exchange, steps_sent)
+            records[index] = self._judged(
+                noise, exchange, sent, candidate, legacy, kept, unit.shapes, later
+            )
+        return [record for record in records if record is not None]
+
+    def _judged(
+        self,
+        noise: int,
+        exchange: Exchange,
+        sent: Request,
+        candidate: Outcome,
+        legacy: Outcome | None,
+        carried: _Carried,
+        shapes: Mapping[str, str] | None,
+        later: _Later | None = None,
+    ) -> ResultRecord:
+        try:
+            return self.judge.judge(
+                noise, exchange, sent, candidate, legacy, carried, shapes, later
+            )
+        except Exception as error:  # a comparison bug must not end the rehearsal
+            return self.judge.error_record(exchange, sent, _internal(error))
 
     def _prepare(self, exchange: Exchange, variables: Mapping[str, str]) -> Request:
         """The request to send: the stored one, or its template rendered with `variables`
@@ -267,6 +324,59 @@ class Runner:
             legacy_task.cancel()
             raise
         return candidate, await legacy_task
+
+
+_Carried = tuple[Mapping[str, str], Mapping[str, str]]
+# (legacy's later messages, the candidate's); None on a side means: not watched (legacy: the
+# recording's, when there is no live legacy).
+_Later = tuple[tuple[LaterMessage, ...] | None, tuple[LaterMessage, ...] | None]
+
+
+@dataclass(slots=True)
+class _Watched:
+    """One step's watches, on each side that answered."""
+
+    candidate: Watch | None
+    legacy: Watch | None
+    live_legacy: bool
+
+    @property
+    def any(self) -> bool:
+        return self.candidate is not None or self.legacy is not None
+
+    async def wait(self, observer: LaterObserver, exchange: Exchange) -> None:
+        watches = [w for w in (self.candidate, self.legacy) if w is not None]
+        if watches:
+            await observer.wait(watches, exchange.later if exchange.recorded else None)
+
+    def collect(
+        self, observer: LaterObserver, exchange: Exchange | None, steps_sent: Sequence[float]
+    ) -> _Later:
+        candidate = None if self.candidate is None else observer.collect(self.candidate, steps_sent)
+        legacy = None if self.legacy is None else observer.collect(self.legacy, steps_sent)
+        if not self.live_legacy and exchange is not None:
+            legacy = exchange.later  # the recording's
+        return legacy, candidate
+
+
+def _watch(
+    observer: LaterObserver,
+    exchange: Exchange,
+    to_candidate: Request,
+    candidate: Outcome,
+    to_legacy: Request,
+    legacy: Outcome | None,
+    sent_at: float,
+) -> _Watched:
+    """Watches for what one step causes on each side that answered (a side that failed to
+    answer is still watched: a request may have been taken before its answer was lost)."""
+    candidate_answer = candidate if isinstance(candidate, Response) else None
+    legacy_answer = legacy if isinstance(legacy, Response) else None
+    return _Watched(
+        observer.watch("candidate", to_candidate, candidate_answer, sent_at),
+        None if legacy is None else observer.watch("legacy", to_legacy, legacy_answer, sent_at),
+        live_legacy=legacy is not None,
+    )
 
 
 async def _send(transport: Transport, request: Request) -> Outcome:

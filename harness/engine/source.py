@@ -9,6 +9,9 @@ mirrored live traffic, cutover load and messaging are further sources. A source 
 - the noise models its units index (`Unit.noise`);
 - optionally, a refinement of a unit's results after it ran (`refinement()` gives it, or None:
   e.g. shrinking a divergence into a minimal regression contract);
+- optionally, an observer of the later messages its units cause (`observer()`, or None: see
+  `harness.engine.later`), and how many units of a phase may run at once (`concurrency()`,
+  or None: the runner's; units that mostly wait for later messages afford more);
 - `close`, called once the run is over (interrupted or not), to write what it kept.
 """
 
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from harness.core.rules import NoiseModel
+from harness.engine.later import LaterObserver
 from harness.engine.plan import Unit
 from harness.engine.runner import Phase, Refine
 
@@ -46,6 +50,20 @@ class TrafficSource(Protocol):
         return None
 
 
+def observer_of(source: TrafficSource) -> LaterObserver | None:
+    """A source's observer of later messages (None when it has none, or no such method)."""
+    method = getattr(source, "observer", None)
+    found: LaterObserver | None = method() if callable(method) else None
+    return found
+
+
+def concurrency_of(source: TrafficSource) -> int | None:
+    """How many of a source's units may run at once (None: the runner's)."""
+    method = getattr(source, "concurrency", None)
+    found = method() if callable(method) else None
+    return found if isinstance(found, int) and not isinstance(found, bool) else None
+
+
 def phases_of(
     sources: Sequence[TrafficSource], done: Collection[str] = ()
 ) -> tuple[list[NoiseModel], list[Phase]]:
@@ -57,5 +75,8 @@ def phases_of(
         offset = len(noise)
         noise.extend(source.noise())
         refine = source.refinement()
-        phases.extend(Phase(units, offset, refine) for units in source.phases(done))
+        observer, concurrency = observer_of(source), concurrency_of(source)
+        phases.extend(
+            Phase(units, offset, refine, observer, concurrency) for units in source.phases(done)
+        )
     return noise, phases

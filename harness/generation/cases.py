@@ -50,6 +50,7 @@ def generate_templates(document: Mapping[str, Any], count: int, seed: int) -> li
     if count <= 0:
         return []
     import schemathesis
+    from schemathesis.core.errors import SerializationNotPossible
     from schemathesis.generation.feedback import NO_FEEDBACK
     from schemathesis.generation.modes import GenerationMode
 
@@ -97,7 +98,11 @@ def generate_templates(document: Mapping[str, Any], count: int, seed: int) -> li
                 strategy = operations[key].as_strategy(
                     generation_mode=generation, feedback=NO_FEEDBACK
                 )
-            drawn = draw_examples(strategy, quota, slot_seed)
+            try:
+                drawn = draw_examples(strategy, quota, slot_seed)
+            except SerializationNotPossible:
+                # A body schemathesis cannot write (multipart/related): other slots fill in.
+                return []
         return [t for t in (case_template(case, base) for case in drawn) if t is not None]
 
     drawn = {p: draw(p, quotas[slot]) for p, slot in enumerate(slots) if quotas[slot]}

@@ -7,6 +7,11 @@ it; XML `[n]` steps are dropped (a rule on `name` covers every `name[n]`). A rul
 every differing pair of values is of that type (both UUIDs -> `uuid`; both timestamps ->
 `timestamp`), else `ignore`; a reordered list becomes `unordered`. A differing status is never
 learned (it would hide real divergences): it is reported instead.
+
+The later messages each answer's request caused are compared the same way
+(`harness.core.later_parity`): what differs in their content becomes a `later:<kind>:<path>`
+rule; a difference in how many came, their codes, duplicates, retries or order is never
+learned (it is what later-message parity judges): it is reported.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import orjson
 from harness.contracts.noisefile import NoiseEntry
 from harness.core.canonical.values import as_text, is_uuid, parse_timestamp
 from harness.core.difference import Difference, DiffKind, same_meaning_removed
-from harness.core.exchange import Response
+from harness.core.exchange import LaterMessage, Response
+from harness.core.later import ASPECTS, later_path, split_later_path
+from harness.core.later_parity import LaterComparator
 
 Differ = Callable[[Response, Response], list[Difference]]
 # The second answer of a pair is asked for at least this long after the first, so that
@@ -43,6 +50,9 @@ class Pair:
     # The values each pass ran with (bound built-ins, captures): their echoes are not noise.
     first_bound: Mapping[str, str] = field(default_factory=dict)
     second_bound: Mapping[str, str] = field(default_factory=dict)
+    # The later messages each call caused (`Exchange.later`).
+    first_later: tuple[LaterMessage, ...] = ()
+    second_later: tuple[LaterMessage, ...] = ()
 
 
 @dataclass
@@ -71,9 +81,12 @@ def learn_noise(pairs: Iterable[Pair], differ: Differ | None = None) -> Learned:
     observed: dict[tuple[str, str], _Observed] = {}
     answers: dict[str, list[Response]] = {}
     warnings: list[str] = []
+    later_diff = LaterComparator().compare
     for pair in pairs:
         answers.setdefault(pair.operation, []).append(pair.first)
         differences = diff(pair.first, pair.second)
+        if pair.first_later or pair.second_later:
+            differences = [*differences, *later_diff(pair.first_later, pair.second_later)]
         if differences and pair.first_bound:
             differences = same_meaning_removed(differences, pair.first_bound, pair.second_bound)
         if not differences:
@@ -86,6 +99,13 @@ def learn_noise(pairs: Iterable[Pair], differ: Differ | None = None) -> Learned:
                     f"calls ({difference.legacy} then {difference.candidate}); not learned"
                 )
                 continue
+            if _later_aspect(difference.path):
+                warnings.append(
+                    f"{pair.label or pair.operation}: {difference.path} differed between two "
+                    f"identical calls ({difference.legacy} then {difference.candidate}); "
+                    "not learned"
+                )
+                continue
             typed = _type_of(difference)
             if pair.typed_only and typed not in ("uuid", "timestamp"):
                 warnings.append(
@@ -93,7 +113,7 @@ def learn_noise(pairs: Iterable[Pair], differ: Differ | None = None) -> Learned:
                     "state may have changed in between (no twin instance); not learned"
                 )
                 continue
-            general = _generalise(difference.path, document)
+            general = _generalise_any(difference.path, document)
             slot = observed.setdefault((pair.operation, general), _Observed())
             slot.values.append((difference.legacy, difference.candidate))
             slot.kinds.add(typed)
@@ -145,6 +165,22 @@ def _json(response: Response) -> Any:
         return orjson.loads(response.body)
     except orjson.JSONDecodeError:
         return None
+
+
+def _later_aspect(path: str) -> bool:
+    """A `later:` path about how many messages came, or how (not their content)."""
+    split = split_later_path(path)
+    return split is not None and (not split[1] or split[1] in ASPECTS)
+
+
+def _generalise_any(path: str, document: Any) -> str:
+    """`_generalise` of an answer's path, or of the content path of a later message (whose
+    own document is not at hand: its XML or multipart indices are dropped)."""
+    split = split_later_path(path)
+    if split is None:
+        return _generalise(path, document)
+    kind, rest = split
+    return later_path(kind, _generalise(rest, None) if rest.startswith("/") else rest)
 
 
 def _generalise(path: str, document: Any) -> str:

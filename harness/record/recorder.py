@@ -7,6 +7,10 @@ saw the same history. Without a twin the second pass goes to the same target; th
 changes state, only differences that are typed (UUIDs, timestamps) are learned and the others are
 reported. The second pass starts at least `GAP_S` after the first ends, so that timestamps with
 one-second resolution differ too.
+
+With channels (`harness.messaging.Channels`), each pass gathers the later messages its requests
+cause (the first on side `legacy`, the twin's on side `twin`), stores them with their exchange,
+and learns their noise from the two passes like an answer's (`later:<kind>:<path>` rules).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -25,6 +29,7 @@ from harness.contracts.store import NOISE_FILE
 from harness.contracts.writer import Equivalent, WriteResult, write_contract
 from harness.core.compare import Comparators
 from harness.core.exchange import Exchange
+from harness.core.later_parity import LaterComparator
 from harness.core.operations import OperationIndex, server_base_path, slug
 from harness.core.rules import NoiseModel
 from harness.record.interface import split_by_service
@@ -32,6 +37,9 @@ from harness.record.noise import GAP_S, Pair, learn_noise
 from harness.record.redact import Redactor
 from harness.record.runner import Classifier, PassOutcome, Plan, run_pass
 from harness.transport.base import Transport
+
+if TYPE_CHECKING:
+    from harness.engine.later import LaterObserver
 
 
 @dataclass
@@ -58,6 +66,7 @@ async def record(
     concurrency: int = 16,
     learn: bool = True,
     bound_seed: str | None = None,
+    observer: LaterObserver | None = None,
 ) -> RecordResult:
     started = time.perf_counter()
     index = OperationIndex.from_openapi(document)
@@ -66,7 +75,15 @@ async def record(
     default_service = sorted(interfaces)[0] if len(interfaces) == 1 else slug(title)
     classify = Classifier(index, default_service, document)
     result = RecordResult()
-    first = await run_pass(primary, plan, classify, concurrency=concurrency, bound_seed=bound_seed)
+    first = await run_pass(
+        primary,
+        plan,
+        classify,
+        concurrency=concurrency,
+        bound_seed=bound_seed,
+        observer=observer,
+        side="legacy",
+    )
     result.problems.extend(first.problems)
     result.sent += first.sent
     second: PassOutcome | None = None
@@ -74,7 +91,13 @@ async def record(
         await asyncio.sleep(GAP_S)
         reuse = first.bound if twin is not None else None  # a twin gets the same requests
         second = await run_pass(
-            twin or primary, plan, classify, concurrency=concurrency, reuse=reuse
+            twin or primary,
+            plan,
+            classify,
+            concurrency=concurrency,
+            reuse=reuse,
+            observer=observer,
+            side="twin" if twin is not None else "legacy",
         )
         result.sent += second.sent
     by_service: dict[str, list[Exchange]] = {}
@@ -100,6 +123,8 @@ async def record(
                             exchange.id,
                             first.bound.get(exchange.id, {}),
                             second.bound.get(exchange.id, {}),
+                            exchange.later,
+                            again.later,
                         )
                     )
         learned = learn_noise(pairs)
@@ -163,6 +188,13 @@ def success_warnings(
 def equivalence(model: NoiseModel) -> Equivalent:
     """Same place, same template, same answer under the noise model: keep the stored line."""
     comparators = Comparators(model)
+    later: dict[str, LaterComparator] = {}
+
+    def later_comparator(operation: str) -> LaterComparator:
+        found = later.get(operation)
+        if found is None:
+            found = later[operation] = LaterComparator(model.rules_for(operation))
+        return found
 
     def equivalent(old: Exchange, new: Exchange) -> bool:
         if (old.service, old.operation, old.source, old.scenario, old.step) != (
@@ -179,7 +211,9 @@ def equivalence(model: NoiseModel) -> Equivalent:
             return False
         if new.template is None and old.request != new.request:
             return False
-        return not comparators.for_operation(new.operation).compare(old.response, new.response)
+        if comparators.for_operation(new.operation).compare(old.response, new.response):
+            return False
+        return not later_comparator(new.operation).compare(old.later, new.later)
 
     return equivalent
 

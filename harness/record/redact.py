@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from lxml import etree
 
-from harness.core.exchange import Exchange, Request, Response, media_type
+from harness.core.exchange import Exchange, LaterMessage, Request, Response, media_type
 from harness.core.http import CREDENTIAL_HEADERS
 from harness.core.template import Template
 from harness.record.pseudonym import pseudonymise
@@ -85,7 +85,18 @@ class Redactor:
         template = exchange.template
         if template is not None and (self.secrets or self.pseudonyms):
             template = Template.from_dict(self._sweep_json_value(template.to_dict()))
-        return replace(exchange, request=request, response=response, template=template, meta=meta)
+        later = tuple(self._later(message) for message in exchange.later)
+        return replace(
+            exchange, request=request, response=response, template=template, meta=meta, later=later
+        )
+
+    def _later(self, message: LaterMessage) -> LaterMessage:
+        """A later message's content as an answer's: named headers and fields, then the sweep
+        (a value redacted or pseudonymised in the request is replaced in its later messages)."""
+        content = self._sweep_response(self._response(message.content))
+        if content.headers == message.headers and content.body == message.body:
+            return message
+        return replace(message, headers=content.headers, body=content.body)
 
     def request(self, request: Request) -> Request:
         """A request alone as it may be stored (a shadow's results): the named places

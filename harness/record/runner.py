@@ -5,6 +5,11 @@ requests that do not change state (GET, HEAD, OPTIONS) are sent concurrently, th
 by one; then the scenarios run one after the other, each step rendered with the values captured
 so far. Every pass thus leaves a fresh target in the same state, and the order is the one a
 rehearsal plans (plain exchanges first, scenarios by name).
+
+With an observer (`harness.engine.later.LaterObserver`, from `harness.messaging`), each request
+that may cause later messages is watched on the pass's side (`legacy`, or `twin`); the pass
+waits until its channel falls quiet before the next step of a scenario, and stores what came
+with the exchange (`Exchange.later`).
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ import asyncio
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from time import perf_counter
 from typing import Any
 
-from harness.core.exchange import Exchange, Request
+from harness.core.exchange import Exchange, Request, Response
 from harness.core.http import SAFE_METHODS
 from harness.core.operations import OperationIndex
+from harness.engine.later import LaterObserver, Watch
 from harness.errors import HarnessError
 from harness.generation.cases import GeneratedCase
 from harness.scenario import Scenario, Step, bind_fresh, run_step, seeded_value
@@ -61,6 +68,8 @@ class PassOutcome:
     # Set when recording a fresh, seeded simulator: bound values derive from it (see
     # `seeded_value`), so re-recording sends, and stores, the same values.
     bound_seed: str | None = None
+    observer: LaterObserver | None = None  # what gathers the later messages requests cause
+    side: str = "legacy"  # the observer's name for this pass's target
 
 
 class Classifier:
@@ -105,10 +114,13 @@ async def run_pass(
     concurrency: int = 16,
     reuse: Mapping[str, Mapping[str, str]] | None = None,
     bound_seed: str | None = None,
+    observer: LaterObserver | None = None,
+    side: str = "legacy",
 ) -> PassOutcome:
     """Send the plan once. `reuse`: another pass's `bound` values, sent again (a twin pass);
-    `bound_seed`: derive bound values from it instead of drawing them."""
-    outcome = PassOutcome(reuse=reuse or {}, bound_seed=bound_seed)
+    `bound_seed`: derive bound values from it instead of drawing them; `observer`: gather the
+    later messages each request causes on `side`."""
+    outcome = PassOutcome(reuse=reuse or {}, bound_seed=bound_seed, observer=observer, side=side)
     safe = [c for c in plan.generated if c.template.method in SAFE_METHODS]
     unsafe = [c for c in plan.generated if c.template.method not in SAFE_METHODS]
     limit = asyncio.Semaphore(concurrency)
@@ -134,9 +146,16 @@ async def _run_scenario(
     outcome: PassOutcome,
 ) -> None:
     steps: list[Exchange] = []
+    watched: list[tuple[int, Watch]] = []
+    sent_at: list[float] = []
     try:
-        await _run_steps(transport, scenario, classify, outcome, steps)
+        await _run_steps(transport, scenario, classify, outcome, steps, watched, sent_at)
     finally:
+        if outcome.observer is not None:
+            for index, watch in watched:
+                later = outcome.observer.collect(watch, sent_at)
+                if index < len(steps):  # a step that failed was not kept
+                    steps[index] = replace(steps[index], later=later)
         # Every step of a scenario lives in one contract: the scenario's service, else the
         # service of its first recognised request.
         known = [e.service for e in steps if e.operation != UNMATCHED]
@@ -151,6 +170,8 @@ async def _run_steps(
     classify: Classifier,
     outcome: PassOutcome,
     steps: list[Exchange],
+    watched: list[tuple[int, Watch]],
+    sent_at: list[float],
 ) -> None:
     variables: dict[str, str] = {}
     for number, step in enumerate(scenario.steps):
@@ -167,7 +188,12 @@ async def _run_steps(
         except HarnessError as error:
             outcome.problems.append(f"{label}: {error}; the rest of the scenario was not sent")
             return
+        started = perf_counter()
         sent = await run_step(transport, step, variables)
+        sent_at.append(started)
+        watch = await _watched(outcome, sent.request, sent.response, started)
+        if watch is not None:
+            watched.append((len(steps), watch))
         problem = sent.problem or sent.failure
         if problem is not None or sent.request is None or sent.response is None:
             outcome.problems.append(f"{label}: {problem}; the rest of the scenario was not sent")
@@ -208,7 +234,9 @@ async def _send_generated(
     classify: Classifier,
     outcome: PassOutcome,
 ) -> None:
+    started = perf_counter()
     sent = await run_step(transport, Step(case.id, case.template), {})
+    watch = await _watched(outcome, sent.request, sent.response, started)
     problem = sent.problem or sent.failure
     if problem is not None or sent.request is None or sent.response is None:
         outcome.problems.append(f"generated {case.id}: {problem}")
@@ -226,4 +254,21 @@ async def _send_generated(
         response=sent.response,
         source="generated",
         template=case.template,
+        later=()
+        if watch is None or outcome.observer is None
+        else outcome.observer.collect(watch, [started]),
     )
+
+
+async def _watched(
+    outcome: PassOutcome, request: Request | None, response: Response | None, sent_at: float
+) -> Watch | None:
+    """Watch what a request caused, and wait until its channel falls quiet (nothing is known
+    of what it causes: this is the recording)."""
+    observer = outcome.observer
+    if observer is None or request is None:
+        return None
+    watch = observer.watch(outcome.side, request, response, sent_at)
+    if watch is not None:
+        await observer.wait([watch], None)
+    return watch

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.config.settings import Settings
 from harness.errors import HarnessError
@@ -17,6 +18,9 @@ from harness.record.runner import Plan
 from harness.record.settings import redaction_for
 from harness.scenario import load_scenarios
 from harness.transport.signed import TargetAccess
+
+if TYPE_CHECKING:
+    from harness.messaging import Channels
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ class RecordRequest:
     settings: Settings = field(default_factory=Settings)  # harness.toml, profile (and [redact])
     # How each target (legacy, twin) is reached: credentials provider, client certificate.
     access: Mapping[str, TargetAccess] = field(default_factory=dict)
+    # The endpoint the targets deliver later messages to (sides `legacy` and `twin`); None:
+    # later messages are not gathered.
+    channels: Channels | None = None
 
 
 def run_record(request: RecordRequest, echo: Callable[[str], None] = print) -> bool:
@@ -77,6 +84,13 @@ def run_record(request: RecordRequest, echo: Callable[[str], None] = print) -> b
         f"harness record: {len(plan.ids())} requests ({len(scenarios)} scenarios, "
         f"{len(generated)} generated) from {target_name}"
     )
+    if request.channels is not None:
+        for side in ("legacy", "twin") if twin_url else ("legacy",):
+            for channel, url in request.channels.urls(side).items():
+                echo(
+                    f"later messages ({channel}): {'the twin' if side == 'twin' else 'the target'}"
+                    f" delivers to {url}"
+                )
     result = asyncio.run(
         _record(request, primary_url, twin_url, plan, document, Redactor(redaction), provenance)
     )
@@ -110,6 +124,9 @@ async def _record(
 
     primary = transport(primary_url, "legacy")
     twin = transport(twin_url, "twin") if twin_url else None
+    channels = request.channels
+    if channels is not None:
+        await channels.start()
     try:
         return await record(
             primary,
@@ -122,8 +139,11 @@ async def _record(
             concurrency=request.concurrency,
             learn=request.learn,
             bound_seed=request.bound_seed,
+            observer=None if channels is None else channels.observer,
         )
     finally:
         await primary.aclose()
         if twin is not None:
             await twin.aclose()
+        if channels is not None:
+            await channels.aclose()

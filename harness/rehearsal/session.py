@@ -1,9 +1,10 @@
 """One rehearsal from start to finish: the report directory, the run, the gate, the reports.
 
 `rehearse()` is what `harness rehearse` and `harness demo` call. It wires the traffic sources
-(contract replay, and generated traffic when asked) to the engine, the engine's events to the
-results writer and the progress bar, and the finished directory to the gate and the reports.
-Commands only parse flags; everything else happens here.
+(contract replay; the messaging conversations, with the channels their later messages come
+through, when there are channels; generated traffic when asked) to the engine, the engine's
+events to the results writer and the progress bar, and the finished directory to the gate and
+the reports. Commands only parse flags; everything else happens here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.console import Console
 
 from harness.config.policy import load_policy
 from harness.contracts import Contract, discover
+from harness.contracts.store import LATER_FORMAT_VERSION
 from harness.core.gate import GateDecision, Tally
 from harness.core.policy import Policy, WaiverBook
 from harness.engine import (
@@ -32,11 +34,12 @@ from harness.engine import (
 from harness.engine.loop import run_cancellable
 from harness.errors import HarnessError
 from harness.generation import GeneratedTraffic, GenerationOptions
+from harness.messaging import Channels, MessagingConversations, WaitPolicy
 from harness.rehearsal.gating import regate
 from harness.rehearsal.progress import ProgressDisplay
 from harness.rehearsal.summary import print_summary
 from harness.rehearsal.writer import ResultsWriter
-from harness.replay import ContractReplay, plan_units
+from harness.replay import ContractReplay, count_planned, plan_units
 from harness.rundir import RehearsalDir, RehearsalHeader, now_iso
 from harness.transport.limits import AnswerLimits
 from harness.transport.signed import TargetAccess
@@ -67,6 +70,13 @@ class RehearsalRequest:
     limits: Mapping[str, AnswerLimits] = field(default_factory=dict)
     # How each target is reached beyond its URL (credentials provider, client certificate).
     access: Mapping[str, TargetAccess] = field(default_factory=dict)
+    # Later messages: the endpoint the targets deliver to (HOST:PORT), or channels made already
+    # (the demo gives its simulators their URLs before they start); how long to wait for them;
+    # how many first deliveries of each message to refuse (to rehearse retries).
+    inbound: str | None = None
+    channels: Channels | None = None
+    later_timeout: float = 10.0
+    refuse_first: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,8 +111,23 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         raise HarnessError(
             f"no exchange or scenario with id {', '.join(sorted(only))}", field="--only"
         )
-    replay = ContractReplay(contracts, only=only)
-    sources: list[TrafficSource] = [replay]
+    channels = _channels(request)
+    if channels is None:
+        replay = ContractReplay(contracts, only=only)
+        sources: list[TrafficSource] = [replay]
+        if _has_later_messages(contracts):
+            console.print(
+                "note: the contracts hold later messages (acknowledgements, deliveries); give "
+                "--inbound HOST:PORT (and have the targets deliver there) to compare them"
+            )
+    else:
+        conversation = channels.is_conversation()
+        replay = ContractReplay(contracts, only=only, keep=conversation.negated)
+        messaging = MessagingConversations(contracts, channels.observer, conversation, only=only)
+        sources = [replay, messaging]
+        for side in ("legacy", "candidate") if header.legacy else ("candidate",):
+            for channel, url in channels.urls(side).items():
+                console.print(f"later messages ({channel}): {side} delivers to {url}")
     generation = request.generation
     if generation is None and request.resume and header.generation:
         generation = GenerationOptions.from_dict(header.generation)  # resume what was started
@@ -133,10 +158,21 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         secrets=request.secrets,
     )
     started = RehearsalStarted(
-        header.name, directory.path, dict(header.targets), replay.planned(), len(done)
+        header.name, directory.path, dict(header.targets), _planned(contracts, only), len(done)
     )
+
+    async def work() -> bool:
+        if channels is not None:
+            await channels.start()
+        return await runner.run(phases, started)
+
+    async def cleanup() -> None:
+        await targets.aclose()
+        if channels is not None:
+            await channels.aclose()
+
     try:
-        interrupted = run_cancellable(lambda: runner.run(phases, started), cleanup=targets.aclose)
+        interrupted = run_cancellable(work, cleanup=cleanup)
     finally:
         for source in sources:
             source.close(directory.path)
@@ -154,6 +190,34 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         runner.elapsed_s,
         runner.cpu_s,
     )
+
+
+def _channels(request: RehearsalRequest) -> Channels | None:
+    """The request's channels, or new ones on `inbound`; None: later messages not compared."""
+    if request.channels is not None or request.inbound is None:
+        return request.channels
+    from harness.config.settings import host_port
+    from harness.domains import messaging_profiles
+
+    if not messaging_profiles():
+        return None
+    host, port = host_port(request.inbound, "--inbound")
+    return Channels(
+        ["legacy", "candidate"],
+        host=host,
+        port=port,
+        refuse_first=request.refuse_first,
+        policy=WaitPolicy(timeout_s=request.later_timeout),
+    )
+
+
+def _has_later_messages(contracts: list[Contract]) -> bool:
+    """Whether a contract was recorded with later messages (format version 2 says so)."""
+    return any(contract.version >= LATER_FORMAT_VERSION for contract in contracts)
+
+
+def _planned(contracts: list[Contract], only: set[str]) -> int | None:
+    return None if only else count_planned(contracts)
 
 
 def _generated(

@@ -6,12 +6,14 @@ and so is a recorded conversation (`harness.correlation`: a proxy or HAR recordi
 Independent exchanges stream straight from the files; scenario steps are gathered per contract
 (scenarios are short, hand-written sequences) and follow the contract's plain exchanges. Lines
 are parsed a small batch at a time (`READ_AHEAD`), so memory stays bounded whatever the corpus.
-A unit's `noise` is its contract's index: the contract's noise model judges it.
+A unit's `noise` is its contract's index: the contract's noise model judges it. `keep` chooses
+units (the messaging source, `harness.messaging`, takes the conversations that cause later
+messages and contract replay the others).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from harness.correlation import (
 from harness.engine.plan import Unit, read_ahead
 
 READ_AHEAD = 64  # exchanges parsed per batch
+Keep = Callable[[Unit], bool]
 
 
 class ContractReplay:
@@ -35,9 +38,16 @@ class ContractReplay:
 
     name = "contracts"
 
-    def __init__(self, contracts: Sequence[Contract], *, only: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        contracts: Sequence[Contract],
+        *,
+        only: Collection[str] = (),
+        keep: Keep | None = None,
+    ) -> None:
         self.contracts = contracts
         self.only = frozenset(only)
+        self.keep = keep
         self._noise: list[NoiseModel] | None = None
 
     def noise(self) -> list[NoiseModel]:
@@ -46,7 +56,7 @@ class ContractReplay:
         return self._noise
 
     def phases(self, done: Collection[str] = ()) -> list[Iterable[Unit]]:
-        return [plan_units(self.contracts, only=self.only, done=done)]
+        return [plan_units(self.contracts, only=self.only, done=done, keep=self.keep)]
 
     def refinement(self) -> None:
         return None
@@ -64,8 +74,21 @@ def plan_units(
     *,
     only: Collection[str] = (),
     done: Collection[str] = (),
+    keep: Keep | None = None,
 ) -> Iterator[Unit]:
-    """Units still to run: everything, minus `done` ids, restricted to `only` ids (or scenarios).
+    """Units still to run: everything, minus `done` ids, restricted to `only` ids (or scenarios),
+    and to the units `keep` keeps."""
+    units = _plan_units(contracts, only=only, done=done)
+    return units if keep is None else (unit for unit in units if keep(unit))
+
+
+def _plan_units(
+    contracts: Sequence[Contract],
+    *,
+    only: Collection[str] = (),
+    done: Collection[str] = (),
+) -> Iterator[Unit]:
+    """The units of the contracts (see `plan_units`).
 
     A contract with a reviewed `correlations.yaml` (a proxy or HAR recording) is read whole:
     its conversations replay in order, each target sent its own values (`harness.correlation`).

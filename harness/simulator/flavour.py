@@ -24,6 +24,7 @@ import orjson
 from lxml import etree
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from harness.core.mime import MimeError, Part, build_multipart, is_multipart, parse_multipart
 from harness.simulator.buffering import (
     OPAQUE_BODY,
     BufferedResponse,
@@ -33,7 +34,6 @@ from harness.simulator.buffering import (
     media_kind,
     send_whole,
 )
-from harness.simulator.mime import MimeError, Part, build_multipart, is_multipart, parse_multipart
 
 SPINE2_SERVER = "Spine2/1.0 (candidate)"
 XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"

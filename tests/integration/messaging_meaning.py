@@ -17,8 +17,8 @@ import httpx
 import orjson
 from lxml import etree
 
+from harness.core.mime import is_multipart, parse_multipart
 from harness.simulator.buffering import media_kind
-from harness.simulator.mime import is_multipart, parse_multipart
 
 MESH_ID = re.compile(r"\b\d{20}_[0-9A-F]{6}\b")
 UUID = re.compile(

@@ -25,6 +25,8 @@ DRIFTED = {
     "searchDevices",
     "releasePrescription",
     "processMessage",
+    "mhsGpSummaryUpload",
+    "mhsPsisDocumentListQuery",
 }
 
 
@@ -105,6 +107,9 @@ def test_demo_with_drift_shows_the_injected_divergences_only(
     assert {r["operation"] for r in diverging} <= DRIFTED
     paths = {(r["operation"], d["path"]) for r in diverging for d in r["differences"]}
     assert ("getPatient", "/birthDate") in paths
+    # the messaging drift: an acknowledgement lost, an answer delivered twice
+    assert ("mhsGpSummaryUpload", "later:acknowledgement") in paths
+    assert ("mhsPsisDocumentListQuery", "later:message:duplicates") in paths
     assert not any(r["verdict"] == "error" for r in results)
     assert "FAILED" in output
 

@@ -9,6 +9,19 @@ from harness.core.difference import Difference, DiffKind
 if TYPE_CHECKING:
     from harness.core.rules import RuleNode
 
+ContentTypes = tuple[str | None, str | None]  # legacy's and the candidate's Content-Type
+
+
+def family_of(media_type: str) -> str:
+    """`json`, `xml`, `multipart` or `text` for a bare, lower-case media type."""
+    if media_type.startswith("multipart/"):
+        return "multipart"
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return "json"
+    if media_type in ("text/xml", "application/xml") or media_type.endswith("+xml"):
+        return "xml"
+    return "text"
+
 
 class BodyComparator(Protocol):
     """Compares two bodies of one media family."""
@@ -21,8 +34,10 @@ class BodyComparator(Protocol):
         candidate: bytes,
         states: tuple[RuleNode, ...],
         out: list[Difference],
+        content_types: ContentTypes = (None, None),
     ) -> bool:
-        """Append the differences to `out`.
+        """Append the differences to `out`. `content_types` are the two bodies' Content-Type
+        values (a multipart body is read with its boundary; other families ignore them).
 
         Returns False (appending nothing) when neither body parses as this family, so the caller
         can fall back to comparing text; one unparseable side is a `type` difference at `/`.

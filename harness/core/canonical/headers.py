@@ -1,7 +1,8 @@
 """Headers: only the configured names, matched case-insensitively, compared by value.
 
 Repeated headers are joined with `, `. Content-Type is compared normalised (media type and
-parameter names lower-case, charset value lower-case, parameters sorted), and Location by its
+parameter names lower-case, charset value lower-case, parameters sorted, a multipart boundary
+left out), and Location by its
 path and query when absolute, because each target has its own scheme, host and port. Echo headers
 (X-Request-ID, X-Correlation-ID) are plain value comparisons between the two sides.
 """
@@ -23,13 +24,19 @@ def header_values(headers: Headers, name: str) -> str | None:
 
 
 def normalise_content_type(value: str) -> str:
+    """Media type and parameter names in lower case, the charset's value too, parameters
+    sorted; a multipart type's `boundary` is left out (any boundary absent from the parts
+    serves: it is noise)."""
     media, *params = (part.strip() for part in value.split(";"))
+    multipart = media.lower().startswith("multipart/")
     cleaned = []
     for param in params:
         if not param:
             continue
         key, _, raw = param.partition("=")
         key = key.strip().lower()
+        if multipart and key == "boundary":
+            continue
         val = raw.strip().strip('"')
         cleaned.append(f"{key}={val.lower() if key == 'charset' else val}")
     return "; ".join([media.lower(), *sorted(cleaned)])

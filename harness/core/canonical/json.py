@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from harness.core.canonical.base import root_path, unparsed_body, unparsed_difference
+from harness.core.canonical.base import ContentTypes, root_path, unparsed_body, unparsed_difference
 from harness.core.difference import Difference, DiffKind
 from harness.core.rules import NO_EFFECT, RuleNode, effect_of, step
 
@@ -100,6 +100,7 @@ class JsonComparator:
         candidate: bytes,
         states: tuple[RuleNode, ...],
         out: list[Difference],
+        content_types: ContentTypes = (None, None),
     ) -> bool:
         if legacy == candidate:
             return True

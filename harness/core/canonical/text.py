@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
-from harness.core.canonical.base import snippet
+from harness.core.canonical.base import ContentTypes, snippet
 from harness.core.difference import Difference, DiffKind
 from harness.core.rules import NO_EFFECT, RuleNode, effect_of, step
 
@@ -26,6 +26,7 @@ class TextComparator:
         candidate: bytes,
         states: tuple[RuleNode, ...],
         out: list[Difference],
+        content_types: ContentTypes = (None, None),
     ) -> bool:
         if legacy == candidate:
             return True

@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from harness.core.canonical.base import unparsed_body, unparsed_difference
+from harness.core.canonical.base import ContentTypes, unparsed_body, unparsed_difference
 from harness.core.canonical.xmlwalk import (
     Element,
     ElementWalk,
@@ -94,6 +94,7 @@ class XmlComparator:
         candidate: bytes,
         states: tuple[RuleNode, ...],
         out: list[Difference],
+        content_types: ContentTypes = (None, None),
     ) -> bool:
         if legacy == candidate:
             return True

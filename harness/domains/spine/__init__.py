@@ -9,7 +9,8 @@ Loaded like any third party's pack, through the `harness.domains` entry point
 - NHS numbers as identifiers to vary in recorded requests, and their pseudonyms;
 - the PDS and EPS stateful workflows (`pds_workflow`, `eps_workflow`);
 - NHS numbers as a value shape, and the MESH per-request signing scheme (`mesh_auth`);
-- pytest markers per service, and default Allure severities (patient retrieval is critical).
+- pytest markers per service, and default Allure severities (patient retrieval is critical);
+- how the MHS's asynchronous messages are correlated and received (`messaging`).
 
 This module stays light (the pytest plugin reads the markers at start-up): each method imports
 what it needs when called.
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from harness.core.exchange import Exchange
     from harness.core.shapes import Shape
     from harness.core.template import Builtin
+    from harness.domains.messaging import MessagingProfile
 
 # The operations each workflow drives: it applies to a contract whose interface has them all.
 PDS_WORKFLOW_OPERATIONS = frozenset({"createPatient", "getPatient", "updatePatient"})
@@ -97,7 +99,14 @@ class SpinePack(DomainPack):
             "pds": "contract exchanges of the Personal Demographics Service",
             "sds": "contract exchanges of the Spine Directory Service",
             "eps": "contract exchanges of the Electronic Prescription Service",
+            "mhs": "contract exchanges of the Message Handling Service (ebXML messaging)",
+            "mesh": "contract exchanges of MESH (Message Exchange for Social Care and Health)",
         }
+
+    def messaging(self) -> Sequence[MessagingProfile]:
+        from harness.domains.spine.messaging import MhsProfile
+
+        return (MhsProfile(),)
 
     def severities(self) -> Mapping[str, str]:
         # Retrieval operations read patient records, restricted ones included: a broken one is

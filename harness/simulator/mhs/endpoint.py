@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from starlette.requests import Request
 from starlette.responses import Response
 
+from harness.core.mime import MimeError
 from harness.simulator.behaviour import MessagingBehaviour, behaviour_of
 from harness.simulator.clock import SimulatorClock
 from harness.simulator.mhs import ebxml, faults
@@ -34,7 +35,6 @@ from harness.simulator.mhs.hl7 import PayloadError, to_bytes
 from harness.simulator.mhs.interactions import Interaction, Pattern
 from harness.simulator.mhs.reliability import Reliability, retry_schedule
 from harness.simulator.mhs.wire import compose, decompose
-from harness.simulator.mime import MimeError
 from harness.simulator.render import LEGACY_SERVER
 from harness.simulator.sds.directory import MessageHandler
 from harness.simulator.xmlsafe import UnsafeXml

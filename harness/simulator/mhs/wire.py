@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from harness.core.mime import Part, build_multipart, parse_multipart
 from harness.simulator.mhs.ebxml import MessageHeader, message_envelope, read_header
-from harness.simulator.mime import Part, build_multipart, parse_multipart
 from harness.simulator.xmlsafe import parse_xml
 
 BOUNDARY = "--=_MIME-Boundary"

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.core.mime import parse_multipart
 from harness.simulator.mhs import requests as build
 from harness.simulator.mhs.interactions import GP_SUMMARY_UPLOAD, PSIS_DOCUMENT_LIST
-from harness.simulator.mime import parse_multipart
 from harness.simulator.population.sandbox import JANE_SMITH, NOT_FOUND
 from tests.integration.messaging_meaning import Ids, body_meaning, headers_meaning, meaning
 from tests.integration.mhs.conftest import Consumer, Received, Spine, serve_spine

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.simulator.mime import MimeError, Part, build_multipart, parse_multipart
+from harness.core.mime import MimeError, Part, build_multipart, parse_multipart
 
 # The shape of NHS England's ebxml_request template: LF line ends, unquoted start.
 TEMPLATE = (

@@ -1,18 +1,20 @@
-"""multipart/related messages (RFC 2387), as ebXML carries them: parse, build, pure.
+"""multipart/* messages (RFC 2046, RFC 2387's multipart/related): parse and build, pure.
 
     Content-Type: multipart/related; boundary="--=_MIME-Boundary"; type="text/xml";
-        start="<ebXMLHeader@spine.nhs.uk>"
+        start="<envelope@example.org>"
 
     ----=_MIME-Boundary
-    Content-Id: <ebXMLHeader@spine.nhs.uk>
+    Content-Id: <envelope@example.org>
     Content-Type: text/xml; charset=UTF-8
     Content-Transfer-Encoding: 8bit
 
     <SOAP:Envelope ...>
     ----=_MIME-Boundary--
 
-Line ends may be CRLF or LF (the published templates use LF). Header names are read without
+Line ends may be CRLF or LF (published ebXML templates use LF). Header names are read without
 case, so a re-implementation that writes `content-id` instead of `Content-Id` means the same.
+The simulator's messaging reads and writes its messages with it, and the comparison's
+`multipart` comparator (`harness.core.canonical.multipart`) reads both sides' bodies with it.
 """
 
 from __future__ import annotations
