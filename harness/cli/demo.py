@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from harness.messaging import Channels
 
 DEFAULT_DRIFT = Path("fixtures/drift/demo.yaml")
+SIDES = ("legacy", "candidate")
 DEFAULT_POLICY = Path("fixtures/policies/demo.yaml")
 
 
@@ -119,7 +120,9 @@ def demo(
         )
     from rich.console import Console
 
-    from harness.cli.simulators import delivering_to
+    from harness.auth import access_for
+    from harness.cli.simulators import delivering_to, signing_the_simulator
+    from harness.config.settings import Settings
     from harness.contracts import discover
     from harness.errors import HarnessError
     from harness.rehearsal.session import RehearsalRequest, rehearse
@@ -172,6 +175,7 @@ def demo(
                 seed=seed,
                 command="harness demo" + (" --no-drift" if no_drift else ""),
                 channels=channels,
+                access=access_for(signing_the_simulator(Settings(), SIDES, seed), SIDES),
             ),
             console,
         )

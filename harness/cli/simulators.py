@@ -7,12 +7,17 @@ start it as child processes and hand the generic layers nothing but URLs.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from harness.config.settings import AuthSettings, Settings
 from harness.record.session import RecordRequest
+
+# The GP practice mailbox the committed MESH scenarios address (the sandbox practice's).
+PRACTICE_MAILBOX = "Y12345OT001"
 
 if TYPE_CHECKING:
     from harness.messaging import Channels
@@ -36,6 +41,31 @@ class SimulatorTargets:
             bound_seed=self.bound_seed,
             channels=self.channels,
         )
+
+
+def simulator_mesh_auth(seed: int) -> AuthSettings:
+    """How MESH requests to the built-in simulator are signed: its shared key (as the simulator
+    reads it), the sandbox mailboxes' password, and the seeded password of the practice mailbox
+    the committed scenarios send to."""
+    from harness.simulator.mesh import SHARED_KEY_VARIABLE
+    from harness.simulator.mesh.auth import SANDBOX_SHARED_KEY
+    from harness.simulator.mesh.mailboxes import practice_password
+
+    options = {
+        "shared_key": os.environ.get(SHARED_KEY_VARIABLE) or SANDBOX_SHARED_KEY,
+        "password": "password",
+        f"password.{PRACTICE_MAILBOX}": practice_password(seed, PRACTICE_MAILBOX),
+    }
+    return AuthSettings("mesh", options, "the built-in simulator's MESH mailboxes")
+
+
+def signing_the_simulator(settings: Settings, names: Sequence[str], seed: int) -> Settings:
+    """The settings with each named target's MESH requests signed for the simulator, unless
+    the settings give that target credentials of their own."""
+    for name in names:
+        if settings.target(name).auth is None:
+            settings = settings.with_auth(name, simulator_mesh_auth(seed))
+    return settings
 
 
 def delivering_to(args: Sequence[str], urls: Mapping[str, str]) -> list[str]:

@@ -28,6 +28,7 @@ from harness.contracts.noisefile import NoiseFile, merge_learned, read_noise_fil
 from harness.contracts.store import NOISE_FILE
 from harness.contracts.writer import Equivalent, WriteResult, write_contract
 from harness.core.compare import Comparators
+from harness.core.difference import same_meaning_removed
 from harness.core.exchange import Exchange
 from harness.core.later_parity import LaterComparator
 from harness.core.operations import OperationIndex, server_base_path, slug
@@ -36,6 +37,7 @@ from harness.record.interface import split_by_service
 from harness.record.noise import GAP_S, Pair, learn_noise
 from harness.record.redact import Redactor
 from harness.record.runner import Classifier, PassOutcome, Plan, run_pass
+from harness.scenario import captured_from
 from harness.transport.base import Transport
 
 if TYPE_CHECKING:
@@ -186,9 +188,14 @@ def success_warnings(
 
 
 def equivalence(model: NoiseModel) -> Equivalent:
-    """Same place, same template, same answer under the noise model: keep the stored line."""
+    """Same place, same template, same answer under the noise model: keep the stored line.
+
+    The writer asks about a scenario's steps in order; the values each recording captured from
+    its earlier steps' answers (a message id a target allocated) are read as the same meaning,
+    as the noise learning reads the two passes' values: an answer that echoes them is not new."""
     comparators = Comparators(model)
     later: dict[str, LaterComparator] = {}
+    captured: dict[str, tuple[dict[str, str], dict[str, str]]] = {}  # scenario -> old, new
 
     def later_comparator(operation: str) -> LaterComparator:
         found = later.get(operation)
@@ -211,9 +218,15 @@ def equivalence(model: NoiseModel) -> Equivalent:
             return False
         if new.template is None and old.request != new.request:
             return False
-        if comparators.for_operation(new.operation).compare(old.response, new.response):
-            return False
-        return not later_comparator(new.operation).compare(old.later, new.later)
+        values = captured.setdefault(new.scenario, ({}, {})) if new.scenario else None
+        differences = comparators.for_operation(new.operation).compare(old.response, new.response)
+        differences += later_comparator(new.operation).compare(old.later, new.later)
+        if differences and values is not None:
+            differences = same_meaning_removed(differences, values[0], values[1])
+        if values is not None and new.captures:
+            values[0].update(captured_from(None, old.response, new.captures).captured)
+            values[1].update(captured_from(None, new.response, new.captures).captured)
+        return not differences
 
     return equivalent
 

@@ -17,6 +17,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from harness.auth import access_for
+from harness.cli.simulators import signing_the_simulator
+from harness.config.settings import Settings
 from harness.contracts import discover, iter_exchanges
 from harness.domains.spine.messaging.ebxml import read_ebxml
 from harness.messaging import Channels, WaitPolicy
@@ -32,14 +35,23 @@ ROOT = Path(__file__).resolve().parents[3]
 MESSAGING_DRIFT = ROOT / "fixtures" / "drift" / "messaging.yaml"
 
 
-@pytest.fixture(scope="module")
-def contracts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    found = ROOT / "contracts" / "mhs"
+def committed(service: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    found = ROOT / "contracts" / service
     if not (found / "contract.yaml").is_file():
-        pytest.skip("contracts/mhs is not recorded")
-    copy = tmp_path_factory.mktemp("contracts") / "mhs"
+        pytest.skip(f"contracts/{service} is not recorded")
+    copy = tmp_path_factory.mktemp("contracts") / service
     shutil.copytree(found, copy)
     return copy
+
+
+@pytest.fixture(scope="module")
+def contracts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return committed("mhs", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def mesh_contracts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return committed("mesh", tmp_path_factory)
 
 
 @contextlib.contextmanager
@@ -88,7 +100,7 @@ def rehearsed(
             ),
             Console(file=io.StringIO()),
         )
-    lines = (tmp_path / "messaging" / "results.jsonl").read_text().splitlines()
+    lines = (tmp_path / "messaging" / "results.jsonl").read_bytes().split(b"\n")
     return [json.loads(line) for line in lines if line]
 
 
@@ -165,6 +177,51 @@ def test_each_messaging_drift_is_found_as_a_divergence(
     assert {r["operation"] for r in diverging} == {operation}
     assert path in {d["path"] for r in diverging for d in r["differences"]}
     assert not any(r["verdict"] == "error" for r in results)
+
+
+SIDES = ("legacy", "candidate")
+
+
+def signed() -> dict[str, Any]:
+    """MESH requests signed for the simulator's mailboxes, on both sides (as the demo does)."""
+    return {"access": access_for(signing_the_simulator(Settings(), SIDES, 0), SIDES)}
+
+
+def test_mesh_legacy_against_a_plain_spine2_is_full_parity(
+    mesh_contracts: Path, tmp_path: Path
+) -> None:
+    results = rehearsed(mesh_contracts, tmp_path, **signed())
+    scenario = [r for r in results if r["scenario"]]
+    assert len(scenario) >= 20
+    assert all(r["verdict"] == "match" for r in results), [
+        (r["id"], r["differences"], r["error"]) for r in results if r["verdict"] != "match"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "step", "path"),
+    [
+        ("mesh-duplicate-delivered", "mesh-send-inbox-download-acknowledge/2", "/messages/1"),
+        ("mesh-report-missing", "mesh-report-undeliverable/1", "/approx_inbox_count"),
+        ("mesh-chunks-reversed", "mesh-chunked-message/3", "/1"),
+        (
+            "mesh-acknowledgement-lost",
+            "mesh-acknowledged-stays-acknowledged/3",
+            "/approx_inbox_count",
+        ),
+    ],
+)
+def test_each_mesh_drift_is_found_as_a_divergence(
+    mesh_contracts: Path, tmp_path: Path, entry: str, step: str, path: str
+) -> None:
+    results = {
+        r["id"]: r
+        for r in rehearsed(mesh_contracts, tmp_path, drift_of(tmp_path, entry), **signed())
+    }
+    assert results[step]["verdict"] == "mismatch"
+    assert path in {d["path"] for d in results[step]["differences"]}
+    diverging = {r["scenario"] for r in results.values() if r["verdict"] != "match"}
+    assert diverging == {step.split("/")[0]}
 
 
 def test_retries_follow_the_directory_and_are_observed(contracts: Path, tmp_path: Path) -> None:
