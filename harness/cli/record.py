@@ -142,10 +142,6 @@ def record(
     settings = load_settings(profile=profile)
     if auth:
         settings = settings.with_auth("legacy", AuthSettings.from_flag(auth, "--auth"))
-    if simulator:
-        from harness.cli.simulators import signing_the_simulator
-
-        settings = signing_the_simulator(settings, ("legacy", "twin"), simulator_seed)
     request = RecordRequest(
         target=target or "",
         twin=twin,

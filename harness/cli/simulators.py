@@ -30,9 +30,18 @@ class SimulatorTargets:
     name: str  # how provenance names the target: the simulate command
     bound_seed: str  # values bound in scenarios derive from it: re-recording changes no byte
     channels: Channels | None = None
+    simulator_seed: int = 0
 
     def recording(self, request: RecordRequest) -> RecordRequest:
-        """The request recording from these targets."""
+        """The request recording from these targets: their MESH requests signed for the
+        simulator's mailboxes (unless the request's settings give credentials of their own),
+        their later messages delivered to `channels`."""
+        from harness.auth import access_for
+
+        sides = ("legacy", "twin")
+        signed = access_for(
+            signing_the_simulator(request.settings, sides, self.simulator_seed), sides
+        )
         return replace(
             request,
             target=self.target,
@@ -40,6 +49,7 @@ class SimulatorTargets:
             target_name=self.name,
             bound_seed=self.bound_seed,
             channels=self.channels,
+            access={**signed, **request.access},
         )
 
 
@@ -105,4 +115,5 @@ def simulator_targets(
             "harness " + " ".join(args),
             f"{' '.join(args)}:{seed}",
             channels,
+            int(args[args.index("--seed") + 1]) if "--seed" in args else 0,
         )
