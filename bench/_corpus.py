@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,11 +34,12 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def spawn_target(extensions: int = 10) -> Iterator[str]:
-    """This file's app in a child process (uvloop + httptools); yields its base URL."""
+def spawn_target(extensions: int = 10, vary: str = "") -> Iterator[str]:
+    """This file's app in a child process (uvloop + httptools); yields its base URL. `vary`:
+    `stamp` adds a fresh UUID to every answer (noise), `drift` a constant extra field."""
     from harness.serving import READY_PREFIX
 
-    env = dict(os.environ, PYTHONUNBUFFERED="1", BENCH_EXTENSIONS=str(extensions))
+    env = dict(os.environ, PYTHONUNBUFFERED="1", BENCH_EXTENSIONS=str(extensions), BENCH_VARY=vary)
     process = subprocess.Popen(
         [sys.executable, __file__],
         stdout=subprocess.PIPE,
@@ -136,7 +138,7 @@ def write_corpus(root: Path, count: int, extensions: int = 10) -> Path:
     return root
 
 
-def app(extensions: int = 10) -> object:
+def app(extensions: int = 10, vary: str = "") -> object:
     """A minimal raw ASGI app (no framework cost) answering the bench corpus."""
     cache: dict[str, bytes] = {}
 
@@ -147,6 +149,10 @@ def app(extensions: int = 10) -> object:
         body = cache.get(nhs)
         if body is None:
             body = cache[nhs] = orjson.dumps(patient(nhs, extensions))
+        if vary == "stamp":  # a value that varies between identical calls: noise
+            body = body[:-1] + b',"stamp":"' + str(uuid.uuid4()).encode() + b'"}'
+        elif vary == "drift":  # a field legacy never sends: a divergence
+            body = body[:-1] + b',"drift":"yes"}'
         await send(
             {
                 "type": "http.response.start",
@@ -170,4 +176,4 @@ if __name__ == "__main__":  # `python bench/_corpus.py serve`: a child-process t
     sock = bind_loopback()
     print(f"{READY_PREFIX}{url_of(sock)}", flush=True)
     size = int(os.environ.get("BENCH_EXTENSIONS", "10"))
-    uvicorn.Server(uvicorn_config(app(size))).run(sockets=[sock])
+    uvicorn.Server(uvicorn_config(app(size, os.environ.get("BENCH_VARY", "")))).run(sockets=[sock])

@@ -123,6 +123,7 @@ def write_rehearsal(
     *,
     torn_tail: bytes = b"",
     interrupted: bool = False,
+    header_fields: Mapping[str, Any] | None = None,
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     header = {
@@ -137,6 +138,7 @@ def write_rehearsal(
         "seed": 42,
         "command": f"harness rehearse --candidate http://127.0.0.1:9001 --name {directory.name}",
         "harness_version": "0.1.0",
+        **(header_fields or {}),
     }
     (directory / "rehearsal.json").write_text(json.dumps(header))
     with (directory / "results.jsonl").open("wb") as stream:

@@ -33,6 +33,12 @@ def gate(report_dir: Path, policy: Path | None, profile: str | None) -> None:
     header = read_header(report_dir)
     chosen = settings.policy or (Path(header.policy) if header.policy else None)
     rules = load_policy(chosen) if chosen else Policy()
+    contracts = Path(header.contracts)
+    if contracts.is_dir():  # a policy naming what the rehearsal does not have is refused
+        from harness.config.names import KnownNames, check_policy_names
+        from harness.contracts import discover
+
+        check_policy_names(rules, KnownNames.of(discover(contracts)))
     today = dt.datetime.now(dt.UTC).date()
     decision, tally = regate(RehearsalDir(report_dir), rules, today)
     interrupted = header.interrupted

@@ -58,7 +58,7 @@ def proxy(
         "command": shlex.join(command),
         "harness_version": __version__,
         "seed": None,
-        "noise": "not learned",
+        "noise": "not learned" if no_noise else "repeated safe requests",
     }
     recorder = ProxyRecorder(record_dir, upstream, document, Redactor(redaction), provenance)
     try:

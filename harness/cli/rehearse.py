@@ -18,9 +18,24 @@ from harness.cli.options import policy_option, profile_option
 @click.option("--candidate", metavar="URL", help="Base URL of the new implementation.")
 @click.option("--legacy", metavar="URL", help="Base URL of a live legacy target (differential).")
 @click.option(
+    "--legacy-twin",
+    metavar="URL",
+    help="A second legacy instance: asked (any method) where legacy and candidate differ.",
+)
+@click.option(
+    "--reask/--no-reask",
+    default=True,
+    help="Ask legacy again (GET, HEAD, OPTIONS) where the two sides differ [on].",
+)
+@click.option(
     "--contracts", type=click.Path(path_type=Path), help="Contracts directory [contracts]."
 )
 @click.option("--name", help="Rehearsal name (the report directory) [rehearsal-<utc time>].")
+@click.option(
+    "--baseline",
+    metavar="NAME",
+    help="Compare with this rehearsal [the last one of the same contracts and targets].",
+)
 @policy_option
 @click.option("--out", type=click.Path(path_type=Path), help="Reports directory [reports].")
 @click.option("--resume", metavar="NAME", help="Continue an interrupted rehearsal.")
@@ -81,8 +96,11 @@ from harness.cli.options import policy_option, profile_option
 def rehearse(
     candidate: str | None,
     legacy: str | None,
+    legacy_twin: str | None,
+    reask: bool,
     contracts: Path | None,
     name: str | None,
+    baseline: str | None,
     policy: Path | None,
     out: Path | None,
     resume: str | None,
@@ -115,6 +133,7 @@ def rehearse(
         {
             "candidate": candidate,
             "legacy": legacy,
+            "legacy_twin": legacy_twin,
             "contracts": contracts,
             "policy": policy,
             "out": out,
@@ -140,8 +159,11 @@ def rehearse(
             RehearsalRequest(
                 candidate=settings.candidate,
                 legacy=settings.legacy,
+                legacy_twin=settings.legacy_twin,
+                reask=reask,
                 contracts=None if resume and contracts is None else settings.contracts,
                 name=name,
+                baseline=baseline,
                 policy=settings.policy,
                 out=settings.out,
                 resume=resume,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,6 +12,15 @@ from harness.errors import HarnessError
 _DIRECTORY = click.argument(
     "report_dir", type=click.Path(path_type=Path, file_okay=False), metavar="REPORT_DIR"
 )
+
+
+def _policy_of(report_dir: Path) -> Any:
+    """The policy the rehearsal ran with, when its file is still there (cluster severities)."""
+    from harness.config.policy import load_policy
+    from harness.rundir import read_header
+
+    chosen = read_header(report_dir).policy
+    return load_policy(Path(chosen)) if chosen and Path(chosen).is_file() else None
 
 
 @click.group()
@@ -24,7 +34,7 @@ def _one(kind: str, help_text: str) -> click.Command:
     def command(report_dir: Path) -> None:
         from harness.reports import write_one
 
-        path = write_one(report_dir, kind)  # type: ignore[arg-type]
+        path = write_one(report_dir, kind, _policy_of(report_dir))  # type: ignore[arg-type]
         click.echo(str(path))
 
     return command
@@ -41,7 +51,7 @@ def all_outputs(report_dir: Path) -> None:
     """Write summary.json, junit.xml and report.html."""
     from harness.reports import write_reports
 
-    write_reports(report_dir)
+    write_reports(report_dir, _policy_of(report_dir))
     for name in ("summary.json", "junit.xml", "report.html"):
         click.echo(str(report_dir / name))
 

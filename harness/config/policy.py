@@ -14,9 +14,10 @@ waivers:
     owner: jane.doe@example.nhs.uk
     reason: score rounding differs; agreed with the PDS team
     expires: 2027-03-31
-severity:              # optional: Allure severity per scope (most specific wins)
+severity:              # optional: severity per scope (most specific wins), and per scope + path
   "*": normal
   pds.getPatient: critical             # blocker | critical | normal | minor | trivial
+  "pds.getPatient /address/**": blocker   # a divergence at these paths (clusters, the report)
 latency:               # optional: the largest slowdown allowed, per scope (most specific wins)
   "*": {max_shift_ms: 50}              # fails when an operation is `slower` by more than this
   eps.releasePrescription: {max_shift_ms: 20}
@@ -32,7 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.contracts.yamlfile import Located, load_yaml
-from harness.core.policy import LatencyLimit, Policy, Threshold, ValuePredicate, Waiver
+from harness.core.policy import (
+    LatencyLimit,
+    Policy,
+    PolicyName,
+    Threshold,
+    ValuePredicate,
+    Waiver,
+)
 from harness.errors import HarnessError
 
 POLICY_FORMAT_VERSION = 1
@@ -64,14 +72,35 @@ def policy_from_data(data: Any, where: Located) -> Policy:
             f"unsupported format_version {version!r} (expected {POLICY_FORMAT_VERSION})",
             "format_version",
         )
+    waivers = _waivers(data.get("waivers") or [], where)
+    severities, path_severities = _severities(data.get("severity") or {}, where)
     return Policy(
         thresholds=_thresholds(data.get("thresholds", {"*": 100}), where),
         max_errors=_max_errors(data.get("max_errors", 0), where),
-        waivers=_waivers(data.get("waivers") or [], where),
+        waivers=waivers,
         source=where.file,
-        severities=_severities(data.get("severity") or {}, where),
+        severities=severities,
+        path_severities=path_severities,
         latency_limits=_latency_limits(data.get("latency") or {}, where),
+        names=_names(data, where),
     )
+
+
+def _names(data: Mapping[Any, Any], where: Located) -> tuple[PolicyName, ...]:
+    """Every service or operation the policy names, with its line (checked later against the
+    rehearsal's contracts: `harness.config.names`)."""
+    found = [
+        PolicyName(section, str(scope).partition(" ")[0], where.line(section, scope))
+        for section in ("thresholds", "severity", "latency")
+        if isinstance(data.get(section), Mapping)
+        for scope in data[section]
+        if str(scope).partition(" ")[0] != "*"
+    ]
+    for index, entry in enumerate(data.get("waivers") or []):
+        if isinstance(entry, Mapping) and isinstance(entry.get("operation"), str):
+            line = where.line("waivers", index, "operation")
+            found.append(PolicyName("waivers", entry["operation"], line, glob=True))
+    return tuple(found)
 
 
 def _scoped(raw: Any, where: Located, section: str, what: str) -> list[tuple[str, Any]]:
@@ -110,28 +139,70 @@ def _latency_limits(raw: Any, where: Located) -> tuple[LatencyLimit, ...]:
     return tuple(out)
 
 
-def _severities(raw: Any, where: Located) -> tuple[tuple[str, str], ...]:
-    out = []
-    for scope, value in _scoped(raw, where, "severity", "severity"):
-        key = ("severity", scope)
+def _severities(
+    raw: Any, where: Located
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...]]:
+    """Severity per scope, and per scope and path glob (`"service.operation /address/**"`)."""
+    if not isinstance(raw, Mapping):
+        raise where.error("severity: a mapping of scope -> severity", "severity")
+    plain, pathed = [], []
+    for key, value in raw.items():
+        scope, _, path = str(key).partition(" ")
+        path = path.strip()
+        if not _SCOPE.match(scope):
+            raise where.error(
+                "a scope is '*', a service or service.operation, optionally followed by a "
+                "space and a difference path glob ('service.operation /address/**')",
+                "severity",
+                key,
+            )
+        if path and not (path.startswith("/") or path.startswith("header:") or path == "status"):
+            raise where.error(
+                f"{path!r}: a path glob starts with '/', 'header:' or is 'status'", "severity", key
+            )
         if value not in SEVERITIES:
             raise where.error(
-                f"severity must be one of {', '.join(SEVERITIES)}, got {value!r}", *key
+                f"severity must be one of {', '.join(SEVERITIES)}, got {value!r}", "severity", key
             )
-        out.append((scope, str(value)))
-    return tuple(out)
+        (pathed.append((scope, path, str(value))) if path else plain.append((scope, str(value))))
+    return tuple(plain), tuple(pathed)
 
 
 def _thresholds(raw: Any, where: Located) -> tuple[Threshold, ...]:
     out = []
     for scope, value in _scoped(raw, where, "thresholds", "minimum parity %"):
-        key = ("thresholds", scope)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
-            raise where.error(f"minimum parity must be a percentage 0..100, got {value!r}", *key)
-        out.append(Threshold(scope, float(value)))
+        out.append(Threshold(scope, _percentage(value, where, "thresholds", scope)))
     if not any(t.scope == "*" for t in out):
         out.insert(0, Threshold("*", 100.0))
     return tuple(out)
+
+
+def _percentage(value: Any, where: Located, *key: Hashable) -> float:
+    """A minimum parity in percent: a number 0..100 or a string like "99.5%". A number in
+    (0, 1] is refused: it is almost always a fraction meant as a percentage (0.995 for 99.5%),
+    and read as written it would let nearly everything through."""
+    written = value
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            percent = float(value.strip()[:-1])
+        except ValueError:
+            percent = -1.0
+        if 0 <= percent <= 100:
+            return percent
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        raise where.error(
+            f"minimum parity must be a percentage 0..100 (or a string like '99.5%'), "
+            f"got {written!r}",
+            *key,
+        )
+    if 0 < value <= 1:
+        raise where.error(
+            f"{value!r} looks like a fraction, but thresholds are percentages: write "
+            f"{value * 100:g} for {value * 100:g}% (or '{value:g}%' if you really mean "
+            f"{value:g} percent)",
+            *key,
+        )
+    return float(value)
 
 
 def _max_errors(raw: Any, where: Located) -> int:

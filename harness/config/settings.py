@@ -16,6 +16,7 @@ selected with `--profile NAME` or `HARNESS_PROFILE`.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 import re
 import tomllib
@@ -92,6 +93,7 @@ class TargetSettings:
 class Settings:
     candidate: str | None = None
     legacy: str | None = None
+    legacy_twin: str | None = None
     contracts: Path = Path("contracts")
     policy: Path | None = None
     out: Path = Path("reports")
@@ -138,6 +140,7 @@ class Settings:
 _KINDS: dict[str, type] = {
     "candidate": str,
     "legacy": str,
+    "legacy_twin": str,
     "contracts": Path,
     "policy": Path,
     "out": Path,
@@ -148,6 +151,56 @@ _KINDS: dict[str, type] = {
     "inbound": str,
     "later_timeout": float,
 }
+
+
+def toml_line(text: str, dotted: str) -> int | None:
+    """The 1-based line that sets `dotted` (e.g. `profiles.ci.seed`) in TOML text: the key's own
+    line, else the line of the table or inline table holding it (tomllib gives no positions)."""
+    table: tuple[str, ...] = ()
+    wanted = tuple(part.strip().strip("\"'") for part in dotted.split("."))
+    best: tuple[int, int] | None = None  # (matched depth, line)
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith(("'", '"')) else raw
+        header = _TABLE.match(line)
+        if header:
+            table = _toml_key(header.group(1))
+            here = table
+        else:
+            assignment = _ASSIGNMENT.match(line)
+            if not assignment:
+                continue
+            here = (*table, *_toml_key(assignment.group(1)))
+        if wanted[: len(here)] == here and (best is None or len(here) > best[0]):
+            best = (len(here), number)
+            if len(here) == len(wanted):
+                return number
+    return best[1] if best else None
+
+
+_TABLE = re.compile(r"^\[\s*([^\[\]]+?)\s*\]$")
+_ASSIGNMENT = re.compile(
+    r"^((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
+)
+
+
+def _toml_key(text: str) -> tuple[str, ...]:
+    return tuple(
+        part.strip().strip("\"'")
+        for part in re.split(r"\.(?=(?:[^\"']|\"[^\"]*\"|'[^']*')*$)", text)
+    )
+
+
+def _with_line(error: HarnessError, path: Path, table: str) -> HarnessError:
+    """The error with the line of its field in the configuration file, when it can be found."""
+    if error.line is not None or error.file != str(path) or not error.field:
+        return error
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return error
+    dotted = f"{table}.{error.field}" if table else error.field
+    line = toml_line(text, dotted)
+    return HarnessError(error.message, file=error.file, line=line, field=error.field)
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -173,8 +226,25 @@ def load_settings(
 ) -> Settings:
     """Merge the layers; `flags` values that are None are treated as not given."""
     env = os.environ if environ is None else environ
-    settings = Settings()
     found = find_config(start or Path.cwd())
+    try:
+        return _load(found, flags, profile, env)
+    except HarnessError as error:
+        if found is None:
+            raise
+        path = found[0]
+        raise _with_line(
+            error, path, "tool.harness" if path.name == "pyproject.toml" else ""
+        ) from None
+
+
+def _load(
+    found: tuple[Path, dict[str, Any]] | None,
+    flags: Mapping[str, Any] | None,
+    profile: str | None,
+    env: Mapping[str, str],
+) -> Settings:
+    settings = Settings()
     table: dict[str, Any] = {}
     file_name = None
     if found is not None:
@@ -241,8 +311,10 @@ def _apply(
             if key in known:
                 continue
             expected = sorted([*_KINDS, "secrets", "profiles", "redact", "targets"])
+            nearest = difflib.get_close_matches(str(key), expected, n=1, cutoff=0.6)
+            hint = f"did you mean {nearest[0]!r}? " if nearest else ""
             raise HarnessError(
-                f"unknown setting (expected one of {expected})",
+                f"unknown setting ({hint}expected one of {expected})",
                 file=file_name,
                 field=prefix + key,
             )
@@ -295,7 +367,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise HarnessError(f"cannot read configuration: {error}", file=str(path)) from None
+        at = re.search(r"at line (\d+)", str(error))
+        raise HarnessError(
+            f"cannot read configuration: {error}",
+            file=str(path),
+            line=int(at.group(1)) if at else None,
+        ) from None
 
 
 def _redact(raw: Any, file_name: str | None, where: str) -> RedactSettings:

@@ -24,7 +24,17 @@ if TYPE_CHECKING:
     from harness.core.rules import NoiseModel, Rule
 
 KINDS = ("ignore", "uuid", "timestamp", "pattern", "unordered")
-RULE_KEYS = {"path", "kind", "pattern", "tolerance_s", "comment", "learned", "keep", "enabled"}
+RULE_KEYS = {
+    "path",
+    "kind",
+    "pattern",
+    "tolerance_s",
+    "relative_to",
+    "comment",
+    "learned",
+    "keep",
+    "enabled",
+}
 ANY_OPERATION = "*"
 FORMAT_VERSION = 1  # of noise.yaml (later-message rules are paths, not a new format)
 ITEM_INDENT = "    "
@@ -38,8 +48,12 @@ HEADER = """\
 # One rule per item, under its operation (`"*"` applies to every operation of the service):
 #   path:   status | header:<name> | a JSON pointer with `*` for any key or index
 #           (/entry/*/fullUrl) | an XML path of local names (/Envelope/Body/*/@messageId)
-#   kind:   ignore | uuid | timestamp (optional tolerance_s) | pattern (with pattern: regex)
-#           | unordered (a list compared as a multiset)
+#   kind:   ignore | uuid | timestamp | pattern (with pattern: regex) | unordered (a list
+#           compared as a multiset). A uuid rule accepts any generated UUID, but an echo of what
+#           was sent (an X-Request-ID) must still be the echo. A timestamp rule accepts times
+#           within tolerance_s seconds (default 120) of each other, as offsets from each
+#           answer's own time (relative_to: header:date by default, or a JSON pointer such as
+#           /timestamp): seconds of clock skew pass, a date days off does not.
 #   comment: why the rule exists.
 # Rules with `learned: true` are recomputed by every recording. To keep one, add `keep: true`;
 # rules you write yourself (without `learned`) are always kept, with the comment lines above
@@ -58,6 +72,7 @@ class NoiseEntry:
     tolerance_s: float | None = None
     comment: str = ""
     learned: bool = False
+    relative_to: str | None = None
     keep: bool = False
     enabled: bool = True
     raw: tuple[str, ...] = ()  # source lines (comments above included), for verbatim copy
@@ -75,6 +90,7 @@ class NoiseEntry:
             pattern=self.pattern,
             tolerance_s=self.tolerance_s,
             comment=self.comment,
+            relative_to=self.relative_to,
         )
 
 
@@ -82,6 +98,7 @@ class NoiseEntry:
 class NoiseFile:
     service: str
     entries: tuple[NoiseEntry, ...] = field(default_factory=tuple)
+    lines: Mapping[str, int] = field(default_factory=dict)  # operation -> its line in the file
 
     def operations(self) -> list[str]:
         return sorted({entry.operation for entry in self.entries})
@@ -123,15 +140,17 @@ def read_noise_file(path: Path, service: str = "") -> NoiseFile:
         raise located.error("must map operation ids to lists of rules", "operations")
     lines = path.read_text(encoding="utf-8").splitlines()
     entries: list[NoiseEntry] = []
+    operation_lines: dict[str, int] = {}
     for operation, rules in operations.items():
         where: tuple[Hashable, ...] = ("operations", operation)
+        operation_lines[str(operation)] = located.line(*where) or 1
         if rules is None:
             continue
         if not isinstance(rules, list):
             raise located.error("must be a list of rules", *where)
         for index, rule in enumerate(rules):
             entries.append(_entry(str(operation), rule, located, (*where, index), lines))
-    return NoiseFile(str(data.get("service", service)), tuple(entries))
+    return NoiseFile(str(data.get("service", service)), tuple(entries), operation_lines)
 
 
 def _entry(
@@ -181,6 +200,19 @@ def _entry(
             Rule(path, str(kind), pattern if isinstance(pattern, str) else None)
         except HarnessError as error:
             raise located.error(error.message, *where, error.field or "path") from None
+    relative_to = data.get("relative_to")
+    if relative_to is not None:
+        if kind != "timestamp":
+            raise located.error("only applies to kind `timestamp`", *where, "relative_to")
+        if not isinstance(relative_to, str) or not (
+            (relative_to.lower().startswith("header:") and relative_to[7:].strip())
+            or (relative_to.startswith("/") and len(relative_to) > 1)
+        ):
+            raise located.error(
+                "must be `header:<name>` (e.g. header:date) or a JSON pointer such as /timestamp",
+                *where,
+                "relative_to",
+            )
     flags = {}
     for flag, default in (("learned", False), ("keep", False), ("enabled", True)):
         value = data.get(flag, default)
@@ -198,6 +230,7 @@ def _entry(
         keep=flags["keep"],
         enabled=flags["enabled"],
         raw=item_lines(located, where, lines, ITEM_INDENT),
+        relative_to=relative_to,
     )
 
 
@@ -208,6 +241,8 @@ def entry_yaml(entry: NoiseEntry) -> list[str]:
         data["pattern"] = entry.pattern
     if entry.tolerance_s is not None:
         data["tolerance_s"] = entry.tolerance_s
+    if entry.relative_to is not None:
+        data["relative_to"] = entry.relative_to
     if entry.comment:
         data["comment"] = entry.comment
     if entry.learned:

@@ -13,11 +13,13 @@ from functools import lru_cache
 
 from harness.core.canonical import comparator_named, family_of
 from harness.core.canonical.headers import diff_headers, header_values
+from harness.core.canonical.sides import CompareContext, Sides
 from harness.core.canonical.text import TEXT
 from harness.core.difference import Difference, DiffKind
 from harness.core.exchange import Headers, Response, bare_media_type, header
 from harness.core.rules import CompiledRules, NoiseModel, Rule, check_for, compile_rules
 
+CONTEXTUAL_KINDS = frozenset({"uuid", "timestamp"})  # checks that read the comparator's Sides
 DEFAULT_HEADERS = ("content-type", "etag", "location", "x-request-id", "x-correlation-id")
 
 
@@ -34,11 +36,14 @@ class CompareOptions:
 class Comparator:
     """Compares pairs of responses for one operation with its rules (compiled once)."""
 
-    __slots__ = ("_body_states", "_headers", "_options", "_rules")
+    __slots__ = ("_body_states", "_headers", "_options", "_rules", "_sides")
 
     def __init__(self, rules: Iterable[Rule] = (), options: CompareOptions | None = None) -> None:
+        rules = tuple(rules)
         self._options = options or CompareOptions()
-        self._rules: CompiledRules = compile_rules(rules)
+        # The cell its uuid and timestamp checks read (each answer's time, what was sent).
+        self._sides = Sides() if any(r.kind in CONTEXTUAL_KINDS for r in rules) else None
+        self._rules: CompiledRules = compile_rules(rules, self._sides)
         self._body_states = self._rules.body_states
         self._headers = frozenset(name.lower() for name in self._options.headers)
 
@@ -46,10 +51,17 @@ class Comparator:
     def options(self) -> CompareOptions:
         return self._options
 
-    def compare(self, legacy: Response, candidate: Response) -> list[Difference]:
-        """The differences between the legacy (or recorded) answer and the candidate's."""
+    def compare(
+        self, legacy: Response, candidate: Response, context: CompareContext | None = None
+    ) -> list[Difference]:
+        """The differences between the legacy (or recorded) answer and the candidate's.
+
+        `context` (what each side was sent and carried) lets a `uuid` rule tell an echo from a
+        generated value; each answer's own time comes from the answers themselves."""
         out: list[Difference] = []
         options = self._options
+        if self._sides is not None:
+            self._sides.reset(legacy, candidate, context)
         if (
             options.status
             and legacy.status != candidate.status
@@ -57,7 +69,10 @@ class Comparator:
         ):
             out.append(Difference("status", DiffKind.STATUS, legacy.status, candidate.status))
         if self._headers:
-            diff_headers(legacy.headers, candidate.headers, self._headers, self._rules.headers, out)
+            diff_headers(
+                legacy.headers, candidate.headers, self._headers, self._rules.headers, out,
+                self._sides,
+            )  # fmt: skip
         if options.body:
             self._compare_bodies(legacy, candidate, out)
         if len(out) > options.max_differences:
@@ -68,7 +83,7 @@ class Comparator:
         for rule in self._rules.status:
             if rule.kind == "ignore":
                 return True
-            check = check_for(rule)
+            check = check_for(rule, self._sides)
             if check is not None and check.accepts(str(legacy), str(candidate)):
                 return True
         return False

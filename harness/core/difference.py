@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import enum
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
+
+from harness.core.exchange import Request
 
 
 class DiffKind(enum.StrEnum):
@@ -103,3 +106,67 @@ def same_meaning_removed(
             continue
         kept.append(difference)
     return kept
+
+
+def request_swaps(first: Request, second: Request) -> tuple[dict[str, str], dict[str, str]]:
+    """What two requests for the same thing were each sent in the same place, where it differs:
+    header and query values by name, path segments by position, and the string leaves of JSON
+    bodies by pointer (`{where: first value}`, `{where: second value}`). Answers that echo these
+    values mean the same: feed both maps to `same_meaning_removed`. Nothing when the requests
+    are the same object (one request sent to both sides)."""
+    ours: dict[str, str] = {}
+    theirs: dict[str, str] = {}
+    if first is second:
+        return ours, theirs
+
+    def pair(where: str, a: str, b: str) -> None:
+        if a != b and a and b:
+            ours[where], theirs[where] = a, b
+
+    for kind, values_a, values_b in (
+        ("header", first.headers, second.headers),
+        ("query", first.query, second.query),
+    ):
+        seen_a = {name.lower(): value for name, value in values_a}
+        for name, value in values_b:
+            if name.lower() in seen_a:
+                pair(f"{kind}:{name.lower()}", seen_a[name.lower()], value)
+    steps_a, steps_b = first.path.split("/"), second.path.split("/")
+    if len(steps_a) == len(steps_b):
+        for index, (a, b) in enumerate(zip(steps_a, steps_b, strict=True)):
+            pair(f"path:{index}", a, b)
+    if first.body != second.body:
+        if {first.body[:1], second.body[:1]} <= {b"{", b"["}:
+            _json_swaps(first.body, second.body, pair)
+        else:  # XML or text: the UUIDs each carries, paired in order
+            found_a = _UUID_TEXT.findall(first.body.decode("utf-8", "replace"))
+            found_b = _UUID_TEXT.findall(second.body.decode("utf-8", "replace"))
+            if len(found_a) == len(found_b):
+                for index, (a, b) in enumerate(zip(found_a, found_b, strict=True)):
+                    pair(f"body:uuid{index}", a, b)
+    return ours, theirs
+
+
+_UUID_TEXT = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
+)
+
+
+def _json_swaps(a: bytes, b: bytes, pair: Callable[[str, str, str], None]) -> None:
+    try:
+        left, right = json.loads(a), json.loads(b)
+    except ValueError:
+        return
+
+    def walk(x: object, y: object, where: str) -> None:
+        if isinstance(x, str) and isinstance(y, str):
+            pair(f"body:{where}", x, y)
+        elif isinstance(x, dict) and isinstance(y, dict):
+            for key, value in x.items():
+                if key in y:
+                    walk(value, y[key], f"{where}/{key}")
+        elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+            for index, (p, q) in enumerate(zip(x, y, strict=True)):
+                walk(p, q, f"{where}/{index}")
+
+    walk(left, right, "")

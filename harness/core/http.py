@@ -7,9 +7,17 @@
   forwarded by a proxy, never replayed as recorded, never written into a reproducer.
 - `SAFE_METHODS` cannot change a target's state (RFC 9110 section 9.2.1): they may be sent again,
   concurrently, or twice to learn noise.
+- `REQUEST_ID_HEADERS` name one send, not the request: a request sent again gets fresh ones
+  (`with_fresh_request_ids`), or a target that replays answers by request id would only say
+  the same thing twice.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from harness.core.template import Pairs
 
 CREDENTIAL_HEADERS: tuple[str, ...] = (
     "authorization",
@@ -40,3 +48,15 @@ def is_credential(name: str) -> bool:
 
 
 _CREDENTIALS = frozenset(CREDENTIAL_HEADERS)
+
+
+REQUEST_ID_HEADERS = frozenset({"x-request-id", "x-correlation-id"})
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def with_fresh_request_ids(headers: Pairs, fresh: Callable[[], str]) -> Pairs:
+    """The headers with each UUID-valued request id header given a value from `fresh`."""
+    return tuple(
+        (name, fresh() if name.lower() in REQUEST_ID_HEADERS and _UUID.fullmatch(value) else value)
+        for name, value in headers
+    )

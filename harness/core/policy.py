@@ -110,6 +110,16 @@ class Waiver:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyName:
+    """A service or operation a policy names, and where: checked against what a rehearsal has."""
+
+    section: str  # thresholds, severity, latency, waivers
+    name: str  # a scope (`*`, a service, service.operation) or a waiver's operation glob
+    line: int | None = None
+    glob: bool = False  # a waiver's operation: a glob over service.operation
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     thresholds: tuple[Threshold, ...] = (Threshold("*", 100.0),)
     max_errors: int = 0
@@ -119,6 +129,22 @@ class Policy:
     severities: tuple[tuple[str, str], ...] = ()
     # Latency gates per scope; the most specific wins. None: latency is reported, not gated.
     latency_limits: tuple[LatencyLimit, ...] = ()
+    # Every service or operation the file names, with its line (see `harness.config.names`).
+    names: tuple[PolicyName, ...] = ()
+    # Severity of divergences at a path (scope, path glob, severity); the most specific scope
+    # with a matching path wins over `severities`.
+    path_severities: tuple[tuple[str, str, str], ...] = ()
+
+    def severity_at(self, service: str, operation: str, path: str) -> str | None:
+        """The severity of a divergence at `path`: a path rule of the most specific scope that
+        matches, else the operation's (`severity_for`)."""
+        best: tuple[int, str] | None = None
+        for scope, glob, level in self.path_severities:
+            if scope_covers(scope, service, operation) and path_matches(glob, path):
+                rank = scope_rank(scope)
+                if best is None or rank > best[0]:
+                    best = (rank, level)
+        return best[1] if best is not None else self.severity_for(service, operation)
 
     def severity_for(self, service: str, operation: str) -> str | None:
         """The severity of the most specific matching scope, or None when none is set."""

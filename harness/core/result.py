@@ -8,6 +8,8 @@ read back and written again is the same line. `error_kind` (the TransportError k
 So is `later`: for an exchange that caused later messages (on either side), what each side's
 were (kind, code, when; `harness.core.later.later_summary`), for the report and the latency of
 acknowledgements.
+`cancelled` (difference paths dropped as noise because legacy, asked a second time, disagreed
+with itself there) is written when there are some.
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ class ResultRecord:
     request_body_capped: Capped | None = None
     # Each side's later messages, summarised (`later_summary`); None when it caused none.
     later: Mapping[str, Any] | None = None
+    # difference paths dropped as noise because legacy, asked again, disagreed with itself there
+    cancelled: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         request = _request_line(self.request)
@@ -108,6 +112,8 @@ class ResultRecord:
             line["error_kind"] = self.error_kind
         if self.later is not None:
             line["later"] = dict(self.later)
+        if self.cancelled:
+            line["cancelled"] = list(self.cancelled)
         return line
 
     @classmethod
@@ -145,6 +151,7 @@ class ResultRecord:
                 error_kind=data.get("error_kind"),
                 request_body_capped=Capped.from_json(data["request"].get("body")),
                 later=_later_of(data.get("later"), where),
+                cancelled=tuple(str(path) for path in data.get("cancelled") or ()),
             )
         except KeyError as missing:
             raise HarnessError("missing field", file=where, field=str(missing.args[0])) from None

@@ -1,8 +1,10 @@
 """Comparison rules and the noise model, and their compilation into a path trie.
 
-A `Rule` relaxes the comparison at one path: `ignore` it, accept any `uuid`, any `timestamp`
-(optionally within `tolerance_s`), any value matching `pattern`, or compare a list/children
-`unordered`. Paths: `status`, `header:<name>`, or a body path starting with `/` whose steps are
+A `Rule` relaxes the comparison at one path: `ignore` it, accept any `uuid` (but an echo of
+what was sent must be the echo), a `timestamp` within `tolerance_s` (default 120 s) of the
+other side's, as offsets from each answer's own time (`relative_to`, default its `Date`
+header), any value matching `pattern`, or compare a list/children `unordered`. Paths:
+`status`, `header:<name>`, or a body path starting with `/` whose steps are
 JSON object keys / list indexes (RFC 6901 escaping) or XML local names (`name[n]`, `@attr`);
 `*` matches any one step (`@*` any attribute). `/` alone is the whole body. A path starting with
 `later:` addresses the later messages an exchange caused (`harness.core.later`).
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from harness.core.canonical.sides import Sides
 from harness.core.canonical.values import ValueCheck
 from harness.errors import HarnessError
 
@@ -26,7 +29,7 @@ RULE_KINDS = ("ignore", "uuid", "timestamp", "pattern", "unordered")
 VALUE_KINDS = frozenset({"uuid", "timestamp", "pattern"})
 _STATUS_KINDS = frozenset({"ignore", "pattern"})
 _HEADER_KINDS = frozenset({"ignore", "uuid", "timestamp", "pattern"})
-_RULE_FIELDS = ("path", "kind", "pattern", "tolerance_s", "comment")
+_RULE_FIELDS = ("path", "kind", "pattern", "tolerance_s", "relative_to", "comment")
 LATER_PREFIX = "later:"
 WILDCARD = "*"
 ANY_ATTRIBUTE = "@*"
@@ -41,6 +44,7 @@ class Rule:
     pattern: str | None = None
     tolerance_s: float | None = None
     comment: str = ""
+    relative_to: str | None = None  # a timestamp's anchor: `header:<name>` or a JSON pointer
 
     def __post_init__(self) -> None:
         problem = rule_problem(self)
@@ -63,6 +67,8 @@ class Rule:
             data["pattern"] = self.pattern
         if self.tolerance_s is not None:
             data["tolerance_s"] = self.tolerance_s
+        if self.relative_to is not None:
+            data["relative_to"] = self.relative_to
         if self.comment:
             data["comment"] = self.comment
         return data
@@ -90,6 +96,7 @@ class Rule:
             kind = _require_str(data, "kind") or "ignore"
             pattern = _require_str(data, "pattern")
             comment = _require_str(data, "comment") or ""
+            relative_to = _require_str(data, "relative_to")
             tolerance = data.get("tolerance_s")
             if tolerance is not None and (
                 isinstance(tolerance, bool) or not isinstance(tolerance, int | float)
@@ -101,6 +108,7 @@ class Rule:
                 pattern=pattern,
                 tolerance_s=None if tolerance is None else float(tolerance),
                 comment=comment,
+                relative_to=relative_to,
             )
         except HarnessError as error:
             raise HarnessError(error.message, file=file, line=line, field=error.field) from None
@@ -143,6 +151,17 @@ def rule_problem(rule: Rule) -> tuple[str, str] | None:
             return "tolerance_s", f"'tolerance_s' only applies to kind 'timestamp', not {kind!r}"
         if rule.tolerance_s < 0:
             return "tolerance_s", "tolerance_s must be zero or more seconds"
+    if rule.relative_to is not None:
+        if kind != "timestamp":
+            return "relative_to", f"'relative_to' only applies to kind 'timestamp', not {kind!r}"
+        anchor = rule.relative_to
+        if not (anchor.lower().startswith("header:") and anchor[7:].strip()) and not (
+            anchor.startswith("/") and len(anchor) > 1
+        ):
+            return "relative_to", (
+                f"relative_to {anchor!r} must be 'header:<name>' (e.g. header:date) or a JSON "
+                "pointer into the answer (e.g. /timestamp)"
+            )
     return None
 
 
@@ -262,8 +281,9 @@ def _require_str(data: Mapping[Any, Any], name: str, *, required: bool = False) 
     return value
 
 
-def compile_rules(rules: Iterable[Rule]) -> CompiledRules:
-    """Index rules for the comparison: status, headers by lower-case name, body steps in a trie."""
+def compile_rules(rules: Iterable[Rule], sides: Sides | None = None) -> CompiledRules:
+    """Index rules for the comparison: status, headers by lower-case name, body steps in a trie.
+    `sides`: the comparator's cell, which its uuid and timestamp checks read."""
     status: list[Rule] = []
     headers: dict[str, list[Rule]] = {}
     root = RuleNode()
@@ -280,7 +300,7 @@ def compile_rules(rules: Iterable[Rule]) -> CompiledRules:
             for step in body_steps(rule.path):
                 node = node.child(step)
                 node.unordered_below = node.unordered_below or rule.kind == "unordered"
-            node.add(rule, check_for(rule))
+            node.add(rule, check_for(rule, sides))
     return CompiledRules(
         status=tuple(status),
         headers={name: tuple(found) for name, found in headers.items()},
@@ -411,7 +431,14 @@ def effect_of(states: tuple[RuleNode, ...]) -> Effect:
 
 
 @lru_cache(maxsize=1024)
-def check_for(rule: Rule) -> ValueCheck | None:
-    """The value check of a rule, compiled once per rule (header and status rules are looked up
-    for each differing pair)."""
-    return ValueCheck.of(rule.kind, rule.pattern, rule.tolerance_s)
+def check_for(rule: Rule, sides: Sides | None = None) -> ValueCheck | None:
+    """The value check of a rule, compiled once per rule and comparator cell (header and status
+    rules are looked up for each differing pair)."""
+    return ValueCheck.of(
+        rule.kind,
+        rule.pattern,
+        rule.tolerance_s,
+        relative_to=rule.relative_to,
+        path=rule.path,
+        sides=sides,
+    )

@@ -27,6 +27,7 @@ from harness.core.latency import LatencySketch
 from harness.core.latency_parity import LatencyCriteria, judge_latency
 from harness.core.later import kinds_of
 from harness.core.reservoir import OperationTimings
+from harness.core.triage import ClusterBuilder, Severity
 
 SUMMARY_FORMAT_VERSION = 1
 VERDICTS = ("match", "mismatch", "waived", "error")
@@ -135,8 +136,14 @@ def _request_line(request: object) -> str:
 class SummaryBuilder:
     """Feed result dicts with `add`, then read `to_dict()` (summary.json without the header)."""
 
-    def __init__(self, latency_criteria: LatencyCriteria | None = None) -> None:
+    def __init__(
+        self,
+        latency_criteria: LatencyCriteria | None = None,
+        severity_of: Severity | None = None,
+    ) -> None:
         self.latency_criteria = latency_criteria or LatencyCriteria()
+        self._clusters = ClusterBuilder(severity_of)
+        self.cancelled = 0  # differences live noise cancellation dropped
         self._operations: dict[tuple[str, str], _OperationState] = {}
         self._divergences: dict[tuple[str, str, str], _DivergenceGroup] = {}
         self._errors: dict[tuple[str, str], _ErrorGroup] = {}
@@ -152,6 +159,10 @@ class SummaryBuilder:
 
     def add(self, result: Mapping[str, Any]) -> None:
         self.results += 1
+        self._clusters.add(result)
+        cancelled = result.get("cancelled")
+        if isinstance(cancelled, list):
+            self.cancelled += len(cancelled)
         service = _text(result, "service", "unknown")
         operation = _text(result, "operation", "unknown")
         verdict = _text(result, "verdict", "error")
@@ -314,6 +325,8 @@ class SummaryBuilder:
         ]
         return {
             "totals": _with_parity(totals),
+            "clusters": [cluster.to_dict() for cluster in self._clusters.clusters()],
+            "noise_cancelled": self.cancelled,
             "services": [
                 {"service": name, **_with_parity(counts)}
                 for name, counts in sorted(services.items())

@@ -18,20 +18,32 @@ that shape: allocated values are compared by shape, not by value.
 When the candidate was watched for later messages (`harness.engine.later`), its later messages
 are compared with legacy's (recorded, or live) by `harness.core.later_parity`, with the same
 noise model and the same differential discount; the result keeps a summary of both sides'.
+The same holds for what the two sides were sent where it differs (a fresh `X-Request-ID` per
+side, a recording's old one against the one sent now): an echo of it means the same. A `uuid`
+rule never accepts such an echo by itself: it must be the echo of what that side was sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
+from harness.core.canonical.sides import CompareContext
 from harness.core.compare import Comparator, CompareOptions
-from harness.core.difference import SameShape, Verdict, same_meaning_removed
+from harness.core.difference import (
+    Difference,
+    SameShape,
+    Verdict,
+    request_swaps,
+    same_meaning_removed,
+)
 from harness.core.exchange import Exchange, LaterMessage, Request, Response
 from harness.core.later import later_summary
 from harness.core.later_parity import LaterComparator
 from harness.core.policy import WaiverBook
 from harness.core.result import ResultDifference, ResultRecord, verdict_of
 from harness.core.rules import NoiseModel, Rule
+from harness.engine.live_noise import LiveNoise, covered_by
 from harness.scenario.shapes import fits
 from harness.transport.base import TransportError
 
@@ -39,6 +51,25 @@ Outcome = Response | TransportError
 Reproducer = Callable[[Exchange, Request], str]
 # (legacy's later messages, the candidate's): None for a side that was not watched.
 Later = tuple[Sequence[LaterMessage] | None, Sequence[LaterMessage] | None]
+_NOTHING_CARRIED: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {})
+
+
+def same_meaning_removed_for(
+    differences: list[Difference],
+    context: CompareContext,
+    same_shape: SameShape | None = None,
+) -> list[Difference]:
+    """The differences left once what each side carried, and what it was sent where the two
+    requests differ, are read as the same meaning on both sides."""
+    legacy_vars, candidate_vars = context.legacy_vars, context.candidate_vars
+    if context.legacy_request is not None and context.candidate_request is not None:
+        sent_a, sent_b = request_swaps(context.legacy_request, context.candidate_request)
+        if sent_a:
+            legacy_vars = {**sent_a, **legacy_vars}
+            candidate_vars = {**sent_b, **candidate_vars}
+    if not legacy_vars:
+        return differences
+    return same_meaning_removed(differences, legacy_vars, candidate_vars, same_shape)
 
 
 class Judge:
@@ -55,13 +86,16 @@ class Judge:
         *,
         options: CompareOptions | None = None,
         extra_rules: tuple[Rule, ...] = (),
+        live: LiveNoise | None = None,
     ) -> None:
         self.noise = noise
         self.waivers = waivers
         self.reproducer = reproducer
         self.options = options or CompareOptions()
         self.extra_rules = extra_rules
-        self._comparators: dict[tuple[int, str], Comparator] = {}
+        self.live = live or LiveNoise()
+        self.live.on_learn(self._forget)
+        self._comparators: dict[tuple[int, str, str], Comparator] = {}
         self._later: dict[tuple[int, str], LaterComparator] = {}
 
     def later_comparator(self, noise: int, operation: str) -> LaterComparator:
@@ -72,13 +106,24 @@ class Judge:
             found = self._later[key] = LaterComparator(rules)
         return found
 
-    def comparator(self, noise: int, operation: str) -> Comparator:
-        key = (noise, operation)
+    def comparator(self, noise: int, operation: str, service: str = "") -> Comparator:
+        """The operation's comparator: its noise model's rules, the configured ones and what
+        live noise cancellation learned for it during the run."""
+        key = (noise, service, operation)
         found = self._comparators.get(key)
         if found is None:
-            rules = (*self.noise[noise].rules_for(operation), *self.extra_rules)
+            rules = (
+                *self.noise[noise].rules_for(operation),
+                *self.extra_rules,
+                *self.live.rules_for(service, operation),
+            )
             found = self._comparators[key] = Comparator(rules, self.options)
         return found
+
+    def _forget(self, service: str, operation: str) -> None:
+        """A rule was learned for the operation: its comparators are built again when next used."""
+        for key in [k for k in self._comparators if k[1] == service and k[2] == operation]:
+            del self._comparators[key]
 
     def judge(
         self,
@@ -90,10 +135,12 @@ class Judge:
         carried: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
         shapes: Mapping[str, str] | None = None,
         later: Later | None = None,
+        legacy_sent: Request | None = None,
     ) -> ResultRecord:
         """`legacy` None means: compare with the recording. `carried`: (legacy, candidate) vars;
         `shapes`: the variables whose candidate value must have a shape (`Unit.shapes`);
-        `later`: each side's later messages (legacy's are the recording's without live legacy)."""
+        `later`: each side's later messages (legacy's are the recording's without live legacy);
+        `legacy_sent`: what legacy was sent when it differs from `sent` (a scenario step)."""
         recorded = exchange.response
         live_legacy = legacy is not None
         legacy_side: Outcome = recorded if legacy is None else legacy
@@ -111,25 +158,72 @@ class Judge:
                 exchange, sent, Verdict.ERROR, (), legacy_side, candidate, error, summary
             )
         assert isinstance(candidate, Response) and isinstance(legacy_side, Response)
-        comparator = self.comparator(noise, exchange.operation)
-        differences = comparator.compare(legacy_side, candidate)
+        comparator = self.comparator(noise, exchange.operation, exchange.service)
+        self.live.compared(exchange.service, exchange.operation)
+        legacy_request = legacy_sent or (sent if live_legacy else exchange.request)
+        context = CompareContext(
+            legacy_request, sent, *(carried if carried is not None else _NOTHING_CARRIED)
+        )
+        differences = comparator.compare(legacy_side, candidate, context)
         if watched:
             later_comparator = self.later_comparator(noise, exchange.operation)
             differences.extend(later_comparator.compare(later_a, later_b))
-        if differences and carried is not None:
-            differences = same_meaning_removed(
-                differences, carried[0], carried[1], _shape_check(shapes) if shapes else None
+        if differences:
+            differences = same_meaning_removed_for(
+                differences, context, _shape_check(shapes) if shapes else None
             )
         if differences and live_legacy and exchange.recorded:
-            unstable = {d.path for d in comparator.compare(recorded, legacy_side)}
+            unstable = {d.path: d for d in comparator.compare(recorded, legacy_side, context)}
             if watched:
                 later_comparator = self.later_comparator(noise, exchange.operation)
-                unstable.update(d.path for d in later_comparator.compare(exchange.later, later_a))
+                unstable.update(
+                    (d.path, d) for d in later_comparator.compare(exchange.later, later_a)
+                )
             if unstable:
-                differences = [d for d in differences if not _under_any(d.path, unstable)]
+                answers = (recorded, legacy_side)
+                differences = [d for d in differences if not covered_by(d, unstable, answers)]
         judged = self.waivers.apply(exchange.service, exchange.operation, differences)
         return self._record(
             exchange, sent, verdict_of(judged), judged, legacy_side, candidate, None, summary
+        )
+
+    def reconsider(
+        self,
+        noise: int,
+        exchange: Exchange,
+        record: ResultRecord,
+        first: Outcome | None,
+        second: Outcome | None,
+        asked: tuple[Request, Request] | None = None,
+        carried: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
+    ) -> ResultRecord:
+        """The record once legacy's second answer (`second`, to the request as sent again) is
+        weighed: a difference at a path where legacy disagrees with itself is noise here, and
+        the counts of the run move (`LiveNoise`). No second answer: only the counts move."""
+        open_ = [d for d in record.differences if d.waiver is None]
+        raw = [Difference(d.path, d.kind, d.legacy, d.candidate) for d in open_]
+        if not isinstance(first, Response) or not isinstance(second, Response):
+            self.live.observe(exchange.service, exchange.operation, raw, None)
+            return record
+        comparator = self.comparator(noise, exchange.operation, exchange.service)
+        first_sent, second_sent = asked or (None, None)
+        context = CompareContext(first_sent, second_sent, *(carried or _NOTHING_CARRIED))
+        own = comparator.compare(first, second, context)
+        if own:
+            own = same_meaning_removed_for(own, context)
+        noisy = self.live.observe(exchange.service, exchange.operation, raw, own, (first, second))
+        # Judged before the run learned (another worker's exchange) that a field is noise:
+        noisy.update(
+            d.path for d in raw if self.live.is_noise(exchange.service, exchange.operation, d.path)
+        )
+        if not noisy:
+            return record
+        kept = tuple(d for d in record.differences if d.waiver is not None or d.path not in noisy)
+        return replace(
+            record,
+            differences=kept,
+            verdict=verdict_of(kept),
+            cancelled=tuple(sorted(noisy)),
         )
 
     def error_record(self, exchange: Exchange, sent: Request, message: str) -> ResultRecord:
@@ -177,18 +271,6 @@ def _shape_check(shapes: Mapping[str, str]) -> SameShape:
         return shape is None or (fits(shape, legacy) and fits(shape, candidate))
 
     return same_shape
-
-
-def _under_any(path: str, unstable: set[str]) -> bool:
-    if path in unstable:
-        return True
-    cut = path.rfind("/")
-    while cut > 0:
-        path = path[:cut]
-        if path in unstable:
-            return True
-        cut = path.rfind("/")
-    return False
 
 
 def _error_of(legacy: Outcome, candidate: Outcome) -> str | None:

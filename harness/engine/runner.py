@@ -26,10 +26,12 @@ from collections.abc import (
 from dataclasses import dataclass, replace
 from time import perf_counter, process_time
 
+from harness.core.difference import Verdict
 from harness.core.exchange import Exchange, LaterMessage, Request, Response
 from harness.core.http import is_credential
 from harness.core.result import ResultRecord
 from harness.core.template import Template, holds_placeholder
+from harness.core.varying import kind_of
 from harness.engine.events import (
     Consumer,
     Event,
@@ -39,6 +41,7 @@ from harness.engine.events import (
 )
 from harness.engine.judge import Judge, Outcome
 from harness.engine.later import LaterObserver, Watch
+from harness.engine.opinion import LegacyTwin, SecondOpinion, ask
 from harness.engine.plan import Unit
 from harness.errors import HarnessError
 from harness.scenario import (
@@ -54,6 +57,9 @@ from harness.scenario import (
 from harness.transport.base import Transport, TransportError
 
 REDACTED = "[redacted]"
+# A timestamp that differs is asked about again this much later, so that a clock with
+# one-second resolution moves on if it is a clock (the recorder's gap between passes too).
+ASK_TIMESTAMP_AFTER_S = 1.1
 # Called with each unit's records before they are emitted (e.g. to shrink a divergence).
 Refine = Callable[[Unit, list[ResultRecord]], Awaitable[list[ResultRecord]]]
 
@@ -84,10 +90,13 @@ class Runner:
         *,
         concurrency: int = 32,
         secrets: Mapping[str, str] | None = None,
+        opinion: SecondOpinion | None = None,
     ) -> None:
         self.judge = judge
         self.candidate = candidate
         self.legacy = legacy
+        # Where a second legacy answer comes from (live noise cancellation); needs live legacy.
+        self.opinion = opinion if legacy is not None else None
         self.consumers = consumers
         self.concurrency = max(1, concurrency)
         self.environ: Mapping[str, str] = {**os.environ, **(secrets or {})}
@@ -175,6 +184,7 @@ class Runner:
         except HarnessError as error:
             return self.judge.error_record(exchange, exchange.request, f"cannot send: {error}")
         sent_at = perf_counter()
+        twin = self._mirrored(request)
         candidate, legacy = await self._send_both(request, request)
         sent = _redacted(request, exchange)
         later = None
@@ -183,22 +193,61 @@ class Runner:
             await watched.wait(observer, exchange)
             later = watched.collect(observer, exchange, [sent_at])
         try:
-            return self.judge.judge(noise, exchange, sent, candidate, legacy, later=later)
+            record = self.judge.judge(noise, exchange, sent, candidate, legacy, later=later)
+            if record.verdict is Verdict.MISMATCH and self.opinion is not None:
+                record = await self._reconsider(noise, exchange, record, request, legacy, twin)
+            elif twin is not None:
+                await twin  # the twin must have taken the change before the next unit runs
+            return record
         except Exception as error:  # a comparison bug must not end the rehearsal
             return self.judge.error_record(exchange, sent, _internal(error))
+
+    def _mirrored(self, request: Request) -> asyncio.Future[Outcome] | None:
+        """A state-changing request also sent to a legacy twin as it happens (its history must
+        stay the legacy's); its answer waits for a second opinion that may be wanted."""
+        opinion = self.opinion
+        if opinion is None or not opinion.mirrors(request):
+            return None
+        return asyncio.ensure_future(ask(opinion, request))
+
+    async def _reconsider(
+        self,
+        noise: int,
+        exchange: Exchange,
+        record: ResultRecord,
+        request: Request,
+        legacy: Outcome | None,
+        twin: asyncio.Future[Outcome] | None,
+        carried: _Carried | None = None,
+        twin_request: Request | None = None,
+    ) -> ResultRecord:
+        """Legacy's second answer weighed against its first (live noise cancellation)."""
+        opinion = self.opinion
+        assert opinion is not None
+        if twin is not None:
+            again, second = twin_request or request, await twin
+        elif opinion.can_ask(request):
+            again = opinion.again(request)
+            if any(kind_of(d) == "timestamp" for d in record.differences if d.waiver is None):
+                await asyncio.sleep(ASK_TIMESTAMP_AFTER_S)  # one-second clocks must move on
+            second = await ask(opinion, again)
+        else:
+            return self.judge.reconsider(noise, exchange, record, legacy, None)
+        asked = (_redacted(request, exchange), _redacted(again, exchange))
+        return self.judge.reconsider(noise, exchange, record, legacy, second, asked, carried)
 
     async def _sequence(
         self, unit: Unit, offset: int, observer: LaterObserver | None = None
     ) -> list[ResultRecord]:
         legacy_vars: dict[str, str] = {}
         candidate_vars: dict[str, str] = {}
+        twin_vars: dict[str, str] = {}  # a legacy twin's own captured values (it allocates its own)
+        twin = self.opinion if isinstance(self.opinion, LegacyTwin) else None
         records: list[ResultRecord | None] = []
         failed: str | None = None  # why an earlier step got no answer, if one did not
         steps_sent: list[float] = []  # when each step was sent (later messages are placed so)
         watched_steps: list[_Watched] = []
-        deferred: list[
-            tuple[int, int, Exchange, Request, Outcome, Outcome | None, _Carried, _Watched]
-        ] = []
+        deferred: list[tuple[int, _Step, _Watched]] = []
         for position, exchange in enumerate(unit.steps):
             noise = offset + unit.noise_of(position)
             step = _step_of(exchange)
@@ -209,10 +258,12 @@ class Runner:
                         recorded = recorded_bindings(exchange.template, exchange.request)
                         fresh = {name: recorded.get(name, value) for name, value in fresh.items()}
                     legacy_vars.update(fresh)
+                    twin_vars.update(fresh)
                 sent_candidate = self._prepare(exchange, candidate_vars)
                 sent_legacy = (
                     sent_candidate if self.legacy is None else self._prepare(exchange, legacy_vars)
                 )
+                sent_twin = self._prepare(exchange, twin_vars) if twin is not None else None
             except HarnessError as error:
                 if unit.reports(exchange.id):
                     records.append(
@@ -226,7 +277,15 @@ class Runner:
                 continue
             sent_at = perf_counter()
             steps_sent.append(sent_at)
+            twin_task = (
+                asyncio.ensure_future(run_step(twin.transport, step, {}, request=sent_twin))
+                if twin is not None and sent_twin is not None
+                else None
+            )
             candidate_step, legacy_step = await self._run_both(step, sent_candidate, sent_legacy)
+            twin_step = await twin_task if twin_task is not None else None
+            if twin_step is not None and step.captures:
+                _keep_captured(twin_vars, twin_step)
             candidate = _outcome_of(candidate_step)
             legacy = None if legacy_step is None else _outcome_of(legacy_step)
             watched: _Watched | None = None
@@ -244,46 +303,67 @@ class Runner:
                 _keep_captured(legacy_vars, legacy_side)
                 _keep_captured(candidate_vars, candidate_step)
             if unit.reports(exchange.id):
-                sent = _redacted(sent_candidate, exchange)
-                carried = (legacy_vars, candidate_vars)
+                judged = _Step(
+                    noise,
+                    exchange,
+                    _redacted(sent_candidate, exchange),
+                    candidate,
+                    legacy,
+                    (dict(legacy_vars), dict(candidate_vars)),
+                    None
+                    if self.legacy is None or sent_legacy is sent_candidate
+                    else _redacted(sent_legacy, exchange),
+                    sent_legacy,
+                    twin_step,
+                    sent_twin,
+                    dict(twin_vars),
+                )
                 if watched is not None and watched.any:  # judged once the conversation is over
-                    snapshot = (dict(legacy_vars), dict(candidate_vars))
-                    deferred.append(
-                        (len(records), noise, exchange, sent, candidate, legacy, snapshot, watched)
-                    )
+                    deferred.append((len(records), judged, watched))
                     records.append(None)
                     continue
-                records.append(
-                    self._judged(noise, exchange, sent, candidate, legacy, carried, unit.shapes)
-                )
+                records.append(await self._judged(judged, unit.shapes))
         for watched in watched_steps:
             if observer is not None and not any(watched is d[-1] for d in deferred):
                 watched.collect(observer, None, steps_sent)  # not reported: it ends all the same
-        for index, noise, exchange, sent, candidate, legacy, kept, watched in deferred:
+        for index, judged, watched in deferred:
             assert observer is not None
-            later = watched.collect(observer, exchange, steps_sent)
-            records[index] = self._judged(
-                noise, exchange, sent, candidate, legacy, kept, unit.shapes, later
-            )
+            later = watched.collect(observer, judged.exchange, steps_sent)
+            records[index] = await self._judged(judged, unit.shapes, later)
         return [record for record in records if record is not None]
 
-    def _judged(
-        self,
-        noise: int,
-        exchange: Exchange,
-        sent: Request,
-        candidate: Outcome,
-        legacy: Outcome | None,
-        carried: _Carried,
-        shapes: Mapping[str, str] | None,
-        later: _Later | None = None,
+    async def _judged(
+        self, step: _Step, shapes: Mapping[str, str] | None, later: _Later | None = None
     ) -> ResultRecord:
+        """A scenario step judged, and, where it differs, legacy's second answer weighed: the
+        twin's (it ran the step too), or legacy asked again with the same values (safe steps)."""
         try:
-            return self.judge.judge(
-                noise, exchange, sent, candidate, legacy, carried, shapes, later
+            record = self.judge.judge(
+                step.noise,
+                step.exchange,
+                step.sent,
+                step.candidate,
+                step.legacy,
+                step.carried,
+                shapes,
+                later,
+                step.legacy_sent,
+            )
+            if record.verdict is not Verdict.MISMATCH or self.opinion is None:
+                return record
+            if step.twin is not None and step.sent_twin is not None:
+                future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+                future.set_result(_outcome_of(step.twin))
+                return await self._reconsider(
+                    step.noise, step.exchange, record, step.sent_legacy, step.legacy, future,
+                    (step.carried[0], step.twin_vars), step.sent_twin,
+                )  # fmt: skip
+            same = (step.carried[0], step.carried[0])  # asked again: the same values both times
+            return await self._reconsider(
+                step.noise, step.exchange, record, step.sent_legacy, step.legacy, None, same
             )
         except Exception as error:  # a comparison bug must not end the rehearsal
-            return self.judge.error_record(exchange, sent, _internal(error))
+            return self.judge.error_record(step.exchange, step.sent, _internal(error))
 
     def _prepare(self, exchange: Exchange, variables: Mapping[str, str]) -> Request:
         """The request to send: the stored one, or its template rendered with `variables`
@@ -327,6 +407,26 @@ class Runner:
 
 
 _Carried = tuple[Mapping[str, str], Mapping[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """What a scenario step's judgement needs: both answers, what each side was sent and
+    carried, and the twin's answer (a second opinion), if any."""
+
+    noise: int
+    exchange: Exchange
+    sent: Request
+    candidate: Outcome
+    legacy: Outcome | None
+    carried: _Carried
+    legacy_sent: Request | None
+    sent_legacy: Request
+    twin: StepOutcome | None
+    sent_twin: Request | None
+    twin_vars: Mapping[str, str]
+
+
 # (legacy's later messages, the candidate's); None on a side means: not watched (legacy: the
 # recording's, when there is no live legacy).
 _Later = tuple[tuple[LaterMessage, ...] | None, tuple[LaterMessage, ...] | None]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from harness.core.exchange import Exchange, Request
 from harness.engine.judge import Reproducer
+from harness.engine.opinion import AskAgain, LegacyTwin, SecondOpinion
 from harness.engine.reproducer import curl_command, rehearse_command
 from harness.transport.limits import AnswerLimits
 from harness.transport.live import LiveTransport
@@ -24,11 +25,16 @@ class Targets:
     candidate: LiveTransport | SignedTransport
     legacy: LiveTransport | SignedTransport | None
     reproducer: Reproducer
+    # Where a second legacy answer comes from (live noise cancellation), if anywhere.
+    opinion: SecondOpinion | None = None
+    twin: LiveTransport | SignedTransport | None = None
 
     async def aclose(self) -> None:
         await self.candidate.aclose()
         if self.legacy is not None:
             await self.legacy.aclose()
+        if self.twin is not None:
+            await self.twin.aclose()
 
 
 def open_targets(
@@ -40,20 +46,24 @@ def open_targets(
     max_connections: int = 64,
     limits: Mapping[str, AnswerLimits] | None = None,
     access: Mapping[str, TargetAccess] | None = None,
+    legacy_twin: str | None = None,
+    reask: bool = True,
 ) -> Targets:
-    """Transports for both sides (connections open lazily, in the loop that first sends).
+    """Transports for both sides (connections open lazily, in the loop that first sends), and
+    the second opinion on legacy: its twin when given (`legacy_twin`, with the legacy's
+    limits and access), else legacy asked again (safe requests), unless `reask` is off.
 
     `limits` by target name (`candidate`, `legacy`: `Settings.all_answer_limits()`); a side
     without one gets the default limits with its whole answer due within `timeout_s`. `access`
     by target name: its credentials provider and client certificate (`harness.auth`)."""
     chosen = limits or {}
 
-    def transport(url: str, name: str) -> LiveTransport | SignedTransport:
-        found = chosen.get(name)
+    def transport(url: str, name: str, as_: str | None = None) -> LiveTransport | SignedTransport:
+        found = chosen.get(as_ or name)
         return connect(
             url,
             name,
-            access=(access or {}).get(name),
+            access=(access or {}).get(as_ or name),
             timeout_s=None if found is not None else timeout_s,
             limits=found,
             max_connections=max_connections,
@@ -67,4 +77,10 @@ def open_targets(
             return rehearse_command(candidate_url, contracts_dir, exchange.id, legacy_url)
         return curl_command(candidate.url_for(sent), sent)
 
-    return Targets(candidate, legacy, reproducer)
+    twin = transport(legacy_twin, "legacy twin", "legacy") if legacy_twin and legacy else None
+    opinion: SecondOpinion | None = None
+    if twin is not None:
+        opinion = LegacyTwin(twin)
+    elif legacy is not None and reask:
+        opinion = AskAgain(legacy)
+    return Targets(candidate, legacy, reproducer, opinion, twin)

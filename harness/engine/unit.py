@@ -51,8 +51,10 @@ class UnitReplayer:
         *,
         secrets: Mapping[str, str] | None = None,
         judge: Judge | None = None,
+        reask: bool = True,
     ) -> None:
         self.targets = targets
+        self.reask = reask  # weigh a second legacy answer where the two sides differ
         self.secrets = dict(secrets or {})
         self.judge = judge or Judge(noise, waivers, targets.reproducer)
         self.sends = 0  # requests sent to legacy so far (shrinking counts its cost so)
@@ -65,7 +67,13 @@ class UnitReplayer:
         )
         collect = CollectResults()
         runner = Runner(
-            self.judge, candidate, legacy, [collect], concurrency=1, secrets=self.secrets
+            self.judge,
+            candidate,
+            legacy,
+            [collect],
+            concurrency=1,
+            secrets=self.secrets,
+            opinion=self.targets.opinion if self.reask else None,
         )
         await runner.run([Phase([unit])], RehearsalStarted("unit", None, {}, len(unit.steps)))
         if legacy is not None:

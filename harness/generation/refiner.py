@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,13 @@ from harness.contracts import Contract
 from harness.core.difference import Verdict
 from harness.core.exchange import Exchange
 from harness.core.policy import Waiver, WaiverBook
-from harness.core.result import ResultRecord
+from harness.core.result import ResultRecord, verdict_of
 from harness.core.rules import NoiseModel
 from harness.core.template import Template
 from harness.engine import Judge, Unit, open_targets
+from harness.engine.live_noise import LiveNoise, field_of
 from harness.engine.reproducer import curl_command, rehearse_command
+from harness.generation.confirm import CONFIRM_RUNS, Confirmation, SelfDisagreement, Status, confirm
 from harness.generation.options import Deadline, GenerationOptions
 from harness.generation.probe import DifferentialProbe
 from harness.generation.regressions import build_regression, regression_id, save_regression
@@ -55,6 +57,13 @@ class ShrinkOutcome:
     reproducer: str
     minimal: tuple[dict[str, Any], ...]
     reproducible: bool = True
+    confirmation: Confirmation | None = None  # how re-sending it turned out
+    noise: Mapping[str, frozenset[str]] = field(default_factory=dict)  # record id -> noise paths
+    evidence: tuple[SelfDisagreement, ...] = ()  # legacy's own differences, for the live counts
+
+    @property
+    def status(self) -> Status | None:
+        return None if self.confirmation is None else self.confirmation.status
 
 
 class Shrinker:
@@ -73,7 +82,9 @@ class Shrinker:
         timeout_s: float = 10.0,
         limits: Mapping[str, AnswerLimits] | None = None,
         access: Mapping[str, TargetAccess] | None = None,
+        live: LiveNoise | None = None,
     ) -> None:
+        self.live = live or LiveNoise()  # the rehearsal's: confirmation runs add to its counts
         self.contracts = contracts
         self.noise = noise
         self.waivers = tuple(waivers)
@@ -87,7 +98,9 @@ class Shrinker:
         self.limits = limits
         self.access = access
         self.outcomes: list[ShrinkOutcome] = []
-        self._known: dict[tuple[str, frozenset[str]], str] = {}
+        self._known: dict[tuple[str, frozenset[str]], ShrinkOutcome] = {}
+        # Fields confirmation runs found to be legacy's own noise, per kind of case.
+        self._noise_fields: dict[str, set[str]] = {}
         self._lock = asyncio.Lock()
         self._probe: DifferentialProbe | None = None
         self._busy = threading.Lock()  # held by the worker thread while it shrinks
@@ -95,32 +108,46 @@ class Shrinker:
         self._targets = open_targets(candidate_url, legacy_url, timeout_s=timeout_s)
 
     async def refine(self, unit: Unit, records: list[ResultRecord]) -> list[ResultRecord]:
-        if not any(
-            r.verdict is Verdict.MISMATCH and r.source in GENERATED_SOURCES for r in records
-        ):
+        if not _diverging(records):
             return records
-        if unit.scenario is not None and not unit.scenario.startswith(UNSAFE_UNIT):
-            return await self._refine_script(unit, records)
+        scripted = unit.scenario is not None and not unit.scenario.startswith(UNSAFE_UNIT)
+        records = [self._known_noise_removed(record, unit, scripted) for record in records]
+        if not _diverging(records):
+            return records
+        if scripted:
+            failing = [r for r in records if r.verdict is Verdict.MISMATCH]
+            last = max((r.step or 0) for r in failing)
+            steps = tuple(step for step in unit.steps if (step.step or 0) <= last)
+            outcome = await self._shrink(unit, steps, failing, scripted=True)
+            return [_refined(r, outcome) for r in records]
         by_id = {step.id: step for step in unit.steps}
         out = []
         for record in records:
             exchange = by_id.get(record.id)
             if record.verdict is Verdict.MISMATCH and exchange is not None:
-                shrunk = await self._shrink(unit, (exchange,), [record], scripted=False)
-                record = replace(record, reproducer=shrunk) if shrunk else record
+                outcome = await self._shrink(unit, (exchange,), [record], scripted=False)
+                record = _refined(record, outcome)
             out.append(record)
         return out
 
-    async def _refine_script(self, unit: Unit, records: list[ResultRecord]) -> list[ResultRecord]:
-        failing = [r for r in records if r.verdict is Verdict.MISMATCH]
-        last = max((r.step or 0) for r in failing)
-        steps = tuple(step for step in unit.steps if (step.step or 0) <= last)
-        shrunk = await self._shrink(unit, steps, failing, scripted=True)
-        if not shrunk:
-            return records
-        return [
-            replace(r, reproducer=shrunk) if r.verdict is Verdict.MISMATCH else r for r in records
-        ]
+    def _known_noise_removed(
+        self, record: ResultRecord, unit: Unit, scripted: bool
+    ) -> ResultRecord:
+        """A record judged before the run learned that some of its fields are legacy's noise
+        (a rule, or a confirmation of the same kind of case)."""
+        if record.verdict is not Verdict.MISMATCH:
+            return record
+        fields = self._noise_fields.get(_kind_key(unit, record, scripted), set())
+        noisy = {
+            d.path
+            for d in record.differences
+            if d.waiver is None
+            and (
+                field_of(d.path) in fields
+                or self.live.is_noise(record.service, record.operation, d.path)
+            )
+        }
+        return _cancelled(record, noisy) if noisy else record
 
     async def _shrink(
         self,
@@ -129,24 +156,31 @@ class Shrinker:
         failing: list[ResultRecord],
         *,
         scripted: bool,
-    ) -> str | None:
-        key = (steps[0].operation if not scripted else str(unit.scenario).rsplit("-", 1)[0],
-               signature(failing))  # fmt: skip
+    ) -> ShrinkOutcome | None:
+        key = (_kind_key(unit, steps[0], scripted), signature(failing))
         if not key[1]:
             return None
         async with self._lock:
-            for (operation, paths), reproducer in self._known.items():
+            for (operation, paths), known in self._known.items():
                 if operation == key[0] and paths & key[1]:
-                    return reproducer  # the same divergence (seen at one or more same paths)
+                    return known  # the same divergence (seen at one or more same paths)
             if len(self.outcomes) >= self.options.max_shrinks or self.deadline.passed:
                 return None
             contract = self.contracts[unit.noise]
             outcome = await asyncio.to_thread(
                 self._shrink_now, unit, steps, failing, scripted, contract
             )
+            for seen in outcome.evidence:  # legacy's own differences count towards the run's
+                self.live.observe(  # (the exchange itself was counted when it was judged)
+                    seen.service, seen.operation, seen.raw, seen.own, seen.answers,
+                    count_raw=False,
+                )  # fmt: skip
             self.outcomes.append(outcome)
-            self._known[key] = outcome.reproducer
-            return outcome.reproducer
+            self._known[key] = outcome
+            self._noise_fields.setdefault(key[0], set()).update(
+                field_of(path) for paths in outcome.noise.values() for path in paths
+            )
+            return outcome
 
     # The worker thread ---------------------------------------------------------------------
 
@@ -186,7 +220,7 @@ class Shrinker:
         contract: Contract,
     ) -> ShrinkOutcome:
         probe = self._probe_now()
-        wanted = signature(failing)
+        wanted = signature(failing)  # until the confirmation says which paths are real
         before = probe.sends
 
         def sequence_of(kept: tuple[Any, ...]) -> tuple[Exchange, ...]:
@@ -213,46 +247,58 @@ class Shrinker:
         parts: list[Any] = (
             list(steps) if scripted else template_parts(_template(steps[0]).to_dict())
         )
-        reproducible = diverges(tuple(parts))
-        kept = tuple(parts)
-        if reproducible:
-            kept = shrink_parts(parts, diverges, out_of_time=lambda: self.deadline.passed).parts
-        minimal = sequence_of(kept)
-        final = probe.run(unit_of(minimal)) if reproducible else []
-        diverging = [s.record for s in final if s.record.verdict is Verdict.MISMATCH]
+        position = {r.id: i for i, e in enumerate(steps) for r in failing if r.id == e.id}
+        judge = probe.replayer.judge
+
+        again = [probe.run(unit_of(sequence_of(tuple(parts)))) for _ in range(CONFIRM_RUNS)]
+        first = confirm(judge, unit.noise, failing, again, position)
+        wanted = first.remaining
+        kept, final, last = tuple(parts), [], first
         regression = None
-        if reproducible and diverging:
-            regression = build_regression(
-                contract,
-                minimal,
-                [(s.legacy_request, s.legacy) for s in final],
-                diverging,
-                {
-                    "seed": self.options.seed,
-                    "found_by": steps[0].scenario if scripted else steps[0].id,
-                    "command": self._replay_command(
-                        regression_id(contract.service, minimal[0].operation, minimal)
-                    ),
-                },
-            )
-            if self.options.save_regressions:
-                save_regression(regression)
-        reproducer = self._reproducer(regression, minimal, final, scripted)
+        if first.status is Status.CONFIRMED:
+            kept = shrink_parts(parts, diverges, out_of_time=lambda: self.deadline.passed).parts
+            minimal = sequence_of(kept)
+            runs = [probe.run(unit_of(minimal)) for _ in range(CONFIRM_RUNS)]
+            final = runs[0]
+            diverging = [s.record for s in final if s.record.verdict is Verdict.MISMATCH]
+            where = {s.record.id: i for i, s in enumerate(final)}
+            last = confirm(judge, unit.noise, diverging, runs, where)
+            if diverging and last.status is Status.CONFIRMED:
+                regression = build_regression(
+                    contract,
+                    minimal,
+                    [(s.legacy_request, s.legacy) for s in final],
+                    diverging,
+                    {
+                        "seed": self.options.seed,
+                        "found_by": steps[0].scenario if scripted else steps[0].id,
+                        "command": self._replay_command(
+                            regression_id(contract.service, minimal[0].operation, minimal)
+                        ),
+                        "confirmation": last.to_dict(),
+                    },
+                )
+                if self.options.save_regressions:
+                    save_regression(regression)
+        minimal = sequence_of(kept)
         return ShrinkOutcome(
             regression=regression.id if regression else None,
             file=str(regression.path) if regression and self.options.save_regressions else None,
             service=steps[0].service,
             operation=steps[0].operation,
             found_by=str(steps[0].scenario if scripted else steps[0].id),
-            paths=tuple(sorted(wanted)),
+            paths=tuple(sorted(signature(failing))),
             parts_before=len(parts),
             parts_after=len(kept),
             sends=probe.sends - before,
-            reproducer=reproducer,
+            reproducer=self._reproducer(regression, minimal, final, scripted, last),
             minimal=tuple(
                 {"label": e.meta.get("label"), "request": _template(e).to_dict()} for e in minimal
             ),
-            reproducible=bool(reproducible and diverging),
+            reproducible=regression is not None,
+            confirmation=last,
+            noise=first.noise,
+            evidence=first.evidence,
         )
 
     def _replay_command(self, regression: str) -> str:
@@ -260,9 +306,11 @@ class Shrinker:
             self.candidate_url, str(self.contracts_dir), regression, self.legacy_url
         )
 
-    def _reproducer(self, regression: Any, minimal: Any, final: Any, scripted: bool) -> str:
+    def _reproducer(
+        self, regression: Any, minimal: Any, final: Any, scripted: bool, check: Confirmation
+    ) -> str:
         if regression is None:
-            return "not reproducible when sent again (intermittent divergence): see the request"
+            return _unconfirmed(check)
         replay = self._replay_command(regression.id)
         if scripted:
             labels = " -> ".join(str(e.meta.get("label", e.operation)) for e in minimal)
@@ -293,6 +341,7 @@ class Shrinker:
                 "parts_after": o.parts_after,
                 "sends": o.sends,
                 "reproducible": o.reproducible,
+                "confirmation": o.confirmation.to_dict() if o.confirmation else None,
                 "reproducer": o.reproducer,
                 "minimal": list(o.minimal),
             }
@@ -305,3 +354,45 @@ def _template(exchange: Exchange) -> Template:
     if exchange.template is None:
         raise AssertionError(f"generated exchange {exchange.id} has no template")
     return exchange.template
+
+
+def _kind_key(unit: Unit, step: Exchange | ResultRecord, scripted: bool) -> str:
+    """What kind of case a divergence is found in: its operation, or its workflow."""
+    return str(unit.scenario).rsplit("-", 1)[0] if scripted else step.operation
+
+
+def _diverging(records: list[ResultRecord]) -> bool:
+    return any(r.verdict is Verdict.MISMATCH and r.source in GENERATED_SOURCES for r in records)
+
+
+def _cancelled(record: ResultRecord, paths: set[str] | frozenset[str]) -> ResultRecord:
+    """The record without its differences at `paths` (legacy's own noise), which it lists."""
+    kept = tuple(d for d in record.differences if d.waiver is not None or d.path not in paths)
+    if len(kept) == len(record.differences):
+        return record
+    dropped = {d.path for d in record.differences} - {d.path for d in kept}
+    cancelled = tuple(sorted({*record.cancelled, *dropped}))
+    return replace(record, differences=kept, verdict=verdict_of(kept), cancelled=cancelled)
+
+
+def _refined(record: ResultRecord, outcome: ShrinkOutcome | None) -> ResultRecord:
+    """A record once its divergence was confirmed (or not) by sending it again."""
+    if outcome is None or record.verdict is not Verdict.MISMATCH:
+        return record
+    noisy = outcome.noise.get(record.id)
+    if noisy is None:  # a later record of a known divergence: its fields, by shape
+        fields = {field_of(p) for paths in outcome.noise.values() for p in paths}
+        noisy = frozenset(d.path for d in record.differences if field_of(d.path) in fields)
+    record = _cancelled(record, noisy)
+    if record.verdict is not Verdict.MISMATCH:
+        return record
+    return replace(record, reproducer=outcome.reproducer)
+
+
+def _unconfirmed(check: Confirmation) -> str:
+    if check.status is Status.NOISE:
+        return "legacy disagreed with itself here when sent again: noise, nothing saved"
+    return (
+        f"unconfirmed ({check.status.value}): the candidate diverged again in "
+        f"{check.reproduced} of {check.runs} runs sent again; nothing saved - see the request"
+    )

@@ -20,6 +20,7 @@ from harness.core.policy import Waiver
 from harness.core.result import ResultRecord
 from harness.core.rules import NoiseModel
 from harness.engine import Refine, Unit
+from harness.engine.live_noise import LiveNoise
 from harness.errors import HarnessError
 from harness.generation.options import Deadline, GenerationOptions
 from harness.generation.refiner import Shrinker
@@ -46,6 +47,7 @@ class GeneratedTraffic:
         timeout_s: float = 10.0,
         limits: Mapping[str, AnswerLimits] | None = None,
         access: Mapping[str, TargetAccess] | None = None,
+        live: LiveNoise | None = None,
     ) -> None:
         if not legacy_url:
             raise HarnessError(
@@ -70,6 +72,7 @@ class GeneratedTraffic:
             timeout_s=timeout_s,
             limits=limits,
             access=access,
+            live=live,
         )
 
     def noise(self) -> list[NoiseModel]:

@@ -18,7 +18,8 @@ import pytest
 from harness.core.encoding import request_to_dict, response_to_dict
 from harness.core.policy import Policy
 from harness.engine import ReplayedStep, Unit
-from harness.reports.allure import SEVERITIES, severity_label
+from harness.reports.allure import SEVERITIES
+from harness.reports.severity import severity_label
 
 REPORT_LINK_NAME = "Rehearsal report"
 

@@ -12,6 +12,11 @@ The later messages each answer's request caused are compared the same way
 (`harness.core.later_parity`): what differs in their content becomes a `later:<kind>:<path>`
 rule; a difference in how many came, their codes, duplicates, retries or order is never
 learned (it is what later-message parity judges): it is reported.
+
+A `timestamp` rule gets a tolerance from what was observed: twice the largest spread between
+the two answers' values (read as the comparison reads them: the smaller of the absolute gap
+and the gap between offsets from each answer's own `Date`), rounded up to a minute and never
+below the default 120 s, so that seconds of skew pass and a date days off does not.
 """
 
 from __future__ import annotations
@@ -24,11 +29,11 @@ from typing import Any
 import orjson
 
 from harness.contracts.noisefile import NoiseEntry
-from harness.core.canonical.values import as_text, is_uuid, parse_timestamp
 from harness.core.difference import Difference, DiffKind, same_meaning_removed
 from harness.core.exchange import LaterMessage, Response
 from harness.core.later import ASPECTS, later_path, split_later_path
 from harness.core.later_parity import LaterComparator
+from harness.core.varying import combined_kind, kind_of, learned_tolerance, timestamp_spread
 
 Differ = Callable[[Response, Response], list[Difference]]
 # The second answer of a pair is asked for at least this long after the first, so that
@@ -60,6 +65,7 @@ class _Observed:
     values: list[tuple[object, object]] = field(default_factory=list)
     kinds: set[str] = field(default_factory=set)
     concrete: set[str] = field(default_factory=set)
+    spread_s: float = 0.0  # the largest gap between two timestamps seen here
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +112,7 @@ def learn_noise(pairs: Iterable[Pair], differ: Differ | None = None) -> Learned:
                     "not learned"
                 )
                 continue
-            typed = _type_of(difference)
+            typed = kind_of(difference)
             if pair.typed_only and typed not in ("uuid", "timestamp"):
                 warnings.append(
                     f"{pair.label or pair.operation}: {difference.path} differed but the target's "
@@ -118,44 +124,24 @@ def learn_noise(pairs: Iterable[Pair], differ: Differ | None = None) -> Learned:
             slot.values.append((difference.legacy, difference.candidate))
             slot.kinds.add(typed)
             slot.concrete.add(difference.path)
+            if typed == "timestamp":
+                spread = timestamp_spread(difference, pair.first, pair.second)
+                slot.spread_s = max(slot.spread_s, spread)
     entries: list[NoiseEntry] = []
     for (operation, path), slot in sorted(observed.items()):
-        kind = _kind(slot.kinds)
+        kind = combined_kind(slot.kinds)
+        tolerance = learned_tolerance(slot.spread_s) if kind == "timestamp" else None
         if "*" in path and path.startswith("/"):
             documents = (_json(answer) for answer in answers.get(operation, []))
             holders = sum(1 for doc in documents for _ in _expand(doc, path))
             if len(slot.values) < holders:  # the field kept its value somewhere: stay precise
                 entries.extend(
-                    NoiseEntry(operation, concrete, kind, learned=True)
+                    NoiseEntry(operation, concrete, kind, tolerance_s=tolerance, learned=True)
                     for concrete in sorted(slot.concrete)
                 )
                 continue
-        entries.append(NoiseEntry(operation, path, kind, learned=True))
+        entries.append(NoiseEntry(operation, path, kind, tolerance_s=tolerance, learned=True))
     return Learned(tuple(_dedupe(entries)), tuple(dict.fromkeys(warnings)))
-
-
-def _type_of(difference: Difference) -> str:
-    if difference.kind == DiffKind.ORDER:
-        return "unordered"
-    if difference.kind not in (DiffKind.CHANGED, DiffKind.HEADER):
-        return "ignore"
-    first, second = as_text(difference.legacy), as_text(difference.candidate)
-    if not isinstance(difference.legacy, str) or not isinstance(difference.candidate, str):
-        return "ignore"
-    if first is None or second is None:
-        return "ignore"
-    if is_uuid(first) and is_uuid(second):
-        return "uuid"
-    if parse_timestamp(first) is not None and parse_timestamp(second) is not None:
-        return "timestamp"
-    return "ignore"
-
-
-def _kind(kinds: set[str]) -> str:
-    if len(kinds) == 1:
-        (only,) = kinds
-        return only
-    return "ignore"
 
 
 def _json(response: Response) -> Any:

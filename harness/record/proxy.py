@@ -34,9 +34,8 @@ from typing import Any
 from harness.contracts.appender import AppendingContract
 from harness.contracts.noisefile import merge_learned, read_noise_file, render_noise_file
 from harness.contracts.store import EXCHANGES_FILE, NOISE_FILE, iter_exchange_file, iter_jsonl
-from harness.core.canonical.values import is_uuid
 from harness.core.exchange import Exchange, Request, Response
-from harness.core.http import SAFE_METHODS
+from harness.core.http import SAFE_METHODS, with_fresh_request_ids
 from harness.core.operations import Classifier
 from harness.correlation import SEQUENCE, learn_correlations
 from harness.record.interface import split_by_service
@@ -231,11 +230,7 @@ class RecordingProxy:
     async def _again(self, request: Request, incoming: Incoming, first: Response) -> None:
         """The same safe request once more, later, with a fresh request id: noise material."""
         await asyncio.sleep(self.gap_s)
-        fresh = ("x-request-id", "x-correlation-id")
-        again = [
-            (k, str(uuid.uuid4()) if k.lower() in fresh and is_uuid(v) else v)
-            for k, v in incoming.forwarded
-        ]
+        again = list(with_fresh_request_ids(tuple(incoming.forwarded), lambda: str(uuid.uuid4())))
         try:
             got = await self._forwarder.forward(
                 request.method, incoming.target, again, request.body

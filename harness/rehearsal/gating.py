@@ -51,7 +51,7 @@ def regate(
     )
     directory.write_gate(decision.to_dict())
     if reports:
-        write_reports(directory.path)
+        write_reports(directory.path, policy)
     return decision, tally
 
 

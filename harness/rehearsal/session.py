@@ -16,7 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
+from harness.config.names import KnownNames, check_policy_names, noise_warnings
 from harness.config.policy import load_policy
 from harness.contracts import Contract, discover
 from harness.contracts.store import LATER_FORMAT_VERSION
@@ -31,12 +33,14 @@ from harness.engine import (
     open_targets,
     phases_of,
 )
+from harness.engine.live_noise import LiveNoise
 from harness.engine.loop import run_cancellable
 from harness.errors import HarnessError
 from harness.generation import GeneratedTraffic, GenerationOptions
 from harness.messaging import Channels, MessagingConversations, WaitPolicy
 from harness.rehearsal.gating import regate
 from harness.rehearsal.progress import ProgressDisplay
+from harness.rehearsal.proposal import write_proposal
 from harness.rehearsal.summary import print_summary
 from harness.rehearsal.writer import ResultsWriter
 from harness.replay import ContractReplay, count_planned, plan_units
@@ -77,6 +81,9 @@ class RehearsalRequest:
     channels: Channels | None = None
     later_timeout: float = 10.0
     refuse_first: int = 0
+    legacy_twin: str | None = None  # a second legacy instance for live noise cancellation
+    baseline: str | None = None  # the rehearsal to compare with (else the last of its lineage)
+    reask: bool = True  # ask legacy again (safe requests) where the two sides differ
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,9 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
             "no contract found (expected <service>/contract.yaml)", file=str(contracts_dir)
         )
     policy = _load_policy(header.policy)
+    check_policy_names(policy, KnownNames.of(contracts))
+    for warning in noise_warnings(contracts):
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     today = dt.datetime.now(dt.UTC).date()
     only = set(request.only)
     if only and next(plan_units(contracts, only=only), None) is None:
@@ -131,8 +141,9 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
     generation = request.generation
     if generation is None and request.resume and header.generation:
         generation = GenerationOptions.from_dict(header.generation)  # resume what was started
+    live = LiveNoise()
     if generation is not None and not only:
-        sources.append(_generated(generation, contracts, header, policy, today, request))
+        sources.append(_generated(generation, contracts, header, policy, today, request, live))
         header = replace(header, generation=generation.to_dict())
     done, header = _begin(directory, header, resuming=bool(request.resume))
     targets = open_targets(
@@ -143,9 +154,11 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         max_connections=max(8, request.concurrency),
         limits=request.limits,
         access=request.access,
+        legacy_twin=header.targets.get("legacy_twin"),
+        reask=request.reask,
     )
     noise, phases = phases_of(sources, done)
-    judge = Judge(noise, WaiverBook(policy.waivers, today), targets.reproducer)
+    judge = Judge(noise, WaiverBook(policy.waivers, today), targets.reproducer, live=live)
     consumers: list[Consumer] = [ResultsWriter(directory.results_path)]
     if request.progress:
         consumers.append(ProgressDisplay(console))
@@ -156,6 +169,7 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         consumers,
         concurrency=request.concurrency,
         secrets=request.secrets,
+        opinion=targets.opinion,
     )
     started = RehearsalStarted(
         header.name, directory.path, dict(header.targets), _planned(contracts, only), len(done)
@@ -177,10 +191,20 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         for source in sources:
             source.close(directory.path)
     directory.write_header(header.finished(interrupted=interrupted))
+    proposal = write_proposal(directory.path, live, header.name)
     decision, tally = regate(
         directory, policy, today, interrupted=interrupted, reports=request.write_reports
     )
     print_summary(console, tally, decision, directory.path, interrupted)
+    if live.asked:
+        where = f": proposed rules in {proposal}" if proposal else ""
+        console.print(
+            f"Live noise cancellation: legacy asked again {live.asked} times, "
+            f"{live.cancelled} differences were legacy's own noise, "
+            f"{len(live.proposal())} fields learned as noise{where}",
+            highlight=False,
+            markup=False,
+        )
     return RehearsalOutcome(
         directory.path,
         decision,
@@ -227,6 +251,7 @@ def _generated(
     policy: Policy,
     today: dt.date,
     request: RehearsalRequest,
+    live: LiveNoise,
 ) -> GeneratedTraffic:
     return GeneratedTraffic(
         options,
@@ -239,6 +264,7 @@ def _generated(
         timeout_s=request.timeout,
         limits=request.limits,
         access=request.access,
+        live=live,
     )
 
 
@@ -250,7 +276,11 @@ def _resolve(request: RehearsalRequest) -> tuple[RehearsalDir, RehearsalHeader]:
         directory = RehearsalDir(request.out / request.resume)
         header = directory.header()
         targets = dict(header.targets)
-        for side, url in (("candidate", request.candidate), ("legacy", request.legacy)):
+        for side, url in (
+            ("candidate", request.candidate),
+            ("legacy", request.legacy),
+            ("legacy_twin", request.legacy_twin),
+        ):
             if url:
                 targets[side] = url
         return directory, replace(
@@ -276,16 +306,29 @@ def _resolve(request: RehearsalRequest) -> tuple[RehearsalDir, RehearsalHeader]:
         raise HarnessError("no such contracts directory", file=str(contracts), field="--contracts")
     if request.policy is not None:
         load_policy(request.policy)  # fail early, before any traffic
+    if (
+        request.baseline is not None
+        and not (request.out / request.baseline / "rehearsal.json").is_file()
+    ):
+        raise HarnessError(
+            f"no rehearsal named {request.baseline!r} in {request.out} to compare with",
+            field="--baseline",
+        )
     return directory, RehearsalHeader(
         name=name,
         started_at=now_iso(),
-        targets={"candidate": request.candidate, "legacy": request.legacy},
+        targets={
+            "candidate": request.candidate,
+            "legacy": request.legacy,
+            **({"legacy_twin": request.legacy_twin} if request.legacy_twin else {}),
+        },
         contracts=str(contracts),
         policy=None if request.policy is None else str(request.policy),
         seed=request.seed,
         command=request.command,
         harness_version=__version__,
         only=tuple(request.only) or None,
+        baseline=request.baseline,
     )
 
 

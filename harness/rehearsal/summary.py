@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -10,6 +11,7 @@ from rich.table import Table
 from harness.core.difference import Verdict
 from harness.core.gate import GateDecision, Tally, parity
 from harness.core.latency_parity import LatencyVerdict, judge_latency
+from harness.reports.summary import SUMMARY_FILE, load_summary
 
 MAX_DIVERGENCE_ROWS = 12
 
@@ -33,7 +35,30 @@ def print_summary(
         )
     console.print(services)
 
-    if tally.divergences:
+    clusters = [c for c in _clusters(report_dir) if not c.get("waived")]
+    if clusters:
+        table = Table(title="Divergences by root cause, most severe first", title_justify="left")
+        for column in ("severity", "operations", "signature", "exchanges", "smallest example"):
+            # (the example's id: its request and reproducer are in the report)
+            table.add_column(column, justify="right" if column == "exchanges" else "left")
+        for cluster in clusters[:MAX_DIVERGENCE_ROWS]:
+            signature = list(cluster.get("signature") or [])
+            shown = ", ".join(s.split(" ", 1)[-1] for s in signature[:3])
+            if len(signature) > 3:
+                shown += f" (+{len(signature) - 3})"
+            example = cluster.get("example") or {}
+            table.add_row(
+                str(cluster.get("severity")),
+                ", ".join(cluster.get("operations") or []),
+                shown,
+                str(cluster.get("exchanges")),
+                str(example.get("id")),
+            )
+        if len(clusters) > MAX_DIVERGENCE_ROWS:
+            more = len(clusters) - MAX_DIVERGENCE_ROWS
+            table.caption = f"... and {more} more root causes in the report"
+        console.print(table)
+    elif tally.divergences:  # no summary.json (reports not written): paths, by operation
         table = Table(title="Divergences (not waived) by operation and path", title_justify="left")
         table.add_column("operation")
         table.add_column("path")
@@ -85,6 +110,13 @@ def _print_latency(console: Console, tally: Tally) -> None:
             f"{p.n_legacy}/{p.n_candidate}",
         )
     console.print(table)
+
+
+def _clusters(report_dir: Path) -> list[dict[str, Any]]:
+    """The clusters summary.json lists (none when it was not written)."""
+    summary = load_summary(report_dir / SUMMARY_FILE)
+    found = summary.get("clusters") if summary else None
+    return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
 
 
 def _red(count: int) -> str:

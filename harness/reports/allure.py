@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from harness.core.policy import Policy
+from harness.reports.severity import severity_label
 from harness.rundir import RehearsalDir
 
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
@@ -38,27 +39,6 @@ class AllureOptions:
     severities: Mapping[str, str] = field(default_factory=dict)  # per operation, overriding all
     policy: Policy | None = None  # its `severity` mapping, by service and operation
     report_url: str | None = None  # link to report.html; defaults to its file:// URI
-
-
-def severity_label(
-    service: str,
-    operation: str,
-    policy: Policy | None = None,
-    overrides: Mapping[str, str] | None = None,
-) -> str:
-    """An operation's Allure severity: an override, else the policy's, else the domain packs'
-    default (`DomainPack.severities`), else normal."""
-    chosen = overrides.get(operation) if overrides else None
-    if chosen is None and policy is not None:
-        chosen = policy.severity_for(service, operation)
-    return chosen or _default_severities().get(operation, "normal")
-
-
-@functools.cache
-def _default_severities() -> Mapping[str, str]:
-    from harness.domains import severities
-
-    return severities()
 
 
 def history_id(service: str, operation: str, exchange_id: str) -> str:

@@ -30,6 +30,7 @@ HTML_FILE = "report.html"
 _NAVIGATION = "".join(
     f'<a href="#{anchor}">{title}</a>'
     for anchor, title in (
+        ("clusters", "Clusters"),
         ("gate", "Gate"),
         ("parity", "Parity"),
         ("changes", "Changes"),
@@ -104,10 +105,12 @@ def _kpis(summary: Mapping[str, Any]) -> str:
         1 for d in summary.get("divergences") or [] if d.get("waived", 0) < d.get("exchanges", 0)
     )
     par = totals.get("parity")
+    causes = sum(1 for c in summary.get("clusters") or [] if not c.get("waived"))
     tiles = [
         ("Exchanges", _number(totals.get("exchanges", 0)), ""),
         ("Parity", esc(percent(par)), "good" if par == 100 else ("bad" if par is not None else "")),
         ("Mismatches", _number(totals.get("mismatch", 0)), "bad" if totals.get("mismatch") else ""),
+        ("Root causes", _number(causes), "bad" if causes else ""),
         ("Divergent paths", _number(paths), "bad" if paths else ""),
         ("Waived", _number(totals.get("waived", 0)), "warn" if totals.get("waived") else ""),
         ("Errors", _number(totals.get("error", 0)), "bad" if totals.get("error") else ""),
@@ -188,7 +191,7 @@ def _threshold_row(scope: str, required: str, actual: str, ok: bool, exchanges: 
     )
 
 
-def _parity(summary: Mapping[str, Any], points: Sequence[TrendPoint]) -> str:
+def _parity(summary: Mapping[str, Any], points: Sequence[TrendPoint], lineage: str = "") -> str:
     operations = summary.get("operations") or []
     by_service = {s.get("service"): s for s in summary.get("services") or []}
     rows = []
@@ -203,8 +206,10 @@ def _parity(summary: Mapping[str, Any], points: Sequence[TrendPoint]) -> str:
         '<th class="num">Waived</th><th class="num">Error</th><th>Parity</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
+    note = f'<p class="muted lineage">{esc(lineage)}</p>' if lineage else ""
     trend = (
         f'<h3>Parity per service across rehearsals</h3><div id="trend">{trend_chart(points)}</div>'
+        f"{note}"
     )
     return (
         f'<section id="parity"><h2>Parity</h2>{trend}<h3>Per service and operation</h3>{table}'
@@ -223,11 +228,12 @@ def _parity_row(cls: str, service: str, operation: str, f: Mapping[str, Any]) ->
     )
 
 
-def _changes(changes: Changes | None, previous: str | None) -> str:
+def _changes(changes: Changes | None, previous: str | None, lineage: str = "") -> str:
+    note = f'<p class="muted lineage">{esc(lineage)}</p>' if lineage else ""
     if changes is None or previous is None:
         body = (
-            '<p class="muted">No earlier rehearsal in this reports directory: nothing to compare '
-            "with yet.</p>"
+            '<p class="muted">No earlier rehearsal of this lineage in this reports directory: '
+            f"nothing to compare with yet.</p>{note}"
         )
     else:
         columns = []
@@ -249,7 +255,7 @@ def _changes(changes: Changes | None, previous: str | None) -> str:
         body = (
             f'<p class="muted">Compared with <strong>{esc(previous)}</strong>, by operation, '
             f"path and kind (waived divergences are not failing).</p>"
-            f'<div class="changes">{"".join(columns)}</div>'
+            f'<div class="changes">{"".join(columns)}</div>{note}'
         )
     return f'<section id="changes"><h2>Changed since the previous rehearsal</h2>{body}</section>'
 
@@ -260,6 +266,60 @@ def _reproducer(command: object) -> str:
     return (
         f'<div class="repro"><code>{esc(command)}</code>'
         '<button type="button" class="copy" title="Copy the command">Copy</button></div>'
+    )
+
+
+def _sides(example: Mapping[str, Any]) -> str:
+    """Both values of an example, side by side."""
+    return (
+        '<div class="sides"><div class="side legacy"><div class="label">legacy</div>'
+        f"<pre>{esc(show_value(example.get('legacy')))}</pre></div>"
+        '<div class="side candidate"><div class="label">candidate</div>'
+        f"<pre>{esc(show_value(example.get('candidate')))}</pre></div></div>"
+    )
+
+
+_SEVERITY_BADGE = {"blocker": "bad", "critical": "bad", "normal": "warn", "minor": "kind",
+                   "trivial": "kind"}  # fmt: skip
+
+
+def _clusters(summary: Mapping[str, Any]) -> str:
+    """Root causes first, most severe first: one card per cluster, with its minimal reproducer."""
+    clusters = summary.get("clusters") or []
+    if not clusters:
+        return (
+            '<section id="clusters"><h2>Clusters</h2><p class="muted">No divergence and no '
+            "error: nothing to triage.</p></section>"
+        )
+    cards = []
+    for c in clusters:
+        example = c.get("example") or {}
+        severity = str(c.get("severity") or "normal")
+        badges = (
+            f'<span class="badge {_SEVERITY_BADGE.get(severity, "kind")} severity">'
+            f"{esc(severity)}</span> "
+            f'<span class="badge kind">{esc(c.get("kind"))}</span>'
+        )
+        if c.get("waived"):
+            badges += ' <span class="badge warn">waived</span>'
+        cascaded = c.get("cascaded") or 0
+        cascade = f", {_number(cascaded)} of them later steps it caused" if cascaded else ""
+        signature = "".join(f"<li><code class=\"inline\">{esc(s)}</code></li>"
+                            for s in c.get("signature") or [])  # fmt: skip
+        cards.append(
+            f'<div class="divergence cluster" id="{esc(c.get("id"))}"><div class="head">'
+            f'<span class="path">{esc(", ".join(c.get("operations") or []))}</span>{badges}'
+            f'<span class="muted">{_number(c.get("exchanges"))} exchanges{cascade} · smallest '
+            f'example <code class="inline">{esc(example.get("id"))}</code> '
+            f"{esc(example.get('request') or '')}</span></div><ul class=\"signature\">{signature}"
+            f"</ul>{_sides(example)}{_reproducer(c.get('reproducer'))}</div>"
+        )
+    return (
+        '<section id="clusters"><h2>Clusters</h2><p class="muted">One per root cause, most '
+        "severe first: a status change stands for the paths it changed, paths that always "
+        "differ together are one signature, and what a scenario's later steps showed because "
+        f"an earlier step diverged is folded into that step's cluster.</p>{''.join(cards)}"
+        "</section>"
     )
 
 
@@ -304,11 +364,7 @@ def _divergence_card(d: Mapping[str, Any], total: object) -> str:
         f'</span>{badges}<span class="muted">in {_number(d.get("exchanges"))} of '
         f'{_number(total)} exchanges · example <code class="inline">{esc(example.get("id"))}'
         f"</code> {esc(example.get('request') or '')}{at}</span></div>"
-        '<div class="sides"><div class="side legacy"><div class="label">legacy</div>'
-        f"<pre>{esc(show_value(example.get('legacy')))}</pre></div>"
-        '<div class="side candidate"><div class="label">candidate</div>'
-        f"<pre>{esc(show_value(example.get('candidate')))}</pre></div></div>"
-        f"{_reproducer(example.get('reproducer'))}</div>"
+        f"{_sides(example)}{_reproducer(example.get('reproducer'))}</div>"
     )
 
 
@@ -427,6 +483,7 @@ def render_html(
     previous: str | None,
     directory: str = "",
     extra_sections: str = "",
+    lineage: str = "",
 ) -> str:
     """The whole page as one string (`extra_sections`: e.g. interface coverage)."""
     name = (summary.get("rehearsal") or {}).get("name") or directory
@@ -437,9 +494,10 @@ def render_html(
             _banners(summary),
             _verdict(summary),
             _kpis(summary),
+            _clusters(summary),
             _gate_details(summary),
-            _parity(summary, points),
-            _changes(changes, previous),
+            _parity(summary, points, lineage),
+            _changes(changes, previous, lineage),
             _divergences(summary),
             _errors(summary),
             _latency(summary),
@@ -463,10 +521,17 @@ def write_html(
     points: Sequence[TrendPoint],
     changes: Changes | None,
     previous: str | None,
+    lineage: str = "",
 ) -> Path:
     path = report_dir / HTML_FILE
     html = render_html(
-        summary, points, changes, previous, report_dir.name, coverage_section(report_dir)
+        summary,
+        points,
+        changes,
+        previous,
+        report_dir.name,
+        coverage_section(report_dir),
+        lineage,
     )
     write_atomically(path, html.encode("utf-8"))
     return path

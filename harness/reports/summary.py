@@ -7,7 +7,9 @@ from typing import Any
 
 import orjson
 
+from harness.core.policy import Policy
 from harness.core.summary import SUMMARY_FORMAT_VERSION, SummaryBuilder
+from harness.reports.severity import severity_of
 from harness.rundir import HEADLINE_FIELDS, RehearsalDir
 
 SUMMARY_FILE = "summary.json"
@@ -21,13 +23,14 @@ def gate_section(gate: dict[str, Any] | None) -> dict[str, Any]:
     return {"evaluated": True, **copied}
 
 
-def build_summary(report_dir: Path) -> dict[str, Any]:
-    """Read the rehearsal directory and return the summary.json document (not written)."""
+def build_summary(report_dir: Path, policy: Policy | None = None) -> dict[str, Any]:
+    """Read the rehearsal directory and return the summary.json document (not written).
+    `policy`: what decides the severity of each cluster (else the domain packs' defaults)."""
     directory = RehearsalDir(report_dir)
     rehearsal = directory.header().to_dict()
     gate = directory.gate()
     results = directory.results()
-    builder = SummaryBuilder().add_all(results)
+    builder = SummaryBuilder(severity_of=severity_of(policy)).add_all(results)
     verdict = "not evaluated" if gate is None else ("passed" if gate.get("passed") else "failed")
     return {
         "format_version": SUMMARY_FORMAT_VERSION,

@@ -32,6 +32,7 @@ HEADLINE_FIELDS = (
     "seed",
     "command",
     "harness_version",
+    "baseline",
 )
 _KNOWN = ("format_version", *HEADLINE_FIELDS, "only", "generation", "resumed")
 
@@ -51,6 +52,7 @@ class RehearsalHeader:
     only: tuple[str, ...] | None = None
     generation: Mapping[str, Any] | None = None  # the generated traffic's options, if any
     resumed: int = 0  # how many times --resume continued it
+    baseline: str | None = None  # the rehearsal to compare with (--baseline), if not the last
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys of other harness versions
 
     @property
@@ -88,6 +90,8 @@ class RehearsalHeader:
             data["generation"] = dict(self.generation)
         if self.resumed:
             data["resumed"] = self.resumed
+        if self.baseline is not None:
+            data["baseline"] = self.baseline
         data.update({k: v for k, v in self.extra.items() if k not in data})
         return data
 
@@ -121,6 +125,7 @@ class RehearsalHeader:
                 only=None if only is None else tuple(str(item) for item in only),
                 generation=generation,
                 resumed=int(data.get("resumed") or 0),
+                baseline=str(data["baseline"]) if isinstance(data.get("baseline"), str) else None,
                 extra={k: v for k, v in data.items() if k not in _KNOWN},
             )
         except (TypeError, ValueError) as error:

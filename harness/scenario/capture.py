@@ -15,6 +15,7 @@ import orjson
 from lxml import etree
 
 from harness.core.exchange import Response
+from harness.core.pointer import ABSENT, resolve
 from harness.errors import HarnessError
 
 
@@ -71,16 +72,8 @@ def _capture_one(
 
 
 def _json_pointer(document: Any, pointer: str) -> str | None:
-    node = document
-    for raw in pointer.split("/")[1:]:
-        step = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and step in node:
-            node = node[step]
-        elif isinstance(node, list) and step.isdigit() and int(step) < len(node):
-            node = node[int(step)]
-        else:
-            return None
-    if node is None:
+    node = resolve(document, pointer)
+    if node is None or node is ABSENT:
         return None
     return node if isinstance(node, str) else json.dumps(node, separators=(",", ":"))
 

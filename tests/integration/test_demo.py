@@ -112,6 +112,20 @@ def test_demo_with_drift_shows_the_injected_divergences_only(
     assert ("mhsPsisDocumentListQuery", "later:message:duplicates") in paths
     assert not any(r["verdict"] == "error" for r in results)
     assert "FAILED" in output
+    # One cluster per injected drift the comparison can see (the profile's eight, less the
+    # latency one): its 503 is one cluster however many bodies it changed, the version off by
+    # one takes the later step it broke with it, and the leak comes first (the policy's blocker).
+    [report] = [p for p in tmp_path.iterdir() if p.name.startswith("demo-")]
+    clusters = json.loads((report / "summary.json").read_text())["clusters"]
+    assert len(clusters) == 7, [c["signature"] for c in clusters]
+    assert clusters[0]["severity"] == "blocker"
+    assert clusters[0]["signature"] == ["pds.getPatient /address extra"]
+    (flaky,) = [c for c in clusters if c["kind"] == "status"]
+    assert flaky["signature"] == ["eps.processMessage status -> 503"]
+    assert [c["waived"] for c in clusters].count(True) == 1  # the SMSP dates, waived
+    html = (report / "report.html").read_text()
+    assert html.index('id="clusters"') < html.index('id="divergences"')
+    assert "Divergences by root cause" in output
 
 
 def latency_verdicts(report_root: Path) -> dict[str, dict[str, object]]:

@@ -282,3 +282,52 @@ def test_bound_values_are_compared_on_meaning_without_a_live_legacy(
     ]
     sent = {row["id"]: json.loads(row["request"]["body"] or "{}").get("name") for row in rows}
     assert sent["bound-0"] != old and sent["alone"] != old  # fresh values went out
+
+
+def test_a_mistyped_policy_stops_the_rehearsal_before_any_traffic(
+    tmp_path: Path, contracts: Path, drifted_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("thresholds:\n  '*': 100\n  things.getThign: 0.995\n")
+    code, output = rehearse(capsys, tmp_path, contracts, drifted_url, "--policy", str(policy))
+    assert code == 2 and f"{policy}:3" in output and "looks like a fraction" in output
+    policy.write_text("thresholds:\n  '*': 100\n  things.getThign: 99.5\n")
+    code, output = rehearse(capsys, tmp_path, contracts, drifted_url, "--policy", str(policy))
+    assert code == 2 and f"{policy}:3" in output, output
+    assert "'things.getThign'" in output and "did you mean 'things.getThing'" in output
+    assert not (tmp_path / "r").exists()  # refused before the report directory was made
+
+
+def test_noise_rules_for_an_unknown_operation_are_warned_and_the_run_goes_on(
+    tmp_path: Path, drifted_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    noisy = write_contracts(
+        tmp_path / "c",
+        thing_exchanges(with_scenario=False),
+        noise={"operations": {"getThign": [{"path": "/stamp", "kind": "ignore"}]}},
+    )
+    code, output = rehearse(capsys, tmp_path, noisy, drifted_url)
+    assert code == 1  # the typo hides nothing: /stamp is reported, and so is the drift
+    assert "noise.yaml:2" in " ".join(output.split()) and "'getThign'" in output
+
+
+def test_changes_compare_only_the_same_lineage_or_the_named_baseline(
+    tmp_path: Path, contracts: Path, drifted_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def named(name: str, *extra: str) -> tuple[int, str]:
+        args = ["rehearse", "--candidate", drifted_url, "--contracts", str(contracts)]
+        return run([*args, "--out", str(tmp_path), "--name", name, "--no-progress", *extra], capsys)
+
+    named("first")
+    named("just-one", "--only", "r-0007")  # another selection: another lineage
+    named("second")
+    page = (tmp_path / "second" / "report.html").read_text()
+    assert "Compared with <strong>first</strong>" in page
+    assert "1 rehearsal of another lineage in this directory is not compared" in page
+    named("third", "--baseline", "just-one")
+    assert (
+        "Compared with <strong>just-one</strong>"
+        in (tmp_path / "third" / "report.html").read_text()
+    )
+    code, output = named("fourth", "--baseline", "nothing-like-it")
+    assert code == 2 and "no rehearsal named 'nothing-like-it'" in output

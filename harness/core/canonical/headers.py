@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
+from harness.core.canonical.sides import Sides
 from harness.core.difference import Difference, DiffKind
 from harness.core.exchange import Headers
 from harness.core.rules import Rule, check_for
@@ -68,6 +69,7 @@ def diff_headers(
     names: Iterable[str],
     rules: Mapping[str, tuple[Rule, ...]],
     out: list[Difference],
+    sides: Sides | None = None,
 ) -> None:
     """Append a `header` difference for each configured header (lower-case names) that differs."""
     if legacy == candidate:  # the same headers (often the very same tuple) cannot differ
@@ -88,16 +90,18 @@ def diff_headers(
             and normalise(value_a) == normalise(value_b)
         ):
             continue
-        if _accepted(rules.get(name, ()), value_a, value_b):
+        if _accepted(rules.get(name, ()), value_a, value_b, sides):
             continue
         out.append(Difference(f"header:{name}", DiffKind.HEADER, value_a, value_b))
 
 
-def _accepted(rules: tuple[Rule, ...], value_a: str | None, value_b: str | None) -> bool:
+def _accepted(
+    rules: tuple[Rule, ...], value_a: str | None, value_b: str | None, sides: Sides | None
+) -> bool:
     for rule in rules:
         if rule.kind == "ignore":
             return True
-        check = check_for(rule)
+        check = check_for(rule, sides)
         if (
             check is not None
             and value_a is not None

@@ -1,19 +1,30 @@
-"""Typed value rules: differing values are accepted when both are UUIDs, timestamps, or match."""
+"""Typed value rules: differing values are accepted when both are UUIDs, timestamps, or match.
+
+A `timestamp` is accepted within a tolerance (`tolerance_s`, default `DEFAULT_TOLERANCE_S`),
+read two ways, either of which may accept it: as absolute times (a stored time, the same on
+both sides), and as offsets from each answer's own time (its `Date` header, or what the rule's
+`relative_to` names), when both answers have one (a time of the answer itself, or an expiry
+"answer time + 5 days", compared with an answer recorded days ago). Seconds of clock skew or
+processing pass; a date days off does not (unless, in a replay, the recording is that many
+days old to within the tolerance: a coincidence the live comparison does not have). A
+`uuid` is accepted when both values are UUIDs, except a value that side was sent or carried
+(an echoed `X-Request-ID`): that one must be the echo (see `harness.core.canonical.sides`).
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime
+
+from harness.core.canonical.sides import CANDIDATE, DATE_HEADER, LEGACY, Sides
+from harness.core.canonical.times import parse_timestamp
+
+DEFAULT_TOLERANCE_S = 120.0
 
 _UUID = re.compile(
     r"(?:urn:uuid:|uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
     re.IGNORECASE,
-)
-# HL7 v2/v3 TS: YYYYMMDD[HH[MM[SS[.S{1,6}]]]][+/-ZZZZ]
-_HL7 = re.compile(
-    r"(\d{4})(\d{2})(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?)?([+-]\d{4})?"
 )
 
 
@@ -34,71 +45,39 @@ def is_uuid(text: str) -> bool:
     return _UUID.fullmatch(text) is not None
 
 
-def parse_timestamp(text: str) -> datetime | None:
-    """ISO-8601 date (time), HL7 `YYYYMMDDHHMMSS[.f][+zzzz]` or an HTTP date; naive means UTC."""
-    text = text.strip()
-    if not text:
-        return None
-    parsed: datetime | None = None
-    if text[:8].isdigit():
-        parsed = _parse_hl7(text)
-    if parsed is None:
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            parsed = None
-    if parsed is None and "," in text:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            parsed = None
-    if parsed is None:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _parse_hl7(text: str) -> datetime | None:
-    match = _HL7.fullmatch(text)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    try:
-        moment = datetime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour or 0),
-            int(minute or 0),
-            int(second or 0),
-            int((fraction or "0").ljust(6, "0")),
-        )
-    except ValueError:
-        return None
-    if offset:
-        sign = -1 if offset[0] == "-" else 1
-        delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
-        return moment.replace(tzinfo=timezone(sign * delta))
-    return moment
-
-
 @dataclass(frozen=True, slots=True)
 class ValueCheck:
-    """A compiled uuid / timestamp / pattern rule."""
+    """A compiled uuid / timestamp / pattern rule; `sides` is its comparator's cell (None: the
+    two values alone decide, as for a one-off comparison)."""
 
     kind: str
     regex: re.Pattern[str] | None = None
     tolerance_s: float | None = None
+    relative_to: str | None = None
+    path: str = ""
+    sides: Sides | None = None
 
     @classmethod
     def of(
-        cls, kind: str, pattern: str | None = None, tolerance_s: float | None = None
+        cls,
+        kind: str,
+        pattern: str | None = None,
+        tolerance_s: float | None = None,
+        *,
+        relative_to: str | None = None,
+        path: str = "",
+        sides: Sides | None = None,
     ) -> ValueCheck | None:
         """The check of a rule's kind (None for kinds that do not look at values)."""
         if kind == "pattern" and pattern is not None:
             return cls("pattern", regex=re.compile(pattern))
         if kind in ("uuid", "timestamp"):
-            return cls(kind, tolerance_s=tolerance_s)
+            return cls(kind, None, tolerance_s, relative_to, path, sides)
         return None
+
+    @property
+    def tolerance(self) -> float:
+        return DEFAULT_TOLERANCE_S if self.tolerance_s is None else self.tolerance_s
 
     def accepts(self, legacy: object, candidate: object) -> bool:
         """True when the two (differing) values are equal under this rule."""
@@ -106,13 +85,34 @@ class ValueCheck:
         if a is None or b is None:
             return False
         if self.kind == "uuid":
-            return is_uuid(a) and is_uuid(b)
+            if not (is_uuid(a) and is_uuid(b)):
+                return False
+            sides = self.sides
+            return sides is None or not (
+                _uuid_core(a) in sides.known(LEGACY) or _uuid_core(b) in sides.known(CANDIDATE)
+            )
         if self.kind == "pattern":
             assert self.regex is not None
             return self.regex.fullmatch(a) is not None and self.regex.fullmatch(b) is not None
         first, second = parse_timestamp(a), parse_timestamp(b)
         if first is None or second is None:
             return False
-        if self.tolerance_s is None:
-            return True
-        return abs((first - second).total_seconds()) <= self.tolerance_s
+        return self.gap_between(first, second) <= self.tolerance
+
+    def gap_between(self, first: datetime, second: datetime) -> float:
+        """Seconds between two times: the smaller of their absolute gap and the gap between
+        their offsets from each answer's own time (when both answers have one)."""
+        gap = abs((first - second).total_seconds())
+        anchor = self.relative_to or DATE_HEADER
+        if self.sides is not None and anchor != self.path:
+            own_first = self.sides.anchor(LEGACY, anchor)
+            own_second = self.sides.anchor(CANDIDATE, anchor)
+            if own_first is not None and own_second is not None:
+                relative = ((first - own_first) - (second - own_second)).total_seconds()
+                gap = min(gap, abs(relative))
+        return gap
+
+
+def _uuid_core(text: str) -> str:
+    """The bare lower-case UUID of a value (`urn:uuid:` prefixes removed)."""
+    return text.rsplit(":", 1)[-1].lower()

@@ -9,12 +9,13 @@ import copy
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import orjson
 from lxml import etree
 
+from harness.core.canonical.times import parse_timestamp
 from harness.simulator.behaviour import reorder
 from harness.simulator.drift.draft import ResponseDraft
 from harness.simulator.drift.paths import (
@@ -127,6 +128,73 @@ class ReformatDate:
             return parsed.strftime(self.format) if parsed else None
 
         _rewrite_values(draft, self.path, change)
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftTimes:
+    """Date-times moved by `seconds` (a wrong clock, a timezone slip, an expiry computed from
+    the wrong base): those at `path`, or every one in the answer. Plain dates (a birth date)
+    are left alone."""
+
+    seconds: float
+    path: str | None = None
+    kind: str = "shift_times"
+
+    def apply(self, draft: ResponseDraft, env: EffectEnv) -> None:
+        if self.path is not None:
+            _rewrite_values(draft, self.path, lambda value: shifted_time(value, self.seconds))
+            return
+        document = draft.document()
+        if isinstance(document, etree._Element):
+            for element in document.iter():
+                if isinstance(element.tag, str):
+                    moved = shifted_time(element.text, self.seconds)
+                    if moved is not None:
+                        element.text, draft.changed = moved, True
+                    for name, value in element.attrib.items():
+                        moved = shifted_time(str(value), self.seconds)
+                        if moved is not None:
+                            element.set(name, moved)
+                            draft.changed = True
+        elif document is not None:
+            draft.changed = _shift_json(document, self.seconds) or draft.changed
+
+
+def _shift_json(node: Any, seconds: float) -> bool:
+    changed = False
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in list(items) if isinstance(node, dict | list) else ():
+        if isinstance(value, str):
+            moved = shifted_time(value, seconds)
+            if moved is not None:
+                node[key], changed = moved, True
+        elif isinstance(value, dict | list):
+            changed = _shift_json(value, seconds) or changed
+    return changed
+
+
+def shifted_time(text: object, seconds: float) -> str | None:
+    """`text` moved by `seconds` in its own format, when it is a date-time (ISO 8601 with a time,
+    or HL7 TS down to the minute at least); None otherwise."""
+    if not isinstance(text, str) or not text:
+        return None
+    value = text.strip()
+    if value.isdigit() and len(value) >= 12:
+        parsed = parse_timestamp(value)
+        if parsed is None:
+            return None
+        return (parsed + timedelta(seconds=seconds)).strftime("%Y%m%d%H%M%S")[: len(value)]
+    if "T" not in value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    fraction = value.split(".", 1)[1] if "." in value.split("T", 1)[1] else ""
+    digits = len(fraction) - len(fraction.lstrip("0123456789"))
+    spec = {0: "seconds", 3: "milliseconds"}.get(digits, "microseconds")
+    moved = (parsed + timedelta(seconds=seconds)).isoformat(timespec=spec)
+    return moved.replace("+00:00", "Z") if value.endswith("Z") else moved
 
 
 @dataclass(frozen=True, slots=True)

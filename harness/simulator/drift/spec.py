@@ -18,6 +18,7 @@ from harness.simulator.drift.effects import (
     ReformatNumber,
     Reorder,
     SetValue,
+    ShiftTimes,
     Status,
     Truncate,
     VersionOffByOne,
@@ -177,6 +178,9 @@ PARSERS: dict[str, Callable[[Fields], AnyEffect]] = {
     "set": lambda f: SetValue(f.path(), f.any("value")),
     "reformat_date": lambda f: ReformatDate(f.path(), _date_format(f)),
     "reformat_number": lambda f: ReformatNumber(f.path(), _number_format(f)),
+    "shift_times": lambda f: ShiftTimes(
+        float(f.number("seconds")), f.path() if "path" in f.spec else None
+    ),
     "truncate": lambda f: Truncate(f.path(), _keep(f)),
     "reorder": lambda f: Reorder(f.path(), _order(f)),
     "error_code": lambda f: ErrorCode(f.text("code"), f.text("issue_code", "") or None),

@@ -14,11 +14,14 @@ import pytest
 
 from harness.cli import main
 from harness.correlation import CORRELATIONS_FILE, read_correlations
-from harness.record.interface import load_openapi
-from harness.record.proxy import ProxyRecorder, RecordingProxy
-from harness.record.redact import Redactor
-from harness.serving import serve_in_thread
-from tests.integration.mesh_sandbox import PASSWORD, RECIPIENT, SENDER, SHARED_KEY, mesh_sandbox
+from tests.integration.mesh_sandbox import (
+    PASSWORD,
+    RECIPIENT,
+    SENDER,
+    SHARED_KEY,
+    mesh_sandbox,
+    record_through_proxy,
+)
 
 pytestmark = pytest.mark.integration
 MESSAGES = 3
@@ -50,14 +53,7 @@ def client_session(url: str) -> list[str]:
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("mesh") / "contracts"
-    with mesh_sandbox() as legacy:
-        document = load_openapi(f"{legacy}/openapi.json")
-        recorder = ProxyRecorder(out, legacy, document, Redactor(), {"target": legacy})
-        proxy = RecordingProxy(legacy, recorder)
-        with serve_in_thread(proxy) as served:
-            read = client_session(served.url)
-            proxy.shutdown()
-        recorder.finish()
+    read = record_through_proxy(out, client_session)
     assert sorted(read) == [f"referral {n}" for n in range(MESSAGES)]
     return out
 
