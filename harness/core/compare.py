@@ -52,16 +52,22 @@ class Comparator:
         return self._options
 
     def compare(
-        self, legacy: Response, candidate: Response, context: CompareContext | None = None
+        self,
+        legacy: Response,
+        candidate: Response,
+        context: CompareContext | None = None,
+        anchors: tuple[Response, Response] | None = None,
     ) -> list[Difference]:
         """The differences between the legacy (or recorded) answer and the candidate's.
 
         `context` (what each side was sent and carried) lets a `uuid` rule tell an echo from a
-        generated value; each answer's own time comes from the answers themselves."""
+        generated value; each answer's own time comes from the answers themselves, or from
+        `anchors` (the answers a later message followed, for its content)."""
         out: list[Difference] = []
         options = self._options
         if self._sides is not None:
-            self._sides.reset(legacy, candidate, context)
+            first, second = anchors or (legacy, candidate)
+            self._sides.reset(first, second, context)
         if (
             options.status
             and legacy.status != candidate.status

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 
 from harness.core.compare import Comparator, CompareOptions
 from harness.core.difference import Difference, DiffKind
-from harness.core.exchange import LaterMessage
+from harness.core.exchange import LaterMessage, Response
 from harness.core.later import ASPECTS, later_path, split_later_path
 from harness.core.rules import Rule
 
@@ -55,8 +55,13 @@ class LaterComparator:
         self._by_kind: dict[tuple[str, frozenset[str]], Comparator] = {}
 
     def compare(
-        self, legacy: Sequence[LaterMessage], candidate: Sequence[LaterMessage]
+        self,
+        legacy: Sequence[LaterMessage],
+        candidate: Sequence[LaterMessage],
+        anchors: tuple[Response, Response] | None = None,
     ) -> list[Difference]:
+        """`anchors`: the answers the messages followed (each side's), whose own times the
+        messages' timestamps are read against (a recording's hours ago, one given now)."""
         out: list[Difference] = []
         if not legacy and not candidate:
             return out
@@ -69,6 +74,7 @@ class LaterComparator:
                 [m for m in legacy if m.kind == kind],
                 [m for m in candidate if m.kind == kind],
                 out,
+                anchors,
             )
         return out
 
@@ -78,6 +84,7 @@ class LaterComparator:
         legacy: list[LaterMessage],
         candidate: list[LaterMessage],
         out: list[Difference],
+        anchors: tuple[Response, Response] | None = None,
     ) -> None:
         firsts_a, firsts_b = _distinct(legacy), _distinct(candidate)
         if len(firsts_a) != len(firsts_b):
@@ -101,7 +108,7 @@ class LaterComparator:
                 )
             )
         for first_a, first_b in zip(firsts_a, firsts_b, strict=False):
-            self._compare_pair(kind, first_a, first_b, legacy, candidate, out)
+            self._compare_pair(kind, first_a, first_b, legacy, candidate, out, anchors)
 
     def _compare_pair(
         self,
@@ -111,6 +118,7 @@ class LaterComparator:
         legacy: list[LaterMessage],
         candidate: list[LaterMessage],
         out: list[Difference],
+        anchors: tuple[Response, Response] | None = None,
     ) -> None:
         attempts_a, attempts_b = _attempts(a, legacy), _attempts(b, candidate)
         if attempts_a != attempts_b and not self._skips(kind, "attempts"):
@@ -130,7 +138,7 @@ class LaterComparator:
             out.append(Difference(later_path(kind, "code"), DiffKind.CHANGED, a.code, b.code))
         names = frozenset(name.lower() for name, _ in (*a.headers, *b.headers))
         comparator = self._comparator(kind, names)
-        for difference in comparator.compare(a.content, b.content):
+        for difference in comparator.compare(a.content, b.content, anchors=anchors):
             out.append(
                 Difference(
                     later_path(kind, difference.path),

@@ -192,6 +192,7 @@ def _inner_rule(rule: Rule, path: str) -> Rule:
         ("pattern", rule.pattern),
         ("tolerance_s", rule.tolerance_s),
         ("comment", rule.comment),
+        ("relative_to", rule.relative_to),
     ):
         object.__setattr__(inner, name, value)
     return inner

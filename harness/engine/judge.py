@@ -167,7 +167,8 @@ class Judge:
         differences = comparator.compare(legacy_side, candidate, context)
         if watched:
             later_comparator = self.later_comparator(noise, exchange.operation)
-            differences.extend(later_comparator.compare(later_a, later_b))
+            answers = (legacy_side, candidate)
+            differences.extend(later_comparator.compare(later_a, later_b, answers))
         if differences:
             differences = same_meaning_removed_for(
                 differences, context, _shape_check(shapes) if shapes else None
@@ -177,7 +178,10 @@ class Judge:
             if watched:
                 later_comparator = self.later_comparator(noise, exchange.operation)
                 unstable.update(
-                    (d.path, d) for d in later_comparator.compare(exchange.later, later_a)
+                    (d.path, d)
+                    for d in later_comparator.compare(
+                        exchange.later, later_a, (recorded, legacy_side)
+                    )
                 )
             if unstable:
                 answers = (recorded, legacy_side)

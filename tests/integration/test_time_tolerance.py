@@ -32,7 +32,8 @@ def timestamp_rules(contracts: Path) -> dict[str, list[str]]:
             for rule in rules or []:
                 if operation in NOT_DRIFTABLE:
                     continue
-                if rule.get("kind") == "timestamp" and rule.get("enabled", True):
+                body = str(rule.get("path", "")).startswith("/")  # not a later message's rule
+                if rule.get("kind") == "timestamp" and rule.get("enabled", True) and body:
                     found.setdefault(str(operation), []).append(str(rule["path"]))
     return found
 
