@@ -1,6 +1,7 @@
 """`harness rehearse`: replay contracts against a candidate (and a live legacy), compare, gate.
 
-Exit codes: 0 gate passed, 1 gate failed, 2 usage or configuration error, 130 interrupted.
+Exit codes: 0 gate passed, 1 gate failed, 2 usage or configuration error (or an error that
+stopped the run: its results so far are kept and gated as incomplete), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def rehearse(
                 timeout=settings.timeout,
                 only=only,
                 progress=settings.progress and console.is_terminal,
-                seed=settings.seed,
+                seed=seed if resume else settings.seed,  # a resume keeps the stored seed
                 secrets=settings.secrets,
                 limits=settings.all_answer_limits(),
                 access=access,

@@ -152,11 +152,13 @@ class GateDecision:
     max_errors: int
     evaluated_at: str
     latency: tuple[LatencyOutcome, ...] = ()
+    complete: bool = True  # False: the rehearsal did not reach its end (it cannot pass)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "format_version": FORMAT_VERSION,
             "passed": self.passed,
+            "complete": self.complete,
             "reasons": list(self.reasons),
             "thresholds": [
                 {
@@ -215,10 +217,13 @@ def evaluate(
     today: date,
     *,
     interrupted: bool = False,
+    incomplete: str | None = None,
     expired_hits: Mapping[str, int] | None = None,
     evaluated_at: str | None = None,
 ) -> GateDecision:
-    """Decide the gate. `expired_hits`: differences each expired waiver would have covered."""
+    """Decide the gate. `incomplete`: why the rehearsal did not reach its end (it then fails,
+    whatever its counts); `interrupted` says the same without the detail. `expired_hits`:
+    differences each expired waiver would have covered."""
     if isinstance(results, Tally):
         tally = results
     else:
@@ -256,8 +261,10 @@ def evaluate(
         )
     if tally.total == 0:
         reasons.append("no exchange was compared")
-    if interrupted:
-        reasons.append("the rehearsal was interrupted: results are partial")
+    if incomplete is not None:
+        reasons.insert(0, incomplete)
+    elif interrupted:
+        reasons.insert(0, "incomplete: the rehearsal was interrupted: results are partial")
     passed = not reasons
 
     waivers = []
@@ -293,4 +300,5 @@ def evaluate(
         policy.max_errors,
         evaluated_at or today.isoformat(),
         latency,
+        complete=incomplete is None and not interrupted,
     )

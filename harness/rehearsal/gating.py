@@ -22,15 +22,15 @@ def regate(
     policy: Policy,
     today: dt.date,
     *,
-    interrupted: bool | None = None,
     reports: bool = True,
 ) -> tuple[GateDecision, Tally]:
     """Re-judge waivers for `today` over results.jsonl, write gate.json and the reports.
 
-    results.jsonl is rewritten (atomically) only when a waiver decision changed.
+    A rehearsal that did not reach its end (`RehearsalDir.completion()`: killed, interrupted,
+    stopped by an error) fails, its reason first. results.jsonl is rewritten (atomically) only
+    when a waiver decision changed; a file with a repeated id is refused (`DuplicateResult`).
     """
-    if interrupted is None:
-        interrupted = directory.header().interrupted
+    completion = directory.completion()
     book = WaiverBook(policy.waivers, today)
     tally = Tally()
     changed = False
@@ -45,7 +45,7 @@ def regate(
         tally,
         policy,
         today,
-        interrupted=interrupted,
+        incomplete=completion.reason(),
         expired_hits=book.expired_hits,
         evaluated_at=now_iso(),
     )

@@ -9,6 +9,7 @@ the reports. Commands only parse flags; everything else happens here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -49,6 +50,7 @@ from harness.transport.limits import AnswerLimits
 from harness.transport.signed import TargetAccess
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+MAX_NAME = 128  # a rehearsal's name is a directory's: file systems allow 255 bytes
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class RehearsalRequest:
     timeout: float = 10.0
     only: tuple[str, ...] = ()
     progress: bool = True
-    seed: int = 0
+    seed: int | None = None  # recorded in the header (None: 0; on resume: the stored one)
     secrets: Mapping[str, str] = field(default_factory=dict)
     command: str = ""
     write_reports: bool = True  # write summary.json, junit.xml and report.html at the end
@@ -104,6 +106,13 @@ class RehearsalOutcome:
 
 
 def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
+    """Check everything, then take the report directory (its lock), run, gate and report.
+
+    Nothing is written before every check has passed (the contracts, the policy, the targets'
+    URLs, the selection). A run that fails before its first result leaves nothing behind (a new
+    directory is removed, a resumed one keeps the header it had), so the corrected command just
+    runs; one that fails after it keeps its results, marks the header as stopped by that error,
+    and is gated (it cannot pass) before the error is raised again."""
     directory, header = _resolve(request)
     contracts_dir = Path(header.contracts)
     contracts = discover(contracts_dir)
@@ -116,7 +125,7 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
     for warning in noise_warnings(contracts):
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     today = dt.datetime.now(dt.UTC).date()
-    only = set(request.only)
+    only = set(header.only or ())
     if only and next(plan_units(contracts, only=only), None) is None:
         raise HarnessError(
             f"no exchange or scenario with id {', '.join(sorted(only))}", field="--only"
@@ -138,15 +147,13 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         for side in ("legacy", "candidate") if header.legacy else ("candidate",):
             for channel, url in channels.urls(side).items():
                 console.print(f"later messages ({channel}): {side} delivers to {url}")
-    generation = request.generation
-    if generation is None and request.resume and header.generation:
-        generation = GenerationOptions.from_dict(header.generation)  # resume what was started
+    generation = (
+        None if header.generation is None else GenerationOptions.from_dict(header.generation)
+    )
     live = LiveNoise()
     if generation is not None and not only:
         sources.append(_generated(generation, contracts, header, policy, today, request, live))
-        header = replace(header, generation=generation.to_dict())
-    done, header = _begin(directory, header, resuming=bool(request.resume))
-    targets = open_targets(
+    targets = open_targets(  # checks both URLs; connections open on the first send
         header.candidate,
         header.legacy,
         contracts_dir=str(contracts_dir),
@@ -157,44 +164,53 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         legacy_twin=header.targets.get("legacy_twin"),
         reask=request.reask,
     )
-    noise, phases = phases_of(sources, done)
-    judge = Judge(noise, WaiverBook(policy.waivers, today), targets.reproducer, live=live)
-    consumers: list[Consumer] = [ResultsWriter(directory.results_path)]
-    if request.progress:
-        consumers.append(ProgressDisplay(console))
-    runner = Runner(
-        judge,
-        targets.candidate,
-        targets.legacy,
-        consumers,
-        concurrency=request.concurrency,
-        secrets=request.secrets,
-        opinion=targets.opinion,
-    )
-    started = RehearsalStarted(
-        header.name, directory.path, dict(header.targets), _planned(contracts, only), len(done)
-    )
-
-    async def work() -> bool:
-        if channels is not None:
-            await channels.start()
-        return await runner.run(phases, started)
-
-    async def cleanup() -> None:
-        await targets.aclose()
-        if channels is not None:
-            await channels.aclose()
-
+    if not request.resume and len(sources) == 1 and not only:
+        header = replace(header, planned=replay.planned())
+    before = _take(directory, resuming=bool(request.resume))
+    writer = ResultsWriter(directory.results_path)
     try:
-        interrupted = run_cancellable(work, cleanup=cleanup)
+        done, header = _begin(directory, header, resuming=bool(request.resume))
+        noise, phases = phases_of(sources, done)
+        judge = Judge(noise, WaiverBook(policy.waivers, today), targets.reproducer, live=live)
+        consumers: list[Consumer] = [writer]
+        if request.progress:
+            consumers.append(ProgressDisplay(console))
+        runner = Runner(
+            judge,
+            targets.candidate,
+            targets.legacy,
+            consumers,
+            concurrency=request.concurrency,
+            secrets=request.secrets,
+            opinion=targets.opinion,
+        )
+        started = RehearsalStarted(
+            header.name, directory.path, dict(header.targets), _planned(contracts, only), len(done)
+        )
+
+        async def work() -> bool:
+            if channels is not None:
+                await channels.start()
+            return await runner.run(phases, started)
+
+        async def cleanup() -> None:
+            await targets.aclose()
+            if channels is not None:
+                await channels.aclose()
+
+        try:
+            interrupted = run_cancellable(work, cleanup=cleanup)
+        finally:
+            for source in sources:
+                source.close(directory.path)
+        directory.write_header(header.finished(interrupted=interrupted))
+        proposal = write_proposal(directory.path, live, header.name)
+        decision, tally = regate(directory, policy, today, reports=request.write_reports)
+    except BaseException as error:
+        _stopped(directory, header, before, writer.written, error, policy, today, request)
+        raise
     finally:
-        for source in sources:
-            source.close(directory.path)
-    directory.write_header(header.finished(interrupted=interrupted))
-    proposal = write_proposal(directory.path, live, header.name)
-    decision, tally = regate(
-        directory, policy, today, interrupted=interrupted, reports=request.write_reports
-    )
+        directory.lock.release()
     print_summary(console, tally, decision, directory.path, interrupted)
     if live.asked:
         where = f": proposed rules in {proposal}" if proposal else ""
@@ -244,6 +260,41 @@ def _planned(contracts: list[Contract], only: set[str]) -> int | None:
     return None if only else count_planned(contracts)
 
 
+def _take(directory: RehearsalDir, *, resuming: bool) -> RehearsalHeader | None:
+    """Lock the directory: a new one is created, an existing one opened (its header then, as it
+    was before this run, to put back if the run fails before its first result)."""
+    if resuming:
+        return directory.open("resume")
+    directory.create()
+    return None
+
+
+def _stopped(
+    directory: RehearsalDir,
+    header: RehearsalHeader,
+    before: RehearsalHeader | None,
+    written: int,
+    error: BaseException,
+    policy: Policy,
+    today: dt.date,
+    request: RehearsalRequest,
+) -> None:
+    """After a run that raised: undo a start that wrote no result, else say what stopped it."""
+    if written == 0:
+        if before is None:
+            directory.discard()
+        else:
+            directory.write_header(before)
+        return
+    if isinstance(error, KeyboardInterrupt):  # a second Ctrl-C
+        directory.write_header(header.finished(interrupted=True))
+    else:
+        message = error.describe() if isinstance(error, HarnessError) else repr(error)
+        directory.write_header(header.finished(interrupted=True, error=message))
+    with contextlib.suppress(Exception):  # the error that stopped the run is what to report
+        regate(directory, policy, today, reports=request.write_reports)
+
+
 def _generated(
     options: GenerationOptions,
     contracts: list[Contract],
@@ -269,12 +320,17 @@ def _generated(
 
 
 def _resolve(request: RehearsalRequest) -> tuple[RehearsalDir, RehearsalHeader]:
-    """The report directory and its header; nothing is written yet."""
+    """The report directory and its header, every flag checked; nothing is written yet."""
     from harness.version import __version__
 
+    if request.out.exists() and not request.out.is_dir():
+        raise HarnessError(
+            "is a file, not a directory of reports", file=str(request.out), field="--out"
+        )
     if request.resume:
         directory = RehearsalDir(request.out / request.resume)
         header = directory.header()
+        _check_selection(request, header)
         targets = dict(header.targets)
         for side, url in (
             ("candidate", request.candidate),
@@ -294,8 +350,13 @@ def _resolve(request: RehearsalRequest) -> tuple[RehearsalDir, RehearsalHeader]:
     name = request.name or dt.datetime.now(dt.UTC).strftime("rehearsal-%Y%m%d-%H%M%S")
     if not _NAME.match(name):
         raise HarnessError("use letters, digits, '.', '_' and '-'", field="--name")
+    if len(name) > MAX_NAME:
+        raise HarnessError(
+            f"at most {MAX_NAME} characters (it names a directory), not {len(name)}",
+            field="--name",
+        )
     directory = RehearsalDir(request.out / name)
-    if directory.exists():
+    if directory.exists() and _results_of(directory):
         raise HarnessError(
             f"rehearsal {name!r} already exists: use --resume {name} to continue it, "
             "or another --name",
@@ -314,6 +375,7 @@ def _resolve(request: RehearsalRequest) -> tuple[RehearsalDir, RehearsalHeader]:
             f"no rehearsal named {request.baseline!r} in {request.out} to compare with",
             field="--baseline",
         )
+    generation = request.generation if not request.only else None
     return directory, RehearsalHeader(
         name=name,
         started_at=now_iso(),
@@ -324,12 +386,38 @@ def _resolve(request: RehearsalRequest) -> tuple[RehearsalDir, RehearsalHeader]:
         },
         contracts=str(contracts),
         policy=None if request.policy is None else str(request.policy),
-        seed=request.seed,
+        seed=request.seed or 0,
         command=request.command,
         harness_version=__version__,
         only=tuple(request.only) or None,
         baseline=request.baseline,
+        generation=None if generation is None else generation.to_dict(),
     )
+
+
+def _results_of(directory: RehearsalDir) -> int:
+    """How many results a rehearsal holds (refused at once if a process is running it)."""
+    with directory.lock.acquire("start"):
+        return directory.result_count()
+
+
+def _check_selection(request: RehearsalRequest, header: RehearsalHeader) -> None:
+    """A resume runs what was selected at the start: a flag that would change it is refused."""
+    stored = header.generation
+    asked = None if request.generation is None else request.generation.to_dict()
+    changes = [
+        ("--only", request.only and tuple(request.only) != (header.only or ()), header.only),
+        ("--generate", asked is not None and asked != stored, stored),
+        ("--seed", request.seed is not None and request.seed != header.seed, header.seed),
+    ]
+    for flag, changed, kept in changes:
+        if changed:
+            shown = kept or "none"
+            raise HarnessError(
+                f"--resume {header.name} keeps the selection it started with ({flag}: {shown}); "
+                "drop the flag, or start a new rehearsal under another --name",
+                field=flag,
+            )
 
 
 def _begin(

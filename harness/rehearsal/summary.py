@@ -73,7 +73,7 @@ def print_summary(
     _print_latency(console, tally)
 
     verdict = "[bold green]PASSED[/]" if decision.passed else "[bold red]FAILED[/]"
-    note = " [yellow](interrupted: partial results)[/]" if interrupted else ""
+    note = " [yellow](incomplete: partial results)[/]" if interrupted else ""
     console.print(f"Gate: {verdict}{note}")
     for reason in decision.reasons:
         console.print(f"  - {reason}", markup=False, highlight=False)

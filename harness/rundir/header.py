@@ -34,7 +34,7 @@ HEADLINE_FIELDS = (
     "harness_version",
     "baseline",
 )
-_KNOWN = ("format_version", *HEADLINE_FIELDS, "only", "generation", "resumed")
+_KNOWN = ("format_version", *HEADLINE_FIELDS, "only", "generation", "resumed", "planned", "error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,8 @@ class RehearsalHeader:
     generation: Mapping[str, Any] | None = None  # the generated traffic's options, if any
     resumed: int = 0  # how many times --resume continued it
     baseline: str | None = None  # the rehearsal to compare with (--baseline), if not the last
+    planned: int | None = None  # exchanges a whole run judges, when known before it starts
+    error: str | None = None  # what stopped it before its end, when an error did
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys of other harness versions
 
     @property
@@ -64,12 +66,15 @@ class RehearsalHeader:
         found = self.targets.get("legacy")
         return str(found) if found else None
 
-    def finished(self, *, interrupted: bool) -> RehearsalHeader:
-        return replace(self, finished_at=now_iso(), interrupted=interrupted)
+    def finished(self, *, interrupted: bool, error: str | None = None) -> RehearsalHeader:
+        """The header at the end of a run: interrupted (Ctrl-C) or stopped by `error`, or not."""
+        return replace(self, finished_at=now_iso(), interrupted=interrupted, error=error)
 
     def reopened(self) -> RehearsalHeader:
         """The header of a resumed run: not finished, one more resume."""
-        return replace(self, finished_at=None, interrupted=False, resumed=self.resumed + 1)
+        return replace(
+            self, finished_at=None, interrupted=False, error=None, resumed=self.resumed + 1
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -92,6 +97,10 @@ class RehearsalHeader:
             data["resumed"] = self.resumed
         if self.baseline is not None:
             data["baseline"] = self.baseline
+        if self.planned is not None:
+            data["planned"] = self.planned
+        if self.error is not None:
+            data["error"] = self.error
         data.update({k: v for k, v in self.extra.items() if k not in data})
         return data
 
@@ -126,6 +135,8 @@ class RehearsalHeader:
                 generation=generation,
                 resumed=int(data.get("resumed") or 0),
                 baseline=str(data["baseline"]) if isinstance(data.get("baseline"), str) else None,
+                planned=None if data.get("planned") is None else int(data["planned"]),
+                error=None if data.get("error") is None else str(data["error"]),
                 extra={k: v for k, v in data.items() if k not in _KNOWN},
             )
         except (TypeError, ValueError) as error:

@@ -6,7 +6,10 @@ newline is torn: the run was killed while writing it. Every reader applies the s
 - a torn last line is skipped (and reported as `torn_last_line`); `--resume` cuts it off the
   file (`repair`) and that exchange runs again, so nothing is lost or repeated;
 - any other bad line (not JSON, not a result object, another format version) is a
-  `HarnessError` naming the file and the line.
+  `HarnessError` naming the file and the line;
+- an id on two lines (two runs wrote into one directory) is a `DuplicateResult` naming both
+  lines, raised once the file has been read (every id is kept as an 8-byte hash meanwhile:
+  `harness.core.unique`), so no count, gate or report is ever made of doubled results.
 """
 
 from __future__ import annotations
@@ -19,9 +22,14 @@ import orjson
 
 from harness.core.fields import check_version
 from harness.core.result import FORMAT_VERSION, ResultRecord
+from harness.core.unique import IdLedger, first_repeat
 from harness.errors import HarnessError
 
 RESULTS_FILE = "results.jsonl"
+
+
+class DuplicateResult(HarnessError):
+    """One id on two result lines: the file cannot be trusted (nor resumed)."""
 
 
 class ResultsReader:
@@ -50,12 +58,13 @@ class ResultsReader:
         self.torn_last_line = False
         if not self.path.exists():
             return
+        ids = IdLedger()
         with self.path.open("rb") as stream:
             for number, raw in enumerate(stream, start=1):
                 if not raw.endswith(b"\n"):
                     if raw.strip():
                         self.torn_last_line = True  # the run was killed mid-write
-                    return
+                    break
                 if not raw.strip():
                     continue
                 try:
@@ -68,7 +77,27 @@ class ResultsReader:
                     raise HarnessError("expected a JSON object", file=str(self.path), line=number)
                 check_version(data, FORMAT_VERSION, str(self.path), number)
                 self.lines += 1
+                ids.add(str(data.get("id")))
                 yield number, data
+        self._refuse_repeats(ids)
+
+    def _refuse_repeats(self, ids: IdLedger) -> None:
+        repeat = first_repeat(self._ids(), ids.suspects())
+        if repeat is not None:
+            ident, first, second = repeat
+            raise DuplicateResult(
+                f"result id {ident!r} is on lines {first} and {second}: two runs wrote into one "
+                "directory, so its counts cannot be trusted (rehearse again under a new --name)",
+                file=str(self.path),
+                line=second,
+            )
+
+    def _ids(self) -> Iterator[tuple[str, int]]:
+        """(id, line number) of every whole line, read again (only when a repeat is suspected)."""
+        with self.path.open("rb") as stream:
+            for number, raw in enumerate(stream, start=1):
+                if raw.endswith(b"\n") and raw.strip():
+                    yield str(orjson.loads(raw).get("id")), number
 
 
 def repair(path: Path) -> set[str]:
@@ -83,6 +112,8 @@ def repair(path: Path) -> set[str]:
     try:
         for data in reader.dicts():
             done.add(str(data.get("id")))
+    except DuplicateResult:
+        raise
     except HarnessError as error:
         raise HarnessError(
             f"corrupt result line (not the last one): cannot resume safely ({error.message})",

@@ -76,9 +76,13 @@ class Origin:
 
 def origin_of(base_url: str) -> tuple[Origin, str]:
     """Where to connect for `base_url`, and its base path ('' or '/prefix')."""
-    parts = urlsplit(base_url)
+    try:
+        parts = urlsplit(base_url)
+        hostname = parts.hostname
+    except ValueError as error:  # e.g. 'http://[::1': an unclosed IPv6 address
+        raise HarnessError(f"target URL {base_url!r}: {error}", field="url") from None
     scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+    if scheme not in _DEFAULT_PORTS or not hostname:
         raise HarnessError(
             f"target URL {base_url!r} must be http:// or https:// with a host", field="url"
         )
@@ -86,7 +90,7 @@ def origin_of(base_url: str) -> tuple[Origin, str]:
         port = parts.port or _DEFAULT_PORTS[scheme]
     except ValueError as error:
         raise HarnessError(f"target URL {base_url!r}: {error}", field="url") from None
-    host = parts.hostname
+    host = hostname
     shown = f"[{host}]" if ":" in host else host
     host_header = shown if port == _DEFAULT_PORTS[scheme] else f"{shown}:{port}"
     return Origin(scheme, host, port, host_header), parts.path.rstrip("/")
