@@ -11,18 +11,35 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.core.encoding import (
+    REQUEST_KEYS,
+    RESPONSE_KEYS,
     request_from_dict,
     request_to_dict,
     response_from_dict,
     response_to_dict,
 )
 from harness.core.exchange import Exchange, Request, Response
-from harness.core.fields import error_at, mapping_at, string_at
+from harness.core.fields import error_at, mapping_at, refuse_unknown, string_at
 from harness.core.later import later_list_from, later_to_dict
 from harness.core.template import Template
 from harness.errors import HarnessError
 
 SOURCES = ("recorded", "scenario", "generated", "stateful", "proxy", "har", "regression")
+# The keys a stored exchange may have (`meta` is the open place for annotations).
+EXCHANGE_KEYS = frozenset(
+    (
+        "id",
+        "service",
+        "operation",
+        "source",
+        "scenario",
+        "step",
+        "request",
+        "response",
+        "meta",
+        "later",
+    )
+)
 
 
 def exchange_to_dict(exchange: Exchange) -> dict[str, Any]:
@@ -81,6 +98,7 @@ def exchange_from_dict(data: object, where: str) -> Exchange:
     if well_formed is not None:
         return well_formed
     obj = mapping_at(data, where, "exchange")
+    refuse_unknown(obj, EXCHANGE_KEYS, where)
     source = obj.get("source", "recorded")
     if source not in SOURCES:
         raise error_at(f"unknown source {source!r} (one of {', '.join(SOURCES)})", where, "source")
@@ -129,8 +147,11 @@ def _well_formed_exchange(data: object) -> Exchange | None:
     if "later" in data:
         return None  # read (and checked) by the validating path
     if (
-        type(request) is not dict
+        not data.keys() <= EXCHANGE_KEYS
+        or type(request) is not dict
         or type(response) is not dict
+        or not request.keys() <= REQUEST_KEYS
+        or not response.keys() <= RESPONSE_KEYS
         or type(ident) is not str
         or type(service) is not str
         or type(operation) is not str

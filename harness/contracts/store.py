@@ -29,6 +29,7 @@ OPENAPI_FILE = "openapi.json"
 EXCHANGES_FILE = "exchanges.jsonl"
 NOISE_FILE = "noise.yaml"
 REGRESSIONS_DIR = "regressions"
+MANIFEST_KEYS = ("format_version", "service", "provenance", "files", "summary")
 DEFAULT_FILES = {
     "openapi": OPENAPI_FILE,
     "exchanges": EXCHANGES_FILE,
@@ -67,6 +68,9 @@ def read_contract(directory: Path) -> Contract:
     data, located = load_yaml(manifest)
     if not isinstance(data, Mapping):
         raise HarnessError("must be a mapping", file=str(manifest), line=1)
+    for key in data:
+        if key not in MANIFEST_KEYS:
+            raise located.error(f"unknown key (expected {', '.join(MANIFEST_KEYS)})", key)
     version = data.get("format_version")
     if version not in FORMAT_VERSIONS:
         readable = " and ".join(str(v) for v in FORMAT_VERSIONS)
@@ -128,6 +132,7 @@ def iter_exchange_file(path: Path) -> Iterator[Exchange]:
 
 def iter_jsonl(path: Path) -> Iterator[tuple[str, Any]]:
     """(`file:line`, parsed object) for each non-blank line, one line in memory at a time."""
+    prefix = f"{path}:"
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -138,4 +143,4 @@ def iter_jsonl(path: Path) -> Iterator[tuple[str, Any]]:
                 raise HarnessError(
                     f"not valid JSON: {error}", file=str(path), line=number
                 ) from None
-            yield f"{path}:{number}", data
+            yield prefix + str(number), data

@@ -15,8 +15,11 @@ import binascii
 from typing import Any
 
 from harness.core.exchange import Request, Response
-from harness.core.fields import error_at, mapping_at, pairs_at, path_at, string_at
+from harness.core.fields import error_at, mapping_at, pairs_at, path_at, refuse_unknown, string_at
 from harness.core.template import Template
+
+REQUEST_KEYS = frozenset(("method", "path", "query", "headers", "body", "body_encoding"))
+RESPONSE_KEYS = frozenset(("status", "headers", "body", "body_encoding", "elapsed_ms"))
 
 
 def encode_body(body: bytes) -> tuple[str | None, str]:
@@ -69,6 +72,7 @@ def response_to_dict(response: Response) -> dict[str, Any]:
 
 def request_from_dict(data: object, where: str, field: str = "request") -> Request:
     obj = mapping_at(data, where, field)
+    refuse_unknown(obj, REQUEST_KEYS, where, field)
     return Request(
         method=string_at(obj, "method", where, field).upper(),
         path=path_at(obj, where, field),
@@ -80,6 +84,7 @@ def request_from_dict(data: object, where: str, field: str = "request") -> Reque
 
 def response_from_dict(data: object, where: str, field: str = "response") -> Response:
     obj = mapping_at(data, where, field)
+    refuse_unknown(obj, RESPONSE_KEYS, where, field)
     status = obj.get("status")
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
         raise error_at("must be an HTTP status code (100-599)", where, f"{field}.status")

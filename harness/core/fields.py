@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from harness.errors import HarnessError
@@ -19,6 +19,16 @@ def mapping_at(data: object, where: str, field: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise error_at("must be an object", where, field)
     return data
+
+
+def refuse_unknown(
+    obj: Mapping[str, Any], known: Collection[str], where: str, parent: str = ""
+) -> None:
+    """A key this format does not have is an error naming it (a typo must not pass unseen)."""
+    for key in obj:
+        if key not in known:
+            field = f"{parent}.{key}" if parent else str(key)
+            raise error_at(f"unknown key (expected {', '.join(sorted(known))})", where, field)
 
 
 def string_at(obj: Mapping[str, Any], key: str, where: str, parent: str = "") -> str:

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
-from harness.core.fields import error_at, pairs_at, string_at
+from harness.core.fields import error_at, pairs_at, refuse_unknown, string_at
+
+TEMPLATE_KEYS = frozenset(("method", "path", "query", "headers", "body", "body_encoding"))
 
 Pairs = tuple[tuple[str, str], ...]
 
@@ -96,6 +98,7 @@ class Template:
         """A template from its stored form; errors name `where` (file:line) and the field."""
         if not isinstance(data, Mapping):
             raise error_at("must be an object", where, field)
+        refuse_unknown(data, TEMPLATE_KEYS, where, field)
         body = data.get("body")
         encoding = data.get("body_encoding", "utf-8")
         if body is not None and not isinstance(body, str):

@@ -23,6 +23,7 @@ from harness.config.names import KnownNames, check_policy_names, noise_warnings
 from harness.config.policy import load_policy
 from harness.contracts import Contract, discover
 from harness.contracts.store import LATER_FORMAT_VERSION
+from harness.contracts.check import check_contracts
 from harness.core.gate import GateDecision, Tally
 from harness.core.policy import Policy, WaiverBook
 from harness.engine import (
@@ -108,11 +109,12 @@ class RehearsalOutcome:
 def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
     """Check everything, then take the report directory (its lock), run, gate and report.
 
-    Nothing is written before every check has passed (the contracts, the policy, the targets'
-    URLs, the selection). A run that fails before its first result leaves nothing behind (a new
-    directory is removed, a resumed one keeps the header it had), so the corrected command just
-    runs; one that fails after it keeps its results, marks the header as stopped by that error,
-    and is gated (it cannot pass) before the error is raised again."""
+    Nothing is written before every check has passed (every contract line, the policy, the
+    targets' URLs, the selection).
+    A run that fails before its first result leaves nothing behind (a new directory is removed,
+    a resumed one keeps the header it had), so the corrected command just runs; one that fails
+    after it keeps its results, marks the header as stopped by that error, and is gated (it
+    cannot pass) before the error is raised again."""
     directory, header = _resolve(request)
     contracts_dir = Path(header.contracts)
     contracts = discover(contracts_dir)
@@ -120,6 +122,7 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         raise HarnessError(
             "no contract found (expected <service>/contract.yaml)", file=str(contracts_dir)
         )
+    checked = check_contracts(contracts)  # every line, before anything is sent or written
     policy = _load_policy(header.policy)
     check_policy_names(policy, KnownNames.of(contracts))
     for warning in noise_warnings(contracts):
@@ -165,7 +168,7 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         reask=request.reask,
     )
     if not request.resume and len(sources) == 1 and not only:
-        header = replace(header, planned=replay.planned())
+        header = replace(header, planned=checked.exchanges)
     before = _take(directory, resuming=bool(request.resume))
     writer = ResultsWriter(directory.results_path)
     try:
