@@ -230,9 +230,13 @@ class Judge:
             cancelled=tuple(sorted(noisy)),
         )
 
-    def error_record(self, exchange: Exchange, sent: Request, message: str) -> ResultRecord:
-        """A step that could not be sent at all (e.g. an earlier step's value is missing)."""
-        return self._record(exchange, sent, Verdict.ERROR, (), None, None, message)
+    def error_record(
+        self, exchange: Exchange, sent: Request, message: str, kind: str | None = None
+    ) -> ResultRecord:
+        """A step that could not be sent at all (e.g. an earlier step's value is missing), or
+        was not run (`kind` "not_run": it depends on an earlier step that failed)."""
+        record = self._record(exchange, sent, Verdict.ERROR, (), None, None, message)
+        return record if kind is None else replace(record, error_kind=kind)
 
     def _record(
         self,

@@ -32,6 +32,7 @@ from harness.core.http import is_credential
 from harness.core.result import ResultRecord
 from harness.core.template import Template, holds_placeholder
 from harness.core.varying import kind_of
+from harness.engine.dependence import Dependence
 from harness.engine.events import (
     Consumer,
     Event,
@@ -60,6 +61,7 @@ REDACTED = "[redacted]"
 # A timestamp that differs is asked about again this much later, so that a clock with
 # one-second resolution moves on if it is a clock (the recorder's gap between passes too).
 ASK_TIMESTAMP_AFTER_S = 1.1
+NOT_RUN = "not_run"  # the error kind of a step left out because a step it depends on failed
 # Called with each unit's records before they are emitted (e.g. to shrink a divergence).
 Refine = Callable[[Unit, list[ResultRecord]], Awaitable[list[ResultRecord]]]
 
@@ -248,9 +250,20 @@ class Runner:
         steps_sent: list[float] = []  # when each step was sent (later messages are placed so)
         watched_steps: list[_Watched] = []
         deferred: list[tuple[int, _Step, _Watched]] = []
+        cut = Dependence()  # what the steps after a failed one may no longer rely on
         for position, exchange in enumerate(unit.steps):
             noise = offset + unit.noise_of(position)
             step = _step_of(exchange)
+            cause = cut.cause_for(step)
+            if cause is not None:  # it depends on a step that failed: not sent, not compared
+                if unit.reports(exchange.id):
+                    records.append(
+                        self.judge.error_record(
+                            exchange, exchange.request, f"not run: {cause}", kind=NOT_RUN
+                        )
+                    )
+                cut.lost(step, cause)
+                continue
             try:
                 if exchange.template is not None:  # `{{$name as var}}`: one value, both targets
                     fresh = bind_fresh(exchange.template, candidate_vars)
@@ -274,6 +287,7 @@ class Runner:
                             + (f" (an earlier step failed: {failed})" if failed else ""),
                         )
                     )
+                cut.lost(step, f"step {exchange.id} was not sent ({error.message})")
                 continue
             sent_at = perf_counter()
             steps_sent.append(sent_at)
@@ -296,8 +310,9 @@ class Runner:
                 watched_steps.append(watched)
                 await watched.wait(observer, exchange)  # before the next step is sent
             for outcome in (candidate, legacy):
-                if failed is None and isinstance(outcome, TransportError):
-                    failed = f"{exchange.id}: {outcome}"
+                if isinstance(outcome, TransportError):
+                    failed = failed or f"{exchange.id}: {outcome}"
+                    cut.lost(step, f"step {exchange.id} failed ({outcome})")
             if step.captures:
                 legacy_side = legacy_step or captured_from(None, exchange.response, step.captures)
                 _keep_captured(legacy_vars, legacy_side)

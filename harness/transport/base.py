@@ -22,11 +22,14 @@ class TransportError(Exception):
     - `too_slow`: an answer still arriving when its total time was up (a slow drip);
     - `auth`: the target's credentials could not be made (a token endpoint refused).
 
-    For the last two the message names the limit (an `AnswerLimits` field) and the figure."""
+    For the last two the message names the limit (an `AnswerLimits` field) and the figure.
+    `sent`: the request had been written when it failed, so a state-changing one (POST, PATCH,
+    PUT, DELETE) may have been applied although no whole answer came back."""
 
-    def __init__(self, message: str, *, kind: str = "connection") -> None:
+    def __init__(self, message: str, *, kind: str = "connection", sent: bool = False) -> None:
         super().__init__(message)
         self.kind = kind
+        self.sent = sent
 
 
 @runtime_checkable

@@ -60,8 +60,12 @@ class _StaleConnection(Http1Error):
     whether the request had been written (if not, it may go elsewhere whatever its method)."""
 
     def __init__(self, message: str, kind: str, *, sent: bool = True) -> None:
-        super().__init__(message, kind)
-        self.sent = sent
+        super().__init__(message, kind, sent=sent)
+
+
+def _ended(exc: Exception | None) -> str:
+    """How the server ended a connection: 'reset' (RST) or 'closed'."""
+    return "reset" if isinstance(exc, ConnectionResetError) else "closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,10 +300,9 @@ class _Connection(asyncio.Protocol):
         self.transport.write(wire)
         try:
             return await waiter
-        except _StaleConnection:
+        except _StaleConnection as stale:
             if not reused:
-                message = "the server closed the connection without answering"
-                raise Http1Error(message, "protocol") from None
+                raise Http1Error(f"{stale} without answering", "protocol", sent=True) from None
             raise
         finally:
             if self._timer is not None:  # the first-byte timer, or the total one after it
@@ -369,7 +372,11 @@ class _Connection(asyncio.Protocol):
         if self._headers_done and exc is None and _delimited_by_close(self._headers):
             self._finish(self._parser.get_status_code())  # a clean end of stream ends the body
         elif not self._got_bytes:
-            self._fail(_StaleConnection("the server closed the connection", "protocol"))
+            self._fail(_StaleConnection(f"the server {_ended(exc)} the connection", "protocol"))
+        elif isinstance(exc, ConnectionResetError):
+            self._fail(
+                Http1Error("the answer was cut short: the server reset the connection", "protocol")
+            )
         else:
             reason = f": {exc}" if exc else ""
             self._fail(Http1Error(f"the answer was cut short{reason}", "protocol"))
@@ -429,9 +436,13 @@ class Pool:
             except _StaleConnection as stale:
                 self._release(connection, False)
                 if (stale.sent and method not in _IDEMPOTENT) or attempt == _STALE_RETRIES:
-                    message = "the server closed a kept-alive connection"
-                    raise Http1Error(message, "protocol") from None
+                    message = f"{stale} (a kept-alive one) without answering"
+                    raise Http1Error(message, "protocol", sent=stale.sent) from None
                 continue
+            except Http1Error as error:
+                self._release(connection, False)
+                error.sent = True  # written: the target may have acted on it
+                raise
             except BaseException:
                 self._release(connection, False)
                 raise

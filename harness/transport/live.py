@@ -17,7 +17,7 @@ from time import perf_counter
 from urllib.parse import quote
 
 from harness.core.exchange import Request, Response
-from harness.core.http import CONNECTION_HEADERS
+from harness.core.http import CONNECTION_HEADERS, SAFE_METHODS
 from harness.transport.base import TransportError
 from harness.transport.errors import Http1Error
 from harness.transport.http1 import ClientTls, Pool, origin_of, request_head, tls_for
@@ -82,10 +82,12 @@ class LiveTransport:
             if kind == "connection":
                 raise TransportError(f"{self.name}: cannot connect: {error}") from error
             if kind == "protocol":
-                raise TransportError(f"{self.name}: {error}", kind=kind) from error
-            # timeout, too_large, too_slow: which request met the limit
-            message = f"{self.name}: {method} {request.path}: {error}"
-            raise TransportError(message, kind=kind) from error
+                message = f"{self.name}: {error}"
+            else:  # timeout, too_large, too_slow: which request met the limit
+                message = f"{self.name}: {method} {request.path}: {error}"
+            if error.sent and method not in SAFE_METHODS:
+                message += f" (the {method} was sent: it may have been applied)"
+            raise TransportError(message, kind=kind, sent=error.sent) from error
         return Response(status, answer_headers, body, (perf_counter() - started) * 1000.0)
 
     async def aclose(self) -> None:
