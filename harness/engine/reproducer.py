@@ -12,6 +12,7 @@ _PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 # curl sets these itself for the connection it opens.
 _QUIET_HEADERS = CONNECTION_HEADERS | {"accept-encoding"}
 _SHELL_SAFE = re.compile(r"[\w@%+=:,./-]+", re.ASCII)
+_ENCODED_PLACEHOLDER = re.compile(r"%24%7B([A-Za-z_][A-Za-z0-9_]*)%7D")
 
 
 def shell_quote(text: str) -> str:
@@ -37,7 +38,8 @@ def curl_command(url: str, request: Request) -> str:
             parts += ["--data-binary", shell_quote(request.body.decode("utf-8"))]
         except UnicodeDecodeError:
             parts += ["--data-binary", "@<binary body: see results.jsonl>"]
-    parts.append(shell_quote(url))
+    # A placeholder in the query was percent-encoded with the URL: make it expandable again.
+    parts.append(shell_quote(_ENCODED_PLACEHOLDER.sub(r"${\1}", url)))
     return " ".join(parts)
 
 

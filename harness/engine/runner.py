@@ -25,6 +25,7 @@ from collections.abc import (
 )
 from dataclasses import dataclass, replace
 from time import perf_counter, process_time
+from typing import overload
 
 from harness.core.difference import Verdict
 from harness.core.exchange import Exchange, LaterMessage, Request, Response
@@ -44,6 +45,7 @@ from harness.engine.judge import Judge, Outcome
 from harness.engine.later import LaterObserver, Watch
 from harness.engine.opinion import LegacyTwin, SecondOpinion, ask
 from harness.engine.plan import Unit
+from harness.engine.secrets import NO_SECRETS, Secrets
 from harness.errors import HarnessError
 from harness.scenario import (
     Step,
@@ -188,7 +190,10 @@ class Runner:
         sent_at = perf_counter()
         twin = self._mirrored(request)
         candidate, legacy = await self._send_both(request, request)
-        sent = _redacted(request, exchange)
+        secrets = self.secrets_for(exchange, request)
+        if secrets:  # echoed secrets are compared (and stored) as their placeholders
+            candidate, legacy = _swept(secrets, candidate), _swept(secrets, legacy)
+        sent = _redacted(request, exchange, secrets)
         later = None
         if observer is not None:
             watched = _watch(observer, exchange, request, candidate, request, legacy, sent_at)
@@ -235,7 +240,9 @@ class Runner:
             second = await ask(opinion, again)
         else:
             return self.judge.reconsider(noise, exchange, record, legacy, None)
-        asked = (_redacted(request, exchange), _redacted(again, exchange))
+        secrets = self.secrets_for(exchange, request)
+        second = _swept(secrets, second)
+        asked = (_redacted(request, exchange, secrets), _redacted(again, exchange, secrets))
         return self.judge.reconsider(noise, exchange, record, legacy, second, asked, carried)
 
     async def _sequence(
@@ -300,8 +307,9 @@ class Runner:
             twin_step = await twin_task if twin_task is not None else None
             if twin_step is not None and step.captures:
                 _keep_captured(twin_vars, twin_step)
-            candidate = _outcome_of(candidate_step)
-            legacy = None if legacy_step is None else _outcome_of(legacy_step)
+            secrets = self.secrets_for(exchange, sent_candidate)
+            candidate = _swept(secrets, _outcome_of(candidate_step))
+            legacy = None if legacy_step is None else _swept(secrets, _outcome_of(legacy_step))
             watched: _Watched | None = None
             if observer is not None:
                 watched = _watch(
@@ -321,13 +329,13 @@ class Runner:
                 judged = _Step(
                     noise,
                     exchange,
-                    _redacted(sent_candidate, exchange),
+                    _redacted(sent_candidate, exchange, secrets),
                     candidate,
                     legacy,
                     (dict(legacy_vars), dict(candidate_vars)),
                     None
                     if self.legacy is None or sent_legacy is sent_candidate
-                    else _redacted(sent_legacy, exchange),
+                    else _redacted(sent_legacy, exchange, secrets),
                     sent_legacy,
                     twin_step,
                     sent_twin,
@@ -379,6 +387,12 @@ class Runner:
             )
         except Exception as error:  # a comparison bug must not end the rehearsal
             return self.judge.error_record(step.exchange, step.sent, _internal(error))
+
+    def secrets_for(self, exchange: Exchange, sent: Request) -> Secrets:
+        """The secret values `sent` carries (none when nothing was filled from `${NAME}`)."""
+        if sent is exchange.request:
+            return NO_SECRETS
+        return Secrets.of(_step_of(exchange).template, self.environ)
 
     def _prepare(self, exchange: Exchange, variables: Mapping[str, str]) -> Request:
         """The request to send: the stored one, or its template rendered with `variables`
@@ -534,26 +548,38 @@ def _without_headers(template: Template, names: frozenset[str]) -> Template:
 
 
 def _has_placeholder(request: Request) -> bool:
-    return any(holds_placeholder(value) for _, value in request.headers) or holds_placeholder(
-        request.path
+    """A stored request (no template) left with `${NAME}` by redaction, or a `{{...}}`."""
+    return (
+        any(holds_placeholder(value) for _, value in request.headers)
+        or holds_placeholder(request.path)
+        or any(holds_placeholder(value) for _, value in request.query)
+        or (b"${" in request.body and holds_placeholder(request.body.decode("utf-8", "replace")))
     )
 
 
-def _redacted(sent: Request, exchange: Exchange) -> Request:
-    """What goes into results: secrets re-injected at send time are put back as placeholders."""
+@overload
+def _swept(secrets: Secrets, outcome: Outcome) -> Outcome: ...
+@overload
+def _swept(secrets: Secrets, outcome: Outcome | None) -> Outcome | None: ...
+def _swept(secrets: Secrets, outcome: Outcome | None) -> Outcome | None:
+    return secrets.response(outcome) if isinstance(outcome, Response) else outcome
+
+
+def _redacted(sent: Request, exchange: Exchange, secrets: Secrets = NO_SECRETS) -> Request:
+    """What goes into results: each secret value sent is put back as its placeholder, wherever
+    it is; a credential header or query parameter still holding a value is masked."""
     if sent is exchange.request and not any(is_credential(name) for name, _ in sent.headers):
         return sent
-    stored = {name.lower(): value for name, value in exchange.request.headers}
-    if exchange.template is not None:
-        for name, value in exchange.template.headers:
-            stored[name.lower()] = value
-    headers = []
-    for name, value in sent.headers:
-        original = stored.get(name.lower(), "")
-        if "${" in original:
-            headers.append((name, original))
-        elif is_credential(name):
-            headers.append((name, REDACTED))
-        else:
-            headers.append((name, value))
-    return Request(sent.method, sent.path, sent.query, tuple(headers), sent.body)
+    stored = secrets.request(sent)
+    return replace(
+        stored,
+        headers=tuple(_masked(pair) for pair in stored.headers),
+        query=tuple(_masked(pair) for pair in stored.query),
+    )
+
+
+def _masked(pair: tuple[str, str]) -> tuple[str, str]:
+    name, value = pair
+    if is_credential(name) and "${" not in value:
+        return name, REDACTED
+    return pair

@@ -92,6 +92,9 @@ class UnitReplayer:
                 legacy_answer = exchange.response
             elif sent:
                 legacy_request, legacy_answer = next(legacy_answers, (None, None))
+                if legacy_request is not None:  # shown to people: its secrets as placeholders
+                    secrets = runner.secrets_for(exchange, legacy_request)
+                    legacy_request = secrets.request(legacy_request)
             else:
                 legacy_answer = None
             out.append(

@@ -2,11 +2,14 @@
 
 Redacted values become `${VAR}` placeholders that the replayer fills from the environment, so
 replay still works: `Authorization: Bearer s3cr3t` is stored as
-`Authorization: Bearer ${HARNESS_AUTH_TOKEN}`. Redacted by default: the Authorization,
-Proxy-Authorization, apikey / x-api-key, Cookie and Set-Cookie headers (and query parameters of
-those names). Configured names (`[tool.harness.redact]`, `harness.toml`, `--redact NAME`) add
-headers, query parameters, JSON fields and XML elements/attributes. After that, every secret value
-seen is also replaced wherever else it appears (an echo in a body, a URL, a scenario template).
+`Authorization: Bearer ${HARNESS_AUTH_TOKEN}`. Each location has its own variable (a header,
+a query parameter `HARNESS_QUERY_<NAME>`, a body field `HARNESS_BODY_<NAME>`), so an `apikey`
+header and an `apikey` query parameter with different values replay each with its own.
+Redacted by default: the Authorization, Proxy-Authorization, apikey / x-api-key, Cookie and
+Set-Cookie headers (and query parameters of those names). Configured names
+(`[tool.harness.redact]`, `harness.toml`, `--redact NAME`) add headers, query parameters, JSON
+fields and XML elements/attributes. After that, every secret value seen is also replaced
+wherever else it appears (an echo in a body, a URL, a scenario template).
 
 Pseudonymisation (optional) replaces configured JSON fields / XML elements by HMAC pseudonyms,
 and the same values wherever else they appear in the exchange, so equal values still match.
@@ -15,7 +18,7 @@ and the same values wherever else they appear in the exchange, so equal values s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,12 +40,16 @@ _ENV_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MIN_SWEEP = 4  # shorter values are not swept from free text (too likely to be a coincidence)
 
 
-def variable_for(name: str) -> str:
-    """The environment variable standing for a redacted name (`x-api-key` -> HARNESS_X_API_KEY)."""
+def variable_for(name: str, location: str = "header") -> str:
+    """The environment variable standing for a redacted name, one per location, so that a
+    header and a query parameter (or a body field) of one name never share a value: the header
+    `x-api-key` -> HARNESS_X_API_KEY, the query parameter `apikey` -> HARNESS_QUERY_APIKEY, the
+    body field `password` -> HARNESS_BODY_PASSWORD."""
     lowered = name.lower()
-    if lowered in SPECIAL_VARIABLES:
+    if location == "header" and lowered in SPECIAL_VARIABLES:
         return SPECIAL_VARIABLES[lowered]
-    return "HARNESS_" + (re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_") or "SECRET")
+    prefix = {"header": "HARNESS_", "query": "HARNESS_QUERY_", "body": "HARNESS_BODY_"}[location]
+    return prefix + (re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_") or "SECRET")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,25 +111,35 @@ class Redactor:
         return self._sweep_request(self._request(request))
 
     def _template_secrets(self, exchange: Exchange) -> Request:
-        """The request with the headers a scenario template filled from `${VAR}`s put back.
+        """The request with the headers and query parameters a scenario template filled from
+        `${VAR}`s put back.
 
         The template is the authority on which variable holds a secret: a header sent as
-        `Bearer ${LIBRARY_TOKEN}` is stored so, and the value it carried is swept elsewhere.
+        `Bearer ${LIBRARY_TOKEN}` (or a query parameter sent as `${LIBRARY_KEY}`) is stored so,
+        and the value it carried is swept elsewhere.
         """
         template = exchange.template
         if template is None:
             return exchange.request
-        wanted: dict[str, str] = {}
-        for name, value in template.headers:
-            if "${" in value and "{{" not in value:
-                wanted[name.lower()] = value
+        request = exchange.request
+        headers = self._shaped(request.headers, template.headers, str.lower)
+        query = self._shaped(request.query, template.query, str)
+        return replace(request, headers=headers, query=query)
+
+    def _shaped(
+        self,
+        sent: tuple[tuple[str, str], ...],
+        shapes: tuple[tuple[str, str], ...],
+        key: Callable[[str], str],
+    ) -> tuple[tuple[str, str], ...]:
+        wanted = {key(n): v for n, v in shapes if "${" in v and "{{" not in v}
         if not wanted:
-            return exchange.request
-        headers = []
-        for name, value in exchange.request.headers:
-            shape = wanted.get(name.lower())
+            return sent
+        out = []
+        for name, value in sent:
+            shape = wanted.get(key(name))
             if shape is None:
-                headers.append((name, value))
+                out.append((name, value))
                 continue
             parts = _ENV_PLACEHOLDER.split(shape)
             pattern = "".join(
@@ -132,8 +149,8 @@ class Redactor:
             if matched is not None:
                 for variable, secret in zip(parts[1::2], matched.groups(), strict=True):
                     self._remember(secret, "${" + variable + "}")
-            headers.append((name, shape))
-        return replace(exchange.request, headers=tuple(headers))
+            out.append((name, shape))
+        return tuple(out)
 
     # -- the named places -------------------------------------------------------------------
     def _request(self, request: Request) -> Request:
@@ -166,7 +183,7 @@ class Redactor:
     def _query_value(self, name: str, value: str) -> str:
         lowered = name.lower()
         if (lowered in self._headers or lowered in self._fields) and "${" not in value:
-            placeholder = "${" + variable_for(name) + "}"
+            placeholder = "${" + variable_for(name, "query") + "}"
             self._remember(value, placeholder)
             return placeholder
         return value
@@ -200,7 +217,7 @@ class Redactor:
                     if isinstance(value, str) and value.startswith("${"):
                         out[key] = value
                         continue
-                    placeholder = "${" + variable_for(str(key)) + "}"
+                    placeholder = "${" + variable_for(str(key), "body") + "}"
                     self._remember(
                         value if isinstance(value, str) else orjson.dumps(value).decode(),
                         placeholder,
@@ -246,7 +263,7 @@ class Redactor:
         for element in root.iter(etree.Element):
             local = etree.QName(element).localname.lower()
             if local in self._fields and element.text and not element.text.startswith("${"):
-                placeholder = "${" + variable_for(local) + "}"
+                placeholder = "${" + variable_for(local, "body") + "}"
                 self._remember(element.text.strip(), placeholder)
                 element.text = placeholder
                 changed = True
@@ -257,7 +274,7 @@ class Redactor:
                 name, value = _text(raw_name), _text(raw_value)
                 attribute = etree.QName(name).localname.lower()
                 if attribute in self._fields and not value.startswith("${"):
-                    placeholder = "${" + variable_for(attribute) + "}"
+                    placeholder = "${" + variable_for(attribute, "body") + "}"
                     self._remember(value, placeholder)
                     element.set(name, placeholder)
                     changed = True

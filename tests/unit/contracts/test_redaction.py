@@ -42,13 +42,13 @@ def test_default_headers_become_placeholders_and_echoes_are_swept() -> None:
     for secret in (TOKEN, "k3y-value-123", "abcdef123", "zzz999"):
         assert secret not in text
     assert redacted.request.header("authorization") == "Bearer ${HARNESS_AUTH_TOKEN}"
-    assert redacted.request.query == (("apikey", "${HARNESS_APIKEY}"),)
+    assert redacted.request.query == (("apikey", "${HARNESS_QUERY_APIKEY}"),)
     assert redacted.response.header("set-cookie") == "${HARNESS_SET_COOKIE}"
     # Replay re-injects the value from the environment.
     again = render(
         template_of(redacted),
         {},
-        environ={"HARNESS_AUTH_TOKEN": TOKEN, "HARNESS_APIKEY": "k", "HARNESS_COOKIE": "c"},
+        environ={"HARNESS_AUTH_TOKEN": TOKEN, "HARNESS_QUERY_APIKEY": "k", "HARNESS_COOKIE": "c"},
     )
     assert again.header("authorization") == f"Bearer {TOKEN}"
 
@@ -66,7 +66,7 @@ def test_configured_fields_in_json_and_xml_bodies() -> None:
     response = Response(200, (("content-type", "text/xml"),), xml)
     redacted = Redactor(config).exchange(exchange(request, response))
     assert "hunter22" not in repr(redacted) and "sess-0001-abcd" not in repr(redacted)
-    assert orjson.loads(redacted.request.body)["password"] == "${HARNESS_PASSWORD}"
+    assert orjson.loads(redacted.request.body)["password"] == "${HARNESS_BODY_PASSWORD}"
     assert redacted.request.header("x-session") == "${HARNESS_X_SESSION}"
 
 
