@@ -6,28 +6,47 @@ Both bind an ephemeral port themselves, so parallel tests never collide.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
 
+from harness.errors import HarnessError
+
 READY_PREFIX = "harness: serving on "
 
 
 def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening TCP socket; port 0 asks the kernel for a free one."""
+    """A listening TCP socket; port 0 asks the kernel for a free one. A port in use, out of
+    range or an address that is not this machine's is a HarnessError naming the flag."""
+    if not 0 <= port <= 65535:
+        raise HarnessError(
+            f"{port} is not a TCP port (0-65535; 0 picks a free one)", field="--port"
+        )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise HarnessError(
+                f"port {port} is in use on {host} (another server listens there; choose "
+                "another --port, or 0 for a free one)",
+                field="--port",
+            ) from None
+        reason = error.strerror or str(error)
+        raise HarnessError(f"cannot listen on {host}:{port}: {reason}", field="--host") from None
     sock.set_inheritable(True)
     return sock
 
@@ -141,8 +160,21 @@ def _drain(process: subprocess.Popen[str]) -> None:
         pass
 
 
-def serve_forever(app: Any, host: str, port: int, announce: str = READY_PREFIX) -> None:
-    """Serve in the foreground (the `harness simulate` / `mock serve` commands)."""
+def serve_forever(
+    build: Callable[[], Any], host: str, port: int, announce: str = READY_PREFIX, **options: Any
+) -> None:
+    """Serve the app `build()` makes in the foreground (`harness simulate`, `mock serve`,
+    `proxy`) until Ctrl-C, the documented way to stop: it shuts down cleanly and says `harness:
+    stopped` (exit 0). The port is taken before the app is built, so a port in use is said at
+    once."""
     sock = bind_loopback(host, port)
-    print(f"{announce}{url_of(sock)}", flush=True)
-    uvicorn.Server(uvicorn_config(app)).run(sockets=[sock])
+    try:
+        app = build()
+        print(f"{announce}{url_of(sock)}", flush=True)
+        # uvicorn stops gracefully on SIGINT, then raises the signal again for its caller.
+        uvicorn.Server(uvicorn_config(app, **options)).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    print("harness: stopped", file=sys.stderr, flush=True)

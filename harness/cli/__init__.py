@@ -62,8 +62,8 @@ def main(argv: list[str] | None = None) -> None:
     except HarnessError as error:
         click.echo(f"harness: error: {error.describe()}", err=True)
         sys.exit(2)
-    except click.exceptions.Abort:
-        click.echo("harness: aborted", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C before or between steps
+        click.echo("harness: stopped", err=True)
         sys.exit(130)
     except click.ClickException as error:
         error.show()

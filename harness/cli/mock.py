@@ -39,4 +39,4 @@ def serve(contracts_dir: Path, services: tuple[str, ...], host: str, port: int) 
     if not exchanges:
         raise HarnessError("no recorded exchanges found", file=str(contracts_dir))
     click.echo(f"harness mock: {len(exchanges)} recorded exchanges from {contracts_dir}", err=True)
-    serve_forever(mock_app(exchanges), host, port)
+    serve_forever(lambda: mock_app(exchanges), host, port)

@@ -22,7 +22,11 @@ host_option = click.option(
 def port_option(default: int) -> Callable[[F], F]:
     """`--port`, listening on `default` unless told otherwise (0 picks a free port)."""
     return click.option(
-        "--port", default=default, show_default=True, type=int, help="0 picks a free port."
+        "--port",
+        default=default,
+        show_default=True,
+        type=click.IntRange(0, 65535),
+        help="0 picks a free port.",
     )
 
 

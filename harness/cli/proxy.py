@@ -6,9 +6,8 @@ import shlex
 from pathlib import Path
 
 import click
-import uvicorn
 
-from harness.cli.options import interface_of
+from harness.cli.options import host_option, interface_of, port_option
 
 
 @click.command()
@@ -20,8 +19,8 @@ from harness.cli.options import interface_of
     type=click.Path(path_type=Path, file_okay=False),
     help="Contracts directory.",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8200, show_default=True, type=int, help="0 picks a free port.")
+@host_option
+@port_option(8200)
 @click.option(
     "--openapi",
     "openapi_source",
@@ -45,10 +44,15 @@ def proxy(
     from harness.record.proxy import ProxyRecorder, RecordingProxy
     from harness.record.redact import Redactor
     from harness.record.settings import redaction_for
-    from harness.serving import READY_PREFIX, bind_loopback, url_of, uvicorn_config
+    from harness.serving import serve_forever
+    from harness.transport.http1 import origin_of
     from harness.version import __version__
 
     upstream = upstream.rstrip("/")
+    try:
+        origin_of(upstream)  # a malformed URL is said now, before anything starts
+    except HarnessError as error:
+        raise HarnessError(error.message, field="--upstream") from None
     settings = load_settings()
     redaction = redaction_for(settings, redact=redact, pseudonymise=pseudonymise)
     document = interface_of(openapi_source, upstream, "proxy")
@@ -65,11 +69,9 @@ def proxy(
         limits = settings.answer_limits("legacy")  # [targets.legacy]: the upstream's answers
         tls = settings.target("legacy").tls  # [targets.legacy.tls]: mutual TLS upstream
         app = RecordingProxy(upstream, recorder, learn=not no_noise, limits=limits, tls=tls)
-        # As `harness.serving.serve_forever`, with the lifespan on so that the proxy closes its
-        # upstream connections (after the pending noise requests) when it stops.
-        sock = bind_loopback(host, port)
-        click.echo(f"{READY_PREFIX}{url_of(sock)}")
-        uvicorn.Server(uvicorn_config(app, lifespan="on")).run(sockets=[sock])
+        # The lifespan on: the proxy closes its upstream connections (after the pending noise
+        # requests) when it stops.
+        serve_forever(lambda: app, host, port, lifespan="on")
     finally:
         recorder.finish()
         for warning in recorder.warnings:

@@ -59,4 +59,4 @@ def simulate(
         drift_file=drift_file,
         mhs_consumer_url=mhs_consumer_url,
     )
-    serve_forever(build_app(config), host, port)
+    serve_forever(lambda: build_app(config), host, port)

@@ -21,7 +21,7 @@ def load_openapi(source: str, warnings: list[str] | None = None) -> dict[str, An
     if source.startswith(("http://", "https://")):
         try:
             answer = httpx.get(source, timeout=30.0)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
             raise HarnessError(f"cannot fetch the OpenAPI document: {error}", file=source) from None
         if answer.status_code != 200:
             raise HarnessError(
