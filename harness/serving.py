@@ -169,12 +169,23 @@ def serve_forever(
     once."""
     sock = bind_loopback(host, port)
     try:
-        app = build()
-        print(f"{announce}{url_of(sock)}", flush=True)
+        server = _AnnouncingServer(uvicorn_config(build(), **options))
+        server.announcement = f"{announce}{url_of(sock)}"
         # uvicorn stops gracefully on SIGINT, then raises the signal again for its caller.
-        uvicorn.Server(uvicorn_config(app, **options)).run(sockets=[sock])
+        server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     finally:
         sock.close()
     print("harness: stopped", file=sys.stderr, flush=True)
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """Says it serves once it does (its startup done, Ctrl-C handled by uvicorn from then)."""
+
+    announcement = ""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            print(self.announcement, flush=True)
