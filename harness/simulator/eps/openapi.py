@@ -107,6 +107,7 @@ def openapi_components() -> dict[str, Any]:
                     type={"type": "string", "enum": ["message"]},
                     entry={
                         "type": "array",
+                        "minItems": 1,
                         "items": {
                             "type": "object",
                             "properties": {
@@ -116,14 +117,24 @@ def openapi_components() -> dict[str, Any]:
                         },
                     },
                 ),
+                "required": ["resourceType", "entry"],
             },
-            "EpsReleaseRequest": _resource("Parameters", parameter=object_list),
-            "EpsTask": _resource(
-                "Task",
-                status={"type": "string", "enum": ["in-progress", "rejected"]},
-                groupIdentifier={"type": "object"},
-            ),
-            "EpsClaim": _resource("Claim", prescription={"type": "object"}, item=object_list),
+            "EpsReleaseRequest": {
+                **_resource("Parameters", parameter={**object_list, "minItems": 1}),
+                "required": ["resourceType", "parameter"],
+            },
+            "EpsTask": {
+                **_resource(
+                    "Task",
+                    status={"type": "string", "enum": ["in-progress", "rejected"]},
+                    groupIdentifier={"type": "object"},
+                ),
+                "required": ["resourceType", "status", "groupIdentifier"],
+            },
+            "EpsClaim": {
+                **_resource("Claim", prescription={"type": "object"}, item=object_list),
+                "required": ["resourceType", "prescription"],
+            },
         }
     }
 

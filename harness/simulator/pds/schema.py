@@ -272,16 +272,33 @@ JSON_PATCH_BODY = {
         }
     },
 }
+# What a create request may hold, as `simulator.pds.create` checks it: a family name and any
+# given names are non-empty, addresses are home, temp or billing ones.
+_CREATE_NAME = {
+    **HUMAN_NAME,
+    "properties": {
+        **HUMAN_NAME["properties"],  # type: ignore[dict-item]
+        "family": {"type": "string", "minLength": 1},
+        "given": {"type": "array", "maxItems": 5, "items": {"type": "string", "minLength": 1}},
+    },
+}
+_CREATE_ADDRESS = {
+    **ADDRESS,
+    "properties": {
+        **ADDRESS["properties"],  # type: ignore[dict-item]
+        "use": {"type": "string", "enum": ["home", "temp", "billing"]},
+    },
+}
 PATIENT_CREATE = {
     "type": "object",
     "required": ["name", "gender", "birthDate", "address", "extension"],
     "additionalProperties": False,
     "properties": {
         "resourceType": {"type": "string", "enum": ["Patient"]},
-        "name": {"type": "array", "minItems": 1, "maxItems": 1, "items": HUMAN_NAME},
+        "name": {"type": "array", "minItems": 1, "maxItems": 1, "items": _CREATE_NAME},
         "gender": {"type": "string", "enum": ["male", "female", "unknown"]},
         "birthDate": {"type": "string", "format": "date"},
-        "address": {"type": "array", "minItems": 1, "items": ADDRESS},
+        "address": {"type": "array", "minItems": 1, "items": _CREATE_ADDRESS},
         "telecom": {"type": "array", "items": CONTACT_POINT},
         "extension": EXTENSIONS,
     },

@@ -14,7 +14,9 @@ REF = "#/components/schemas/"
 
 # Patterns say exactly what the service accepts: the token's system, then a non-blank value.
 _ODS_TOKEN = r"^https://fhir\.nhs\.uk/Id/ods-organization-code\|[\s\S]*\S[\s\S]*$"
-_IDENTIFIER_TOKEN = r"^https://fhir\.nhs\.uk/Id/(nhsServiceInteractionId|nhsMhsPartyKey)\|"
+_IDENTIFIER_TOKEN = (
+    r"^https://fhir\.nhs\.uk/Id/(nhsServiceInteractionId|nhsMhsPartyKey)\|[\s\S]*\S[\s\S]*$"
+)
 _UUID_OR_EMPTY = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
 _EXAMPLE_INTERACTION = (
     "https://fhir.nhs.uk/Id/nhsServiceInteractionId|urn:nhs:names:services:psis:REPC_IN150016UK05"
