@@ -11,7 +11,8 @@ brings (`TrafficSource`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -83,3 +84,34 @@ def read_ahead(items: Iterator[T], size: int) -> Iterator[T]:
         yield from batch
         if failure is not None:
             raise failure
+
+
+def interleaved(items: Iterator[T], key: Callable[[T], Hashable], window: int) -> Iterator[T]:
+    """`items` with their kinds (`key`) taken in turn, looking at most `window` items ahead.
+
+    A corpus stored kind by kind (a contract's exchanges, operation after operation) would send
+    each kind in one stretch of time, so a passing slowdown of the machine would fall on the
+    timings of one operation only, and look like that operation's latency. Taken in turn, the
+    kinds share every stretch of time. Each kind keeps its own order; memory stays bounded.
+    """
+    queues: dict[Hashable, deque[T]] = {}
+    held = 0
+    exhausted = False
+    while True:
+        while not exhausted and held < window:
+            item = next(items, None)
+            if item is None:
+                exhausted = True
+                break
+            queues.setdefault(key(item), deque()).append(item)
+            held += 1
+        if not queues:
+            return
+        for kind in list(queues):  # one of each kind, in the order kinds were first seen
+            queue = queues[kind]
+            yield queue.popleft()
+            held -= 1
+            if not queue:
+                del queues[kind]
+            if not exhausted and held < window // 2:
+                break  # read ahead again before the window runs dry

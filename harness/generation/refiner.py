@@ -107,6 +107,11 @@ class Shrinker:
         # The URLs reproducers name (no connection opens until something is sent).
         self._targets = open_targets(candidate_url, legacy_url, timeout_s=timeout_s)
 
+    @staticmethod
+    def wants(records: list[ResultRecord]) -> bool:
+        """Whether a unit's records hold a generated divergence to shrink."""
+        return _diverging(records)
+
     async def refine(self, unit: Unit, records: list[ResultRecord]) -> list[ResultRecord]:
         if not _diverging(records):
             return records

@@ -24,6 +24,7 @@ from harness.engine.live_noise import LiveNoise
 from harness.errors import HarnessError
 from harness.generation.options import Deadline, GenerationOptions
 from harness.generation.refiner import Shrinker
+from harness.generation.turns import PlanTurns
 from harness.generation.units import generated_noise, generated_phases
 from harness.transport.limits import AnswerLimits
 from harness.transport.signed import TargetAccess
@@ -58,6 +59,7 @@ class GeneratedTraffic:
         self.contracts = contracts
         self.deadline = Deadline(options.time_budget_s)
         self.planned = 0
+        self.turns = PlanTurns()
         self._noise = generated_noise([load_noise(contract) for contract in contracts])
         self.shrinker = Shrinker(
             contracts,
@@ -79,9 +81,10 @@ class GeneratedTraffic:
         return self._noise
 
     def phases(self, done: Collection[str] = ()) -> list[Iterable[Unit]]:
-        """Reads, then state changes (see `generated_phases`), each counted as it is planned."""
+        """Reads, then state changes (see `generated_phases`), each counted as it is planned
+        and numbered in plan order (`PlanTurns`: divergences are shrunk in that order)."""
         phases = generated_phases(self.contracts, self.options, self.deadline, done=done)
-        return [self._counted(phase) for phase in phases]
+        return [self.turns.numbered(self._counted(phase)) for phase in phases]
 
     def _counted(self, units: Iterable[Unit]) -> Iterator[Unit]:
         for unit in units:
@@ -92,7 +95,12 @@ class GeneratedTraffic:
         return self.refine
 
     async def refine(self, unit: Unit, records: list[ResultRecord]) -> list[ResultRecord]:
-        return await self.shrinker.refine(unit, records)
+        try:
+            if self.shrinker.wants(records):
+                await self.turns.wait_for_earlier(unit)
+            return await self.shrinker.refine(unit, records)
+        finally:
+            await self.turns.finished(unit)
 
     def close(self, report_dir: Path | None) -> None:
         """Write generation.json: the options, cases sent, and each divergence's reproducer."""

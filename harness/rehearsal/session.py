@@ -135,7 +135,7 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         )
     channels = _channels(request)
     if channels is None:
-        replay = ContractReplay(contracts, only=only)
+        replay = ContractReplay(contracts, only=only, interleave=True)
         sources: list[TrafficSource] = [replay]
         if _has_later_messages(contracts):
             console.print(
@@ -144,7 +144,7 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
             )
     else:
         conversation = channels.is_conversation()
-        replay = ContractReplay(contracts, only=only, keep=conversation.negated)
+        replay = ContractReplay(contracts, only=only, keep=conversation.negated, interleave=True)
         messaging = MessagingConversations(contracts, channels.observer, conversation, only=only)
         sources = [replay, messaging]
         for side in ("legacy", "candidate") if header.legacy else ("candidate",):

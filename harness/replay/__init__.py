@@ -4,7 +4,9 @@ Each contract exchange is a unit; a scenario's steps (in `step` order) are one s
 and so is a recorded conversation (`harness.correlation`: a proxy or HAR recording whose
 `correlations.yaml` says which answers' values later requests carried).
 Independent exchanges stream straight from the files; scenario steps are gathered per contract
-(scenarios are short, hand-written sequences) and follow the contract's plain exchanges. Lines
+(scenarios are short, hand-written sequences) and follow the contract's plain exchanges. A
+rehearsal takes a contract's operations in turn (`interleave`, a bounded look-ahead), so that
+each operation's timings spread over the run instead of falling in one stretch of it. Lines
 are parsed a small batch at a time (`READ_AHEAD`), so memory stays bounded whatever the corpus.
 A unit's `noise` is its contract's index: the contract's noise model judges it. `keep` chooses
 units (the messaging source, `harness.messaging`, takes the conversations that cause later
@@ -27,10 +29,11 @@ from harness.correlation import (
     in_recorded_order,
     read_correlations,
 )
-from harness.engine.plan import Unit, read_ahead
+from harness.engine.plan import Unit, interleaved, read_ahead
 
 READ_AHEAD = 64  # exchanges parsed per batch
 Keep = Callable[[Unit], bool]
+INTERLEAVE_WINDOW = 512  # units looked at ahead to take operations in turn
 
 
 class ContractReplay:
@@ -44,10 +47,12 @@ class ContractReplay:
         *,
         only: Collection[str] = (),
         keep: Keep | None = None,
+        interleave: bool = False,
     ) -> None:
         self.contracts = contracts
         self.only = frozenset(only)
         self.keep = keep
+        self.interleave = interleave  # operations taken in turn (a rehearsal's timings)
         self._noise: list[NoiseModel] | None = None
 
     def noise(self) -> list[NoiseModel]:
@@ -56,7 +61,10 @@ class ContractReplay:
         return self._noise
 
     def phases(self, done: Collection[str] = ()) -> list[Iterable[Unit]]:
-        return [plan_units(self.contracts, only=self.only, done=done, keep=self.keep)]
+        units = plan_units(self.contracts, only=self.only, done=done, keep=self.keep)
+        if self.interleave:
+            units = interleaved(units, _operation_of, INTERLEAVE_WINDOW)
+        return [units]
 
     def refinement(self) -> None:
         return None
@@ -187,3 +195,8 @@ def count_planned(contracts: Sequence[Contract]) -> int:
                     while block := handle.read(1 << 20):
                         total += block.count(b"\n")
     return total
+
+
+def _operation_of(unit: Unit) -> tuple[int, str]:
+    """What interleaving takes in turn: a contract's operation (a scenario is its own kind)."""
+    return unit.noise, unit.scenario or unit.steps[0].operation

@@ -123,3 +123,18 @@ def test_fast_exchange_parsing_agrees_with_the_validating_path(
     fast = parse()
     monkeypatch.setattr(codec, "_well_formed_exchange", lambda data: None)
     assert fast == parse()
+
+
+def test_interleaving_takes_kinds_in_turn_and_keeps_each_kinds_order() -> None:
+    from harness.engine.plan import interleaved
+
+    items = [("a", n) for n in range(6)] + [("b", n) for n in range(3)] + [("c", 0)]
+    out = list(interleaved(iter(items), key=lambda item: item[0], window=100))
+    assert sorted(out) == sorted(items)
+    assert out[:3] == [("a", 0), ("b", 0), ("c", 0)]
+    for kind in "abc":
+        assert [n for k, n in out if k == kind] == sorted(n for k, n in items if k == kind)
+    # a small window still takes every item once, in each kind's order
+    small = list(interleaved(iter(items), key=lambda item: item[0], window=4))
+    assert sorted(small) == sorted(items)
+    assert [n for k, n in small if k == "a"] == list(range(6))
