@@ -198,7 +198,8 @@ def test_the_pool_bounds_connections_and_survives_timeouts() -> None:
             await transport.aclose()
 
     with serve_in_thread(things_app()) as server:
-        transport = LiveTransport(server.url, name="candidate", timeout_s=0.3, max_connections=2)
+        # /slow answers after 1.5 s; 1 s is generous for 40 reads queued on two connections.
+        transport = LiveTransport(server.url, name="candidate", timeout_s=1.0, max_connections=2)
         results = asyncio.run(go(transport))
     assert isinstance(results[0], TransportError) and results[0].kind == "timeout"
     assert [r.status for r in results[1:] if isinstance(r, Response)] == [200] * 40

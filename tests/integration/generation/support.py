@@ -53,6 +53,9 @@ def copy_contract(recorded: Path, tmp_path: Path) -> Path:
     return copy
 
 
+GENEROUS_TIMEOUT_S = 120.0
+
+
 def rehearse_live(
     contracts: Path, candidate: str, legacy: str, out: Path, generation: GenerationOptions | None
 ) -> tuple[RehearsalOutcome, list[dict[str, Any]]]:
@@ -66,6 +69,7 @@ def rehearse_live(
             progress=False,
             generation=generation,
             write_reports=False,
+            timeout=GENEROUS_TIMEOUT_S,  # a busy machine is slow, never wrong
         ),
         Console(quiet=True),
     )
