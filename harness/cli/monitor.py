@@ -166,7 +166,7 @@ def serve(store: Path, host: str, port: int, refresh: int) -> None:
     from harness.monitor.live import dashboard_app
     from harness.serving import serve_forever
 
-    serve_forever(dashboard_app(store, refresh_s=refresh), host, port)
+    serve_forever(lambda: dashboard_app(store, refresh_s=refresh), host, port)
 
 
 def _day(value: object) -> date | None:

@@ -41,6 +41,7 @@ def proxy(
 ) -> None:
     """Forward every request to UPSTREAM unchanged and record each exchange as contracts."""
     from harness.config.settings import load_settings
+    from harness.errors import HarnessError
     from harness.record.proxy import ProxyRecorder, RecordingProxy
     from harness.record.redact import Redactor
     from harness.record.settings import redaction_for

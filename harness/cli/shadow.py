@@ -110,7 +110,6 @@ def shadow(
 ) -> None:
     """Answer every request from PRIMARY, byte for byte, and mirror it to SHADOW: each pair is
     judged as in a rehearsal and stored for `harness monitor`."""
-    import uvicorn
 
     from harness.auth import access_for
     from harness.config.policy import load_policy
@@ -119,7 +118,7 @@ def shadow(
     from harness.core.policy import Policy
     from harness.record.redact import Redactor
     from harness.record.settings import redaction_for
-    from harness.serving import READY_PREFIX, bind_loopback, url_of, uvicorn_config
+    from harness.serving import serve_forever
     from harness.shadow.service import ShadowConfig, ShadowService
     from harness.shadow.source import MirrorRules
 
@@ -163,6 +162,4 @@ def shadow(
         click.echo(f"harness shadow: stopped: {counts}", err=True)
 
     service.app.on_stop = stop_and_say
-    sock = bind_loopback(host, port)
-    click.echo(f"{READY_PREFIX}{url_of(sock)}")
-    uvicorn.Server(uvicorn_config(service.app, lifespan="on")).run(sockets=[sock])
+    serve_forever(lambda: service.app, host, port, lifespan="on")
