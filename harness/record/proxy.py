@@ -99,7 +99,9 @@ class ProxyRecorder:
             )
         self.sequence += 1
         exchange = Exchange(
-            id=f"proxy-{contract.next_number():06d}",
+            # Numbered across services (as the sequence is): ids are unique in a contracts
+            # directory, which results, --only and --resume rely on.
+            id=f"proxy-{self.sequence:06d}",
             service=service,
             operation=operation,
             request=request,
