@@ -192,7 +192,9 @@ def test_an_error_that_stops_a_run_midway_leaves_an_incomplete_rehearsal(
     tmp_path: Path, slow_candidate: str
 ) -> None:
     """A contract line spoilt while the run reads it: exit 2, results kept, gate incomplete."""
-    contracts = write_contracts(tmp_path / "c", thing_exchanges(COUNT, with_scenario=False))
+    # Longer than what the replay reads ahead (a batch, and the look-ahead that takes
+    # operations in turn), so the line appended below is read while the run goes on.
+    contracts = write_contracts(tmp_path / "c", thing_exchanges(1200, with_scenario=False))
     first = rehearse(contracts, tmp_path, "--candidate", slow_candidate, "--name", "r")
     wait_for_lines(tmp_path / "r" / "results.jsonl", 5, first)
     with (contracts / "things" / "exchanges.jsonl").open("a") as handle:
