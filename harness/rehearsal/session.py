@@ -22,8 +22,8 @@ from rich.markup import escape
 from harness.config.names import KnownNames, check_policy_names, noise_warnings
 from harness.config.policy import load_policy
 from harness.contracts import Contract, discover
-from harness.contracts.store import LATER_FORMAT_VERSION
 from harness.contracts.check import check_contracts
+from harness.contracts.store import LATER_FORMAT_VERSION
 from harness.core.gate import GateDecision, Tally
 from harness.core.policy import Policy, WaiverBook
 from harness.engine import (
