@@ -155,17 +155,20 @@ def rehearse(
             settings = settings.with_auth(side, AuthSettings.from_flag(given, flag))
     access = access_for(settings, ("candidate", "legacy"))
     console = Console()
+    # A resume runs against what the rehearsal started with: only a flag moves it elsewhere (a
+    # candidate restarted on another port), never a harness.toml that changed in between.
+    resuming = resume is not None
     try:
         outcome = run(
             RehearsalRequest(
-                candidate=settings.candidate,
-                legacy=settings.legacy,
-                legacy_twin=settings.legacy_twin,
+                candidate=candidate if resuming else settings.candidate,
+                legacy=legacy if resuming else settings.legacy,
+                legacy_twin=legacy_twin if resuming else settings.legacy_twin,
                 reask=reask,
                 contracts=None if resume and contracts is None else settings.contracts,
                 name=name,
                 baseline=baseline,
-                policy=settings.policy,
+                policy=policy if resuming else settings.policy,
                 out=settings.out,
                 resume=resume,
                 concurrency=settings.concurrency,

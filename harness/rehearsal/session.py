@@ -116,6 +116,14 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
     after it keeps its results, marks the header as stopped by that error, and is gated (it
     cannot pass) before the error is raised again."""
     directory, header = _resolve(request)
+    if request.resume:
+        for side, url in directory.header().targets.items():
+            if header.targets.get(side) != url:
+                console.print(
+                    f"note: resuming {header.name} against {side} {header.targets.get(side)} "
+                    f"(its results so far are from {url})",
+                    highlight=False,
+                )
     contracts_dir = Path(header.contracts)
     contracts = discover(contracts_dir)
     if not contracts:

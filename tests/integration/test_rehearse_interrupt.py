@@ -54,13 +54,14 @@ def no_process_outlives_its_test() -> Iterator[None]:
         process.communicate()
 
 
-def harness(*args: str) -> subprocess.Popen[str]:
+def harness(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "harness", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env=dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="250"),
+        cwd=cwd,
     )
     STARTED.append(process)
     return process
@@ -159,6 +160,29 @@ def test_a_resume_keeps_the_selection_it_started_with(
     code, output = finish(rehearse(contracts, tmp_path, "--resume", "r"))
     assert code == 0, output
     assert sorted(ids(tmp_path / "r" / "results.jsonl")) == chosen
+
+
+def test_a_resume_runs_against_its_stored_targets_not_a_changed_harness_toml(
+    tmp_path: Path, contracts: Path, slow_candidate: str
+) -> None:
+    out = tmp_path / "reports"
+    first = rehearse(contracts, out, "--candidate", slow_candidate, "--name", "r")
+    wait_for_lines(out / "r" / "results.jsonl", 5, first)
+    kill(first)
+    project = tmp_path / "project"
+    project.mkdir()  # a harness.toml edited since: another candidate, nothing listening there
+    (project / "harness.toml").write_text('candidate = "http://127.0.0.1:9"\n')
+
+    common = ["--contracts", str(contracts), "--out", str(out), "--no-progress"]
+    resumed = harness("rehearse", *common, "--resume", "r", cwd=project)
+    code, output = finish(resumed)
+    assert code == 0, output
+    assert "note: resuming" not in output
+    assert sorted(set(ids(out / "r" / "results.jsonl"))) == sorted(
+        e.id for e in thing_exchanges(COUNT)
+    )
+    meta = json.loads((out / "r" / "rehearsal.json").read_text())
+    assert meta["targets"]["candidate"] == slow_candidate
 
 
 def test_a_run_that_fails_before_its_first_exchange_leaves_nothing_behind(
