@@ -311,7 +311,7 @@ def _clusters(summary: Mapping[str, Any]) -> str:
             f'<span class="path">{esc(", ".join(c.get("operations") or []))}</span>{badges}'
             f'<span class="muted">{_number(c.get("exchanges"))} exchanges{cascade} · smallest '
             f'example <code class="inline">{esc(example.get("id"))}</code> '
-            f"{esc(example.get('request') or '')}</span></div><ul class=\"signature\">{signature}"
+            f'{esc(example.get("request") or "")}</span></div><ul class="signature">{signature}'
             f"</ul>{_sides(example)}{_reproducer(c.get('reproducer'))}</div>"
         )
     return (
@@ -431,26 +431,19 @@ def _count(value: object) -> str:
 
 
 def _latency(summary: Mapping[str, Any]) -> str:
-    cards = []
     criteria = summary.get("latency_criteria") or {}
-    for op in summary.get("operations") or []:
-        sides = op.get("latency_ms") or {}
-        legacy, candidate = sides.get("legacy") or {}, sides.get("candidate") or {}
-        badge, evidence = _latency_verdict(op.get("latency"), criteria)
-        evidence = f'<p class="evidence muted">{evidence}</p>' if evidence else ""
-        cards.append(
-            f'<div class="card latency-card"><h3>{esc(op.get("operation"))} '
-            f'<span class="muted">{esc(op.get("service"))}</span> {badge}</h3>{evidence}'
-            f"{latency_boxplot(op)}"
-            '<table><thead><tr><th></th><th class="num">p50</th><th class="num">p95</th>'
-            '<th class="num">timings</th></tr></thead><tbody>'
-            f'<tr><td>legacy</td><td class="num">{esc(milliseconds(legacy.get("p50")))}</td>'
-            f'<td class="num">{esc(milliseconds(legacy.get("p95")))}</td>'
-            f'<td class="num">{_number(legacy.get("count", 0))}</td></tr>'
-            f'<tr><td>candidate</td><td class="num">{esc(milliseconds(candidate.get("p50")))}</td>'
-            f'<td class="num">{esc(milliseconds(candidate.get("p95")))}</td>'
-            f'<td class="num">{_number(candidate.get("count", 0))}</td></tr></tbody></table></div>'
+    cards = [
+        _latency_card(esc(op.get("operation")), op, criteria)
+        for op in summary.get("operations") or []
+    ]
+    cards += [  # how long each later message (an acknowledgement, a delivery) took to come
+        _latency_card(
+            f'{esc(later.get("operation"))} <span class="muted">later</span> {esc(later.get("kind"))}',
+            later,
+            criteria,
         )
+        for later in summary.get("later_latency") or []
+    ]
     key = (
         '<p class="key muted">Verdict per operation: Mann-Whitney U over both sides\' timings '
         "(q: Benjamini-Hochberg across operations) and the Hodges-Lehmann shift of the "
@@ -463,6 +456,27 @@ def _latency(summary: Mapping[str, Any]) -> str:
     return (
         f'<section id="latency"><h2>Latency</h2>{key}<div class="grid3">{"".join(cards)}</div>'
         "</section>"
+    )
+
+
+def _latency_card(title: str, entry: Mapping[str, Any], criteria: Mapping[str, Any]) -> str:
+    """One operation's (or one kind of later message's) timings on both sides, and its verdict."""
+    sides = entry.get("latency_ms") or {}
+    legacy, candidate = sides.get("legacy") or {}, sides.get("candidate") or {}
+    badge, evidence = _latency_verdict(entry.get("latency"), criteria)
+    evidence = f'<p class="evidence muted">{evidence}</p>' if evidence else ""
+    return (
+        f'<div class="card latency-card"><h3>{title} '
+        f'<span class="muted">{esc(entry.get("service"))}</span> {badge}</h3>{evidence}'
+        f"{latency_boxplot(entry)}"
+        '<table><thead><tr><th></th><th class="num">p50</th><th class="num">p95</th>'
+        '<th class="num">timings</th></tr></thead><tbody>'
+        f'<tr><td>legacy</td><td class="num">{esc(milliseconds(legacy.get("p50")))}</td>'
+        f'<td class="num">{esc(milliseconds(legacy.get("p95")))}</td>'
+        f'<td class="num">{_number(legacy.get("count", 0))}</td></tr>'
+        f'<tr><td>candidate</td><td class="num">{esc(milliseconds(candidate.get("p50")))}</td>'
+        f'<td class="num">{esc(milliseconds(candidate.get("p95")))}</td>'
+        f'<td class="num">{_number(candidate.get("count", 0))}</td></tr></tbody></table></div>'
     )
 
 

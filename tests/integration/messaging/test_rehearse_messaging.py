@@ -131,6 +131,12 @@ def test_legacy_against_a_plain_spine2_is_full_parity_later_messages_included(
         assert [m["kind"] for m in later["legacy"]] and len(later["legacy"]) == len(
             later["candidate"]
         )
+    summary = json.loads((tmp_path / "messaging" / "summary.json").read_text())
+    kinds = {(e["operation"], e["kind"]) for e in summary["later_latency"]}
+    assert kinds and all(e["latency_ms"]["candidate"]["count"] for e in summary["later_latency"])
+    report = (tmp_path / "messaging" / "report.html").read_text()
+    for operation, kind in kinds:  # each kind of later message has its latency card
+        assert f'{operation} <span class="muted">later</span> {kind}' in report
 
 
 def test_a_reliable_message_sent_twice_is_delivered_once(contracts: Path, tmp_path: Path) -> None:
