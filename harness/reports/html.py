@@ -436,11 +436,12 @@ def _latency(summary: Mapping[str, Any]) -> str:
         _latency_card(esc(op.get("operation")), op, criteria)
         for op in summary.get("operations") or []
     ]
+    later_criteria = summary.get("later_latency_criteria") or criteria
     cards += [  # how long each later message (an acknowledgement, a delivery) took to come
         _latency_card(
             f'{esc(later.get("operation"))} <span class="muted">later</span> {esc(later.get("kind"))}',
             later,
-            criteria,
+            later_criteria,
         )
         for later in summary.get("later_latency") or []
     ]
@@ -449,7 +450,13 @@ def _latency(summary: Mapping[str, Any]) -> str:
         "(q: Benjamini-Hochberg across operations) and the Hodges-Lehmann shift of the "
         "candidate with its 95% interval; slower or faster only when the whole interval lies "
         "beyond the floor. "
-        "Whiskers p5 to p95, box p25 to p75, bar at the median."
+        + (
+            "Later messages (acknowledgements, deliveries) are timed from their request and judged "
+            "with a wider floor: they pass through each side's queues. "
+            if summary.get("later_latency")
+            else ""
+        )
+        + "Whiskers p5 to p95, box p25 to p75, bar at the median."
         f'<span style="background:{LEGACY_COLOUR}"></span>legacy'
         f'<span style="background:{CANDIDATE_COLOUR}"></span>candidate</p>'
     )

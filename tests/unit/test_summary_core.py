@@ -192,3 +192,30 @@ def test_operations_carry_the_latency_verdict_with_its_evidence() -> None:
         12,
         0,
     )
+
+
+def _with_later(n: int, legacy_ms: float, candidate_ms: float) -> dict[str, object]:
+    line = result(n, "mhs", "send")
+    line["later"] = {
+        side: [{"kind": "acknowledgement", "after_ms": ms + (n % 7)}]
+        for side, ms in (("legacy", legacy_ms), ("candidate", candidate_ms))
+    }
+    return line
+
+
+@pytest.mark.parametrize(
+    ("candidate_ms", "verdict"),
+    [(45.0, "same"), (120.0, "slower")],
+    ids=["a queue's offset (+50%) is not a verdict", "2.7 times as long is slower"],
+)
+def test_later_messages_are_judged_past_the_warm_up_with_a_wider_floor(
+    candidate_ms: float, verdict: str
+) -> None:
+    warm_up = [_with_later(n, 30.0, 900.0) for n in range(32)]  # first connections, never judged
+    judged = [_with_later(n, 30.0, candidate_ms) for n in range(32, 132)]
+    summary = SummaryBuilder().add_all(warm_up + judged).to_dict()
+    (later,) = summary["later_latency"]
+    assert later["kind"] == "acknowledgement"
+    assert later["latency"]["verdict"] == verdict
+    assert later["latency"]["n_legacy"] == 100
+    assert summary["later_latency_criteria"]["min_shift_ms"] == 50.0
