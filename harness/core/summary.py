@@ -69,7 +69,6 @@ def _counts() -> dict[str, int]:
     return dict.fromkeys(VERDICTS, 0)
 
 
-
 LATER_MIN_SHIFT_MS = 50.0
 LATER_MIN_SHIFT_RELATIVE = 0.5
 

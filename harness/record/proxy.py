@@ -21,7 +21,9 @@ analysed for values that answers gave and later requests carried (`harness.corre
 Noise: a request that cannot change state (GET, HEAD, OPTIONS) is sent a second time, `GAP_S`
 later and with a fresh X-Request-ID when it carried one, and the two answers are compared; the
 learned rules are merged into each `noise.yaml` when the proxy stops. Other requests are sent
-once: repeating them would change the upstream's state.
+once: repeating them would change the upstream's state. A pair with a write between its two
+answers (`WriteWatch`: a consumer's PATCH of the record just read) is not learned from: what
+the write changed is not noise; how many were left out is said when the proxy stops.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from harness.correlation import SEQUENCE, learn_correlations
 from harness.record.interface import split_by_service
 from harness.record.noise import GAP_S, Pair, learn_noise
 from harness.record.redact import Redactor
+from harness.record.writes import WriteWatch
 from harness.transport.errors import Http1Error
 from harness.transport.forwarding import (
     Forwarder,
@@ -79,6 +82,7 @@ class ProxyRecorder:
         self.contracts: dict[str, AppendingContract] = {}
         self.pairs: dict[str, list[Pair]] = {}
         self.warnings: list[str] = []
+        self.straddled = 0  # repeated reads left out of the noise model (a write between)
         self.sequence = _last_sequence(out)  # a restarted proxy goes on counting
 
     def classify(self, request: Request) -> tuple[str, str]:
@@ -111,6 +115,10 @@ class ProxyRecorder:
         )
         contract.append(self.redactor.exchange(exchange))
 
+    def not_learned(self) -> None:
+        """A repeated read left out of the noise model: a write came between its answers."""
+        self.straddled += 1
+
     def not_recorded(self, method: str, target: str, reason: str) -> None:
         """An exchange left out of the contracts (an answer past a limit), said as a warning."""
         self.warnings.append(f"{method} {target}: not recorded: {reason}")
@@ -129,6 +137,12 @@ class ProxyRecorder:
             ]
             learn_correlations(directories, exchanges)
         self.contracts = {}
+        if self.straddled:
+            self.warnings.append(
+                f"{self.straddled} repeated read(s) not used for the noise model: a write reached "
+                "the upstream between the two answers"
+            )
+            self.straddled = 0
         pending, self.pairs = self.pairs, {}
         for service, pairs in sorted(pending.items()):
             learned = learn_noise(pairs)
@@ -181,6 +195,7 @@ class RecordingProxy:
         # mutual TLS with the upstream, when configured
         self._forwarder = Forwarder(self.upstream, self.limits, tls=tls)
         self._pending: set[asyncio.Task[None]] = set()
+        self._writes = WriteWatch()
 
     async def close(self) -> None:
         if self._pending:
@@ -206,6 +221,10 @@ class RecordingProxy:
             return
         incoming = await read_incoming(scope, receive)
         method, target = incoming.method, incoming.target
+        safe = method in SAFE_METHODS
+        mark = self._writes.mark() if safe else None
+        if not safe:
+            self._writes.began()
         try:
             got = await self._forwarder.forward(method, target, incoming.forwarded, incoming.body)
         except Http1Error as error:
@@ -216,6 +235,9 @@ class RecordingProxy:
                 text = f"harness proxy: upstream failed: {error}\n"
             await answer(send, 502, [("content-type", "text/plain")], text.encode())
             return
+        finally:
+            if not safe:
+                self._writes.ended()  # answered (or failed): its effect, if any, has landed
         await answer(send, got.status, passed_back(method, got.headers, got.payload), got.payload)
         request = incoming.request()
         try:
@@ -224,13 +246,16 @@ class RecordingProxy:
             self.recorder.not_recorded(method, target, f"upstream {error}")
             return
         self.recorder.record(request, first)
-        if self.learn and method in SAFE_METHODS:
-            task = asyncio.ensure_future(self._again(request, incoming, first))
+        if self.learn and safe:
+            task = asyncio.ensure_future(self._again(request, incoming, first, mark))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
 
-    async def _again(self, request: Request, incoming: Incoming, first: Response) -> None:
-        """The same safe request once more, later, with a fresh request id: noise material."""
+    async def _again(
+        self, request: Request, incoming: Incoming, first: Response, mark: int | None
+    ) -> None:
+        """The same safe request once more, later, with a fresh request id: noise material
+        (unless a write reached the upstream in between)."""
         await asyncio.sleep(self.gap_s)
         again = list(with_fresh_request_ids(tuple(incoming.forwarded), lambda: str(uuid.uuid4())))
         try:
@@ -240,4 +265,7 @@ class RecordingProxy:
             second = stored_answer(got, self.limits)
         except Http1Error:
             return  # no second answer (or one past a limit), nothing learned
+        if not self._writes.clean_since(mark):
+            self.recorder.not_learned()
+            return
         self.recorder.learn(request, first, second)

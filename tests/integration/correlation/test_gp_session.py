@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.contracts.noisefile import read_noise_file
+from harness.contracts.store import NOISE_FILE
 from harness.correlation import CORRELATIONS_FILE, read_correlations
 from harness.record.interface import load_openapi
 from harness.record.proxy import ProxyRecorder, RecordingProxy
@@ -74,6 +76,19 @@ def test_the_session_is_correlated(recorded: Path) -> None:
     ]
     # Names and postcodes the client sent itself are not followed.
     assert not any("postalCode" in entry.expression for entry in reviewed.entries)
+
+
+def test_a_read_repeated_across_the_clients_patch_teaches_no_noise(recorded: Path) -> None:
+    """The proxy asks each read again a second later; the client's PATCH came in between, so
+    the second answer differs by what the PATCH changed: not noise, never learned."""
+    noise = read_noise_file(recorded / "pds" / NOISE_FILE, "pds")
+    learned = {(entry.operation, entry.path) for entry in noise.entries}
+    assert not {path for operation, path in learned if operation == "getPatient"} & {
+        "/gender",
+        "/meta/versionId",
+        "header:etag",
+    }, learned
+    assert ("getPatient", "header:x-request-id") in learned  # a clean pair still teaches
 
 
 def test_replays_against_a_fresh_spine2(recorded: Path, tmp_path: Path) -> None:
