@@ -12,8 +12,9 @@ One pass over the exchanges in recorded order:
   for the same resource (or in the same conversation) that gave that ETag produced it.
 
 Exchanges joined by a use, or sharing an `X-Correlation-ID`, are one conversation; an exchange
-otherwise on its own that addresses a resource (a request path) a conversation addresses joins
-it (listing an inbox after the conversation changed it). A conversation replays in order, as
+otherwise on its own that addresses a resource (a request path, or the nearest one above or below
+it) a conversation addresses joins it (listing an inbox after the conversation changed it, a
+handshake with the mailbox a conversation then sends from). A conversation replays in order, as
 one unit; conversations are independent of each other. Values a state-changing
 request's answer produced are allocated (a new record's number): they are captured even when
 nothing uses them again, and compared by shape rather than by value.
@@ -158,25 +159,48 @@ def analyse(exchanges: Sequence[Exchange], sources: Allowed | None = None) -> Co
 
 
 def _join_same_resource(exchanges: Sequence[Exchange], groups: _Groups) -> None:
-    """An exchange on its own that addresses a resource (a request path) a conversation
-    addresses joins that conversation (the one whose member came last before it, else first
-    after it): listing an inbox after the conversation changed it depends on it. Two
-    conversations are never merged so."""
+    """An exchange on its own that addresses a resource a conversation addresses joins that
+    conversation (the one whose member came last before it, else first after it): listing an
+    inbox after the conversation changed it depends on it. The same resource is the same request
+    path, else the nearest one above or below it (`/mailbox` and `/mailbox/outbox`: a client's
+    handshake with its mailbox before it sends from it), so that replay keeps the order the
+    recording had between them. Two conversations are never merged so."""
     sizes: dict[int, int] = {}
     for index in range(len(exchanges)):
         root = groups.find(index)
         sizes[root] = sizes.get(root, 0) + 1
-    members: dict[str, list[int]] = {}
+    members: dict[str, list[int]] = {}  # path -> members addressing it
+    below: dict[str, list[int]] = {}  # path -> members addressing a resource under it
     for index, exchange in enumerate(exchanges):
         if sizes[groups.find(index)] > 1:
-            members.setdefault(exchange.request.path, []).append(index)
+            path = exchange.request.path
+            members.setdefault(path, []).append(index)
+            for parent in _parents(path):
+                below.setdefault(parent, []).append(index)
     for index, exchange in enumerate(exchanges):
         if sizes[groups.find(index)] > 1:
             continue
-        found = members.get(exchange.request.path)
+        path = exchange.request.path
+        found = (
+            members.get(path)
+            or next((members[p] for p in _parents(path) if p in members), None)
+            or below.get(path)
+        )
         if found:
             position = bisect.bisect_left(found, index)  # members are in recorded order
             groups.join(found[position - 1] if position else found[0], index)
+
+
+def _parents(path: str) -> list[str]:
+    """The paths above `path`, nearest first, down to its first segment (`/a/b/c`: `/a/b`,
+    `/a`); never `/` alone, which is above everything."""
+    out = []
+    cut = path.rstrip("/").rfind("/")
+    while cut > 0:
+        path = path[:cut]
+        out.append(path)
+        cut = path.rfind("/")
+    return out
 
 
 def _etag_source(

@@ -160,3 +160,22 @@ def test_a_malformed_file_names_its_line_and_field(
     assert raised.value.line == line
     if field is not None:
         assert raised.value.field == field
+
+
+def test_an_exchange_on_a_resource_above_or_below_a_conversations_joins_it_in_order() -> None:
+    """A client's handshake with its mailbox, before it sends from it, stays before the send at
+    replay (a server may not take a send and a handshake at once); an unrelated read does not."""
+    handshake = exchange(0, "handshake", Request("POST", "/mailbox/X26ABC1"), answer({}))
+    status = exchange(
+        7, "status", Request("GET", "/inbox/20260101120000123456_ABC123/status"), answer({})
+    )
+    elsewhere = exchange(8, "ping", Request("GET", "/records"), answer({}))
+    sent = traffic()
+    sent[0] = exchange(
+        1,
+        "send",
+        Request("POST", "/mailbox/X26ABC1/outbox", body=b'{"to":"X26HC005"}', headers=JSON),
+        answer({"message_id": "20260101120000123456_ABC123"}, 202),
+    )
+    correlation = analyse([handshake, *sent, status, elsewhere])
+    assert correlation.conversations == ((0, 1, 3, 4, 5, 7),)
