@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -120,8 +121,11 @@ class ChildServer:
 
 
 @contextlib.contextmanager
-def spawn_harness_server(args: Sequence[str], timeout: float = 60.0) -> Iterator[ChildServer]:
-    """Run `python -m harness <args> --port 0` in a child process; yield its URL once ready.
+def spawn_harness_server(
+    args: Sequence[str], timeout: float = 60.0, cwd: Path | None = None
+) -> Iterator[ChildServer]:
+    """Run `python -m harness <args> --port 0` in a child process (in `cwd`, if given); yield its
+    URL once ready.
 
     The child prints a line starting with READY_PREFIX followed by its URL when it listens.
     """
@@ -130,7 +134,7 @@ def spawn_harness_server(args: Sequence[str], timeout: float = 60.0) -> Iterator
         command += ["--port", "0"]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd
     )
     child = ChildServer("", process)
     try:

@@ -133,6 +133,12 @@ def test_mock_serve_answers_over_a_real_socket_in_recorded_order(mock_server: st
         assert etag_of(client.get(PATIENT)) == etag_of(first)
 
 
+def test_mock_serve_finds_the_contracts_harness_toml_names(contracts: Path, tmp_path: Path) -> None:
+    (tmp_path / "harness.toml").write_text(f"contracts = {str(contracts)!r}\n")
+    with spawn_harness_server(["mock", "serve"], cwd=tmp_path) as server:
+        assert httpx.get(f"{server.url}{PATIENT}").headers["x-harness-mock"] == "hit"
+
+
 def test_mock_serve_explains_an_unmatched_request(mock_server: str) -> None:
     answer = httpx.get(f"{mock_server}{BASE}/Patient", params={**SEARCH, "family": "Smyth"})
     assert answer.status_code == 501
