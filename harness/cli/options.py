@@ -45,3 +45,56 @@ def interface_of(source: str | None, base_url: str, command: str) -> dict[str, A
             f"harness {command}: {base_url} has no /openapi.json; operations unnamed", err=True
         )
         return None
+
+
+def selection_options(function: F) -> F:
+    """`--include`, `--exclude`, `--destructive`, `--allow-side-effects` ([operations])."""
+    for option in reversed(
+        [
+            click.option(
+                "--include",
+                multiple=True,
+                metavar="TERM",
+                help="Only these operations: a glob over operationIds, method:GET or tag:NAME "
+                "(repeatable).",
+            ),
+            click.option(
+                "--exclude",
+                multiple=True,
+                metavar="TERM",
+                help="Never these operations (same terms as --include; repeatable).",
+            ),
+            click.option(
+                "--destructive",
+                multiple=True,
+                metavar="GLOB",
+                help="Operations that destroy state besides DELETE and x-destructive: true "
+                "(never generated without --allow-side-effects; repeatable).",
+            ),
+            click.option(
+                "--allow-side-effects",
+                is_flag=True,
+                help="Also generate destructive requests (DELETE, x-destructive, --destructive).",
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def selection_flags(
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    destructive: tuple[str, ...],
+    allow_side_effects: bool,
+) -> list[str]:
+    """The selection flags as given, for the command an artifact records."""
+    flags: list[str] = []
+    for name, values in (
+        ("--include", include),
+        ("--exclude", exclude),
+        ("--destructive", destructive),
+    ):
+        for value in values:
+            flags += [name, value]
+    return flags + (["--allow-side-effects"] if allow_side_effects else [])

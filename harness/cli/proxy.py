@@ -65,7 +65,14 @@ def proxy(
         "seed": None,
         "noise": "not learned" if no_noise else "repeated safe requests",
     }
-    recorder = ProxyRecorder(record_dir, upstream, document, Redactor(redaction), provenance)
+    recorder = ProxyRecorder(
+        record_dir,
+        upstream,
+        document,
+        Redactor(redaction),
+        provenance,
+        admin=settings.operations.rules().admin,  # [operations] admin_paths: never recorded
+    )
     try:
         limits = settings.answer_limits("legacy")  # [targets.legacy]: the upstream's answers
         tls = settings.target("legacy").tls  # [targets.legacy.tls]: mutual TLS upstream

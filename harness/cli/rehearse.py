@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.options import policy_option, profile_option
+from harness.cli.options import policy_option, profile_option, selection_options
 
 
 @click.command()
@@ -94,6 +94,7 @@ from harness.cli.options import policy_option, profile_option
     default=True,
     help="Write shrunk divergences to contracts/<service>/regressions/ [on].",
 )
+@selection_options
 def rehearse(
     candidate: str | None,
     legacy: str | None,
@@ -120,11 +121,16 @@ def rehearse(
     save_regressions: bool,
     candidate_auth: str | None,
     legacy_auth: str | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    destructive: tuple[str, ...],
+    allow_side_effects: bool,
 ) -> None:
     """Replay every contract exchange against the candidate, compare, report and gate."""
     from rich.console import Console
 
     from harness.auth import access_for
+    from harness.config.operations import OperationSettings
     from harness.config.settings import AuthSettings, load_settings
     from harness.generation.options import GenerationOptions
     from harness.rehearsal.session import RehearsalRequest
@@ -154,6 +160,9 @@ def rehearse(
         if given:
             settings = settings.with_auth(side, AuthSettings.from_flag(given, flag))
     access = access_for(settings, ("candidate", "legacy"))
+    chosen = settings.operations.with_flags(include, exclude, destructive, allow_side_effects)
+    # On --resume without flags or settings of its own, the stored selection applies.
+    operations = None if resume and chosen == OperationSettings() else chosen
     console = Console()
     # A resume runs against what the rehearsal started with: only a flag moves it elsewhere (a
     # candidate restarted on another port), never a harness.toml that changed in between.
@@ -179,6 +188,7 @@ def rehearse(
                 secrets=settings.secrets,
                 limits=settings.all_answer_limits(),
                 access=access,
+                operations=operations,
                 command=shlex.join(["harness", *sys.argv[1:]]),
                 inbound=settings.inbound,
                 later_timeout=settings.later_timeout,

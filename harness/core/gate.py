@@ -26,6 +26,7 @@ from harness.core.latency_parity import (
 from harness.core.policy import LatencyLimit, Policy, Threshold, most_specific_scope, scope_rank
 from harness.core.reservoir import OperationTimings
 from harness.core.result import ResultRecord
+from harness.core.success import SuccessShare
 
 FORMAT_VERSION = 1
 _INDEX = re.compile(r"/\d+(?=/|$)|\[\d+\]")
@@ -47,10 +48,18 @@ class Tally:
     timings: dict[tuple[str, str], OperationTimings] = field(default_factory=dict)
     latency_criteria: LatencyCriteria = field(default_factory=LatencyCriteria)
     total: int = 0
+    success: SuccessShare = field(default_factory=SuccessShare)  # generated requests' 2xx
 
     def add(self, record: ResultRecord) -> None:
         self.total += 1
         operation = (record.service, record.operation)
+        self.success.count(
+            record.service,
+            record.operation,
+            record.source,
+            record.status_legacy,
+            record.status_candidate,
+        )
         counts = self.by_operation.setdefault(operation, {})
         counts[record.verdict] = counts.get(record.verdict, 0) + 1
         timings = self.timings.get(operation)

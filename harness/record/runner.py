@@ -70,6 +70,19 @@ class PassOutcome:
     bound_seed: str | None = None
     observer: LaterObserver | None = None  # what gathers the later messages requests cause
     side: str = "legacy"  # the observer's name for this pass's target
+    notes: list[str] = field(default_factory=list)  # generated chains cut short, and why
+
+    def joined(self, later: PassOutcome) -> PassOutcome:
+        """This pass followed by a later one on the same target (a second round)."""
+        return replace(
+            self,
+            exchanges={**self.exchanges, **later.exchanges},
+            problems=[*self.problems, *later.problems],
+            sent=self.sent + later.sent,
+            bound={**self.bound, **later.bound},
+            reuse={**self.reuse, **later.reuse},
+            notes=[*self.notes, *later.notes],
+        )
 
 
 class Classifier:
@@ -196,6 +209,9 @@ async def _run_steps(
             watched.append((len(steps), watch))
         problem = sent.problem or sent.failure
         if problem is not None or sent.request is None or sent.response is None:
+            if scenario.source == "generated" and sent.failure is None:
+                outcome.notes.append(f"{label}: {problem}; the rest of the chain was not sent")
+                return
             outcome.problems.append(f"{label}: {problem}; the rest of the scenario was not sent")
             return
         outcome.sent += 1
@@ -209,7 +225,7 @@ async def _run_steps(
                 operation=operation,
                 request=request,
                 response=response,
-                source="scenario",
+                source=scenario.source,
                 scenario=scenario.name,
                 step=number,
                 template=step.template,
@@ -221,6 +237,9 @@ async def _run_steps(
                 f"{label}: expected status {step.expect}, got {response.status}"
             )
         if sent.capture_problem is not None:
+            if scenario.source == "generated":  # a generated chain whose first answer missed
+                outcome.notes.append(f"{label}: {sent.capture_problem}; the chain stops here")
+                return
             outcome.problems.append(
                 f"{label}: {sent.capture_problem}; the rest of the scenario was not sent"
             )

@@ -15,17 +15,24 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
 from harness.config.names import KnownNames, check_policy_names, noise_warnings
+from harness.config.operations import (
+    OperationSettings,
+    operations_from_dict,
+    operations_to_dict,
+)
 from harness.config.policy import load_policy
 from harness.contracts import Contract, discover
 from harness.contracts.check import check_contracts
 from harness.contracts.store import LATER_FORMAT_VERSION
 from harness.core.gate import GateDecision, Tally
 from harness.core.policy import Policy, WaiverBook
+from harness.core.selection import OperationRules
 from harness.engine import (
     Consumer,
     Judge,
@@ -87,6 +94,8 @@ class RehearsalRequest:
     legacy_twin: str | None = None  # a second legacy instance for live noise cancellation
     baseline: str | None = None  # the rehearsal to compare with (else the last of its lineage)
     reask: bool = True  # ask legacy again (safe requests) where the two sides differ
+    # Which operations replay and generation may touch (include / exclude, side effects).
+    operations: OperationSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -141,9 +150,10 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         raise HarnessError(
             f"no exchange or scenario with id {', '.join(sorted(only))}", field="--only"
         )
+    rules = _operations(header).rules()
     channels = _channels(request)
     if channels is None:
-        replay = ContractReplay(contracts, only=only, interleave=True)
+        replay = ContractReplay(contracts, only=only, interleave=True, selection=rules.selection)
         sources: list[TrafficSource] = [replay]
         if _has_later_messages(contracts):
             console.print(
@@ -152,7 +162,13 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
             )
     else:
         conversation = channels.is_conversation()
-        replay = ContractReplay(contracts, only=only, keep=conversation.negated, interleave=True)
+        replay = ContractReplay(
+            contracts,
+            only=only,
+            keep=conversation.negated,
+            interleave=True,
+            selection=rules.selection,
+        )
         messaging = MessagingConversations(contracts, channels.observer, conversation, only=only)
         sources = [replay, messaging]
         for side in ("legacy", "candidate") if header.legacy else ("candidate",):
@@ -163,7 +179,9 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
     )
     live = LiveNoise()
     if generation is not None and not only:
-        sources.append(_generated(generation, contracts, header, policy, today, request, live))
+        sources.append(
+            _generated(generation, contracts, header, policy, today, request, live, rules)
+        )
     targets = open_targets(  # checks both URLs; connections open on the first send
         header.candidate,
         header.legacy,
@@ -314,6 +332,7 @@ def _generated(
     today: dt.date,
     request: RehearsalRequest,
     live: LiveNoise,
+    rules: OperationRules,
 ) -> GeneratedTraffic:
     return GeneratedTraffic(
         options,
@@ -327,7 +346,22 @@ def _generated(
         limits=request.limits,
         access=request.access,
         live=live,
+        rules=rules,
     )
+
+
+def _operations(header: RehearsalHeader) -> OperationSettings:
+    """The operations this run may touch (stored in the header when limited)."""
+    if header.operations is None:
+        return OperationSettings()
+    return operations_from_dict(header.operations, "rehearsal.json")
+
+
+def _limited(operations: OperationSettings | None) -> dict[str, Any] | None:
+    """The header's `operations`: None when every operation may be touched."""
+    if operations is None or operations == OperationSettings():
+        return None
+    return operations_to_dict(operations)
 
 
 def _resolve(request: RehearsalRequest) -> tuple[RehearsalDir, RehearsalHeader]:
@@ -403,6 +437,7 @@ def _resolve(request: RehearsalRequest) -> tuple[RehearsalDir, RehearsalHeader]:
         only=tuple(request.only) or None,
         baseline=request.baseline,
         generation=None if generation is None else generation.to_dict(),
+        operations=_limited(request.operations),
     )
 
 
@@ -420,6 +455,11 @@ def _check_selection(request: RehearsalRequest, header: RehearsalHeader) -> None
         ("--only", request.only and tuple(request.only) != (header.only or ()), header.only),
         ("--generate", asked is not None and asked != stored, stored),
         ("--seed", request.seed is not None and request.seed != header.seed, header.seed),
+        (
+            "--include/--exclude/--destructive/--allow-side-effects",
+            request.operations is not None and _limited(request.operations) != header.operations,
+            header.operations,
+        ),
     ]
     for flag, changed, kept in changes:
         if changed:

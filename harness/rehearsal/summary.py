@@ -71,6 +71,8 @@ def print_summary(
         console.print(table)
 
     _print_latency(console, tally)
+    for warning in tally.success.warnings():
+        console.print(f"warning: {warning}", markup=False, highlight=False)
 
     verdict = "[bold green]PASSED[/]" if decision.passed else "[bold red]FAILED[/]"
     note = " [yellow](incomplete: partial results)[/]" if interrupted else ""

@@ -15,13 +15,15 @@ messages and contract replay the others).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from harness.contracts import Contract, iter_exchanges, load_noise
 from harness.core.exchange import Exchange
 from harness.core.rules import NoiseModel
+from harness.core.selection import Selection
 from harness.correlation import (
     CORRELATIONS_FILE,
     CorrelationFile,
@@ -48,11 +50,13 @@ class ContractReplay:
         only: Collection[str] = (),
         keep: Keep | None = None,
         interleave: bool = False,
+        selection: Selection | None = None,
     ) -> None:
         self.contracts = contracts
         self.only = frozenset(only)
         self.keep = keep
         self.interleave = interleave  # operations taken in turn (a rehearsal's timings)
+        self.selection = selection if selection is not None and not selection.everything else None
         self._noise: list[NoiseModel] | None = None
 
     def noise(self) -> list[NoiseModel]:
@@ -64,7 +68,9 @@ class ContractReplay:
         units = plan_units(self.contracts, only=self.only, done=done, keep=self.keep)
         if self.interleave:
             units = interleaved(units, _operation_of, INTERLEAVE_WINDOW)
-        return [units]
+        if self.selection is None:
+            return [units]
+        return [selected_units(units, self.contracts, self.selection)]
 
     def refinement(self) -> None:
         return None
@@ -73,8 +79,45 @@ class ContractReplay:
         return None
 
     def planned(self) -> int | None:
-        """Exchanges a full replay sends (None with `only`: not counted)."""
-        return None if self.only else count_planned(self.contracts)
+        """Exchanges a full replay sends (None with `only` or a selection: not counted)."""
+        if self.only or self.selection is not None:
+            return None
+        return count_planned(self.contracts)
+
+
+def selected_units(
+    units: Iterable[Unit], contracts: Sequence[Contract], selection: Selection
+) -> Iterator[Unit]:
+    """The units every step of which the selection takes (`--include` / `--exclude`): a
+    conversation runs whole or not at all."""
+    tags: list[dict[str, tuple[str, ...]]] = [
+        {
+            operation: tuple(str(tag) for tag in spec.get("tags") or ())
+            for operation, spec in _specs(contract.openapi)
+        }
+        for contract in contracts
+    ]
+
+    def takes(step: Exchange, index: int) -> bool:
+        own = tags[index].get(step.operation, ())
+        return selection.selects(step.service, step.operation, step.request.method, own)
+
+    for unit in units:
+        noise = [unit.noise_of(position) for position in range(len(unit.steps))]
+        if all(takes(step, index) for step, index in zip(unit.steps, noise, strict=True)):
+            yield unit
+
+
+def _specs(document: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(operation name, its definition) of every operation of a document (a SOAP action's
+    name with its endpoint's definition)."""
+    for path, item in (document.get("paths") or {}).items():
+        for method, spec in item.items():
+            if not isinstance(spec, Mapping):
+                continue
+            yield str(spec.get("operationId") or f"{method.upper()} {path}"), spec
+            for name in (spec.get("x-soap-actions") or {}).values():
+                yield str(name), spec
 
 
 def plan_units(

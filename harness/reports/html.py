@@ -14,6 +14,7 @@ from typing import Any
 from harness.core.summary import Changes
 from harness.reports.coverage import coverage_section
 from harness.reports.html_style import CONTENT_SECURITY_POLICY, CSS, SCRIPT
+from harness.reports.sections import generation_section
 from harness.reports.summary import write_atomically
 from harness.reports.svg import (
     CANDIDATE_COLOUR,
@@ -522,6 +523,7 @@ def render_html(
             _divergences(summary),
             _errors(summary),
             _latency(summary),
+            generation_section(summary),
             extra_sections,
             _footer(summary),
             "</main>",

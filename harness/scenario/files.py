@@ -68,6 +68,7 @@ class Scenario:
     steps: tuple[Step, ...]
     service: str | None = None
     line: int | None = None
+    source: str = "scenario"  # what its steps are recorded as (generated chains: "generated")
 
 
 def load_scenarios(directory: Path) -> list[Scenario]:
