@@ -59,7 +59,6 @@ def generate_templates(
     document already parsed (`harness.openapi.Interface`), to parse it once."""
     if count <= 0:
         return []
-    from schemathesis.core.errors import SerializationNotPossible
     from schemathesis.generation.feedback import NO_FEEDBACK
     from schemathesis.generation.modes import GenerationMode
 
@@ -101,11 +100,7 @@ def generate_templates(
                 strategy = operations[key].as_strategy(
                     generation_mode=generation, feedback=NO_FEEDBACK
                 )
-            try:
-                drawn = draw_examples(strategy, quota, slot_seed)
-            except SerializationNotPossible:
-                # A body schemathesis cannot write (multipart/related): other slots fill in.
-                return []
+            drawn = draw_cases(strategy, quota, slot_seed)
         return [t for t in (case_template(case, base) for case in drawn) if t is not None]
 
     drawn = {p: draw(p, quotas[slot]) for p, slot in enumerate(slots) if quotas[slot]}
@@ -130,6 +125,19 @@ def generate_templates(
             for number, template in enumerate(drawn[position])
         )
     return cases
+
+
+def draw_cases(strategy: Any, count: int, seed: int) -> list[Any]:
+    """schemathesis cases drawn as `draw_examples` draws (none for an operation whose body
+    schemathesis cannot write, such as multipart/related: other slots fill in)."""
+    from schemathesis.core.errors import SerializationNotPossible
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return draw_examples(strategy, count, seed)
+        except SerializationNotPossible:
+            return []
 
 
 def _example_strategy(operation: Any) -> Any:

@@ -38,7 +38,7 @@ from harness.core.selection import OperationRules
 from harness.core.success import SUCCESS_FLOOR
 from harness.core.template import Template
 from harness.domains import TemplateData
-from harness.generation.cases import GeneratedCase, case_template, example_cases
+from harness.generation.cases import GeneratedCase, case_template, draw_cases, example_cases
 from harness.generation.drawing import draw_examples
 from harness.generation.seeds import SeedPool
 from harness.generation.variations import success_variations
@@ -243,9 +243,7 @@ def _seeded(
 ) -> list[Template]:
     if count <= 0:
         return []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        drawn = draw_examples(seeded_strategy(pool, operation), count, seed)
+    drawn = draw_cases(seeded_strategy(pool, operation), count, seed)
     found = [case_template(case, interface.base_path) for case in drawn]
     return [template for template in found if template is not None]
 
@@ -312,9 +310,7 @@ def _linked_targets(
     strategy = example_cases(target.operation, pool.feedback())
     if strategy is None:
         strategy = seeded_strategy(pool, target)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        drawn = draw_examples(strategy, count, seed)
+    drawn = draw_cases(strategy, count, seed)
     templates = []
     for case in drawn:
         addressed = {str(k): str(v) for k, v in (case.path_parameters or {}).items()}
