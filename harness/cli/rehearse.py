@@ -90,6 +90,12 @@ from harness.cli.options import policy_option, profile_option, selection_options
     help="Refuse the first N deliveries of each reliable message (rehearse retries).",
 )
 @click.option(
+    "--openapi",
+    "openapi_source",
+    metavar="FILE|URL",
+    help="Hold the candidate's answers to this OpenAPI document [each contract's openapi.json].",
+)
+@click.option(
     "--save-regressions/--no-save-regressions",
     default=True,
     help="Write shrunk divergences to contracts/<service>/regressions/ [on].",
@@ -119,6 +125,7 @@ def rehearse(
     later_timeout: float | None,
     refuse_first: int,
     save_regressions: bool,
+    openapi_source: str | None,
     candidate_auth: str | None,
     legacy_auth: str | None,
     include: tuple[str, ...],
@@ -163,6 +170,15 @@ def rehearse(
     chosen = settings.operations.with_flags(include, exclude, destructive, allow_side_effects)
     # On --resume without flags or settings of its own, the stored selection applies.
     operations = None if resume and chosen == OperationSettings() else chosen
+    if resume and not openapi_source:  # a resumed run keeps the document it was judged by
+        from harness.rundir import RehearsalDir
+
+        openapi_source = RehearsalDir(settings.out / resume).header().openapi
+    document = None
+    if openapi_source:
+        from harness.record.interface import load_openapi
+
+        document = load_openapi(openapi_source)
     console = Console()
     # A resume runs against what the rehearsal started with: only a flag moves it elsewhere (a
     # candidate restarted on another port), never a harness.toml that changed in between.
@@ -189,6 +205,8 @@ def rehearse(
                 limits=settings.all_answer_limits(),
                 access=access,
                 operations=operations,
+                openapi=document,
+                openapi_source=openapi_source,
                 command=shlex.join(["harness", *sys.argv[1:]]),
                 inbound=settings.inbound,
                 later_timeout=settings.later_timeout,

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from harness.core.conformance import ConformanceTally
 from harness.core.gate import divergence_key as path_shape
 from harness.core.latency import LatencySketch
 from harness.core.latency_parity import LatencyCriteria, judge_latency
@@ -169,6 +170,7 @@ class SummaryBuilder:
         self.errors_dropped = 0
         self.results = 0
         self.success = SuccessShare()  # generated requests answered 2xx, per operation
+        self.conformance = ConformanceTally()  # candidate answers held to their document
 
     def add_all(self, results: Iterable[Mapping[str, Any]]) -> SummaryBuilder:
         for result in results:
@@ -191,6 +193,7 @@ class SummaryBuilder:
             state = self._operations[(service, operation)] = _OperationState(service, operation)
         state.counts[verdict] += 1
         self.success.add(result)
+        self.conformance.add(result, path_shape)
         latency = result.get("latency_ms") or {}
         if isinstance(latency, Mapping):
             for side in SIDES:
@@ -310,6 +313,9 @@ class SummaryBuilder:
             generated = self.success.of(service, operation)
             if generated is not None:
                 entry["generated"] = generated  # generated requests that legacy answered 2xx
+            conformance = self.conformance.of(service, operation)
+            if conformance is not None:
+                entry["conformance"] = conformance  # candidate answers held to the document
             operations.append(entry)
         later_parities = judge_latency(
             {(s.service, f"{s.operation} later:{s.kind}"): s.timings for s in self._later.values()},
@@ -366,6 +372,7 @@ class SummaryBuilder:
             "errors": errors,
             "error_groups_dropped": self.errors_dropped,
             "generation_warnings": self.success.warnings(),
+            "conformance": self.conformance.to_dict(),
         }
 
 

@@ -27,6 +27,7 @@ from harness.config.operations import (
     operations_to_dict,
 )
 from harness.config.policy import load_policy
+from harness.conformance import DocumentConformance
 from harness.contracts import Contract, discover
 from harness.contracts.check import check_contracts
 from harness.contracts.store import LATER_FORMAT_VERSION
@@ -96,6 +97,10 @@ class RehearsalRequest:
     reask: bool = True  # ask legacy again (safe requests) where the two sides differ
     # Which operations replay and generation may touch (include / exclude, side effects).
     operations: OperationSettings | None = None
+    # The OpenAPI document candidate answers are held to, and where it came from (--openapi);
+    # None: each contract's stored openapi.json.
+    openapi: Mapping[str, Any] | None = None
+    openapi_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -200,7 +205,16 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
     try:
         done, header = _begin(directory, header, resuming=bool(request.resume))
         noise, phases = phases_of(sources, done)
-        judge = Judge(noise, WaiverBook(policy.waivers, today), targets.reproducer, live=live)
+        judge = Judge(
+            noise,
+            WaiverBook(policy.waivers, today),
+            targets.reproducer,
+            live=live,
+            # Each candidate answer held to its operation's document, beside parity.
+            conformance=DocumentConformance(
+                {c.service: request.openapi or c.openapi for c in contracts}
+            ),
+        )
         consumers: list[Consumer] = [writer]
         if request.progress:
             consumers.append(ProgressDisplay(console))
@@ -438,6 +452,7 @@ def _resolve(request: RehearsalRequest) -> tuple[RehearsalDir, RehearsalHeader]:
         baseline=request.baseline,
         generation=None if generation is None else generation.to_dict(),
         operations=_limited(request.operations),
+        openapi=request.openapi_source,
     )
 
 
@@ -451,7 +466,7 @@ def _check_selection(request: RehearsalRequest, header: RehearsalHeader) -> None
     """A resume runs what was selected at the start: a flag that would change it is refused."""
     stored = header.generation
     asked = None if request.generation is None else request.generation.to_dict()
-    changes = [
+    changes: list[tuple[str, object, object]] = [
         ("--only", request.only and tuple(request.only) != (header.only or ()), header.only),
         ("--generate", asked is not None and asked != stored, stored),
         ("--seed", request.seed is not None and request.seed != header.seed, header.seed),
@@ -460,7 +475,17 @@ def _check_selection(request: RehearsalRequest, header: RehearsalHeader) -> None
             request.operations is not None and _limited(request.operations) != header.operations,
             header.operations,
         ),
+        (
+            "--openapi",
+            request.openapi_source is not None and request.openapi_source != header.openapi,
+            header.openapi,
+        ),
     ]
+    if header.openapi and request.openapi is None:
+        raise HarnessError(
+            f"--resume {header.name} holds answers to {header.openapi}: give it again as --openapi",
+            field="--openapi",
+        )
     for flag, changed, kept in changes:
         if changed:
             shown = kept or "none"

@@ -43,6 +43,7 @@ _KNOWN = (
     "planned",
     "error",
     "operations",
+    "openapi",
 )
 
 
@@ -67,6 +68,8 @@ class RehearsalHeader:
     # The operations it was limited to (include, exclude, destructive, allow_side_effects),
     # when limited: what --resume keeps.
     operations: Mapping[str, Any] | None = None
+    # The OpenAPI document candidate answers are held to (--openapi), when not the contracts'.
+    openapi: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys of other harness versions
 
     @property
@@ -115,6 +118,8 @@ class RehearsalHeader:
             data["error"] = self.error
         if self.operations is not None:
             data["operations"] = dict(self.operations)
+        if self.openapi is not None:
+            data["openapi"] = self.openapi
         data.update({k: v for k, v in self.extra.items() if k not in data})
         return data
 
@@ -155,6 +160,7 @@ class RehearsalHeader:
                 planned=None if data.get("planned") is None else int(data["planned"]),
                 error=None if data.get("error") is None else str(data["error"]),
                 operations=operations,
+                openapi=str(data["openapi"]) if isinstance(data.get("openapi"), str) else None,
                 extra={k: v for k, v in data.items() if k not in _KNOWN},
             )
         except (TypeError, ValueError) as error:
