@@ -152,7 +152,10 @@ def _batches(
         kept = list(_chain_units(plan.index, plan.contract, linked, done))
         chains.extend(kept)
         plan.left = max(0, plan.left - len(seeking) - sum(len(unit.steps) for unit in kept))
-        yield [(plan.index, _exchange(plan.contract, case, plan.operations)) for case in seeking]
+        yield [
+            (plan.index, _exchange(plan.contract, case, plan.operations, part="seek-"))
+            for case in seeking
+        ]
     for plan in plans:
         index, contract, operations, interface = (
             plan.index,
@@ -169,7 +172,9 @@ def _batches(
                 contract.openapi, size - boundary, seed, rules=rules, interface=interface
             )
             cases += list(itertools.islice(coverage, boundary + size - boundary - len(cases)))
-            yield [(index, _exchange(contract, case, operations, batch=number)) for case in cases]
+            yield [
+                (index, _exchange(contract, case, operations, part=f"b{number}-")) for case in cases
+            ]
 
 
 def _seeking_cases(
@@ -268,14 +273,15 @@ def _domain_cases(
 
 
 def _exchange(
-    contract: Contract, case: GeneratedCase, index: OperationIndex, *, batch: int | None = None
+    contract: Contract, case: GeneratedCase, index: OperationIndex, *, part: str = ""
 ) -> Exchange:
+    """A generated case as an exchange to send; `part` keeps ids of the kinds of case apart
+    (domain cases none, success-seeking `seek-`, interface batches `b<N>-`): result ids are
+    unique in a rehearsal."""
     request = render(case.template, {}, environ={})
     operation = index.match(request)
     return Exchange(
-        id=f"{contract.service}-{case.id}"
-        if batch is None
-        else f"{contract.service}-b{batch}-{case.id}",
+        id=f"{contract.service}-{part}{case.id}",
         service=contract.service,
         operation=operation.id if operation is not None else case.key,
         request=request,
