@@ -61,6 +61,24 @@ class DocumentConformance:
         self._operations: dict[tuple[str, str], _Operation | None] = {}
         self._judged: dict[tuple[str, int, str, bytes], tuple[Finding, ...]] = {}
 
+    def prepare(self) -> DocumentConformance:
+        """Parse every document and compile every validator now, before any request is timed
+        (the first parse also imports schemathesis: hundreds of milliseconds that would
+        otherwise block the event loop at the first answer and be counted in latencies)."""
+        for service in self.documents:
+            interface = self._interface(service)
+            for name in interface.operations if interface is not None else ():
+                found = self._operation(service, name)
+                if found is None:
+                    continue
+                for code in found.allowed:
+                    expected = found.expected_for(code)
+                    if expected is None:
+                        continue
+                    for media in expected.media_types:
+                        _compiled(expected, "/".join(media))
+        return self
+
     def __call__(
         self, service: str, operation: str, response: Response
     ) -> tuple[Finding, ...] | None:
@@ -171,9 +189,7 @@ def _types(schema: Any) -> tuple[str, ...]:
 
 def _schema_findings(expected: _Expected, response: Response, media: str) -> list[Finding]:
     """A JSON body against its schema (XML and other bodies have none to be held to)."""
-    validator = expected.validators.get(media, _UNSET)
-    if validator is _UNSET:
-        validator = expected.validators[media] = _validator(expected.definition, media)
+    validator = _compiled(expected, media)
     if validator is None:
         return []
     try:
@@ -192,6 +208,14 @@ def _schema_findings(expected: _Expected, response: Response, media: str) -> lis
 
 
 _UNSET: Any = object()
+
+
+def _compiled(expected: _Expected, media: str) -> Any:
+    """The body validator of one media type, compiled once (None: no schema)."""
+    validator = expected.validators.get(media, _UNSET)
+    if validator is _UNSET:
+        validator = expected.validators[media] = _validator(expected.definition, media)
+    return validator
 
 
 def _validator(definition: Any, media: str) -> Any:

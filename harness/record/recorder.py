@@ -61,6 +61,18 @@ class RecordResult:
     success: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
+def _states_of(plan: Plan, exchanges: Sequence[Exchange]) -> list[dict[str, Any]]:
+    """The provider states of the scenarios these exchanges came from, as contract.yaml stores
+    them (each once, for the scenarios it was declared for)."""
+    names = {exchange.scenario for exchange in exchanges if exchange.scenario}
+    found: dict[str, dict[str, Any]] = {}
+    for scenario in plan.scenarios:
+        if scenario.name in names:
+            for state in scenario.states:
+                found.setdefault(state.name, state.to_dict())
+    return list(found.values())
+
+
 async def record(
     primary: Transport,
     plan: Plan,
@@ -76,6 +88,7 @@ async def record(
     observer: LaterObserver | None = None,
     then: FollowUp | None = None,
     admin: AdminPaths | None = None,
+    urls: tuple[str, str] = ("", ""),
 ) -> RecordResult:
     """Record `plan` (and what `then` plans from its answers: a second round of generated
     requests seeded by the first's) from `primary`, then learn the noise from a second pass."""
@@ -94,6 +107,7 @@ async def record(
         bound_seed=bound_seed,
         observer=observer,
         side="legacy",
+        url=urls[0],
     )
     rounds = [plan]
     if then is not None:
@@ -108,6 +122,7 @@ async def record(
                 bound_seed=bound_seed,
                 observer=observer,
                 side="legacy",
+                url=urls[0],
             )
             first = first.joined(more)
     result.problems.extend(first.problems)
@@ -126,6 +141,7 @@ async def record(
                 reuse=reuse,
                 observer=observer,
                 side="twin" if twin is not None else "legacy",
+                url=urls[1] if twin is not None else urls[0],
             )
             second = repeat if second is None else second.joined(repeat)
         assert second is not None
@@ -179,6 +195,7 @@ async def record(
             noise=entries,
             provenance=dict(provenance or {}),
             equivalent=equivalence(model),
+            states=_states_of(plan, exchanges),
         )
         result.written.append(written)
         result.recorded += len(redacted)

@@ -28,6 +28,7 @@ from harness.engine.later import LaterObserver, Watch
 from harness.errors import HarnessError
 from harness.generation.cases import GeneratedCase
 from harness.scenario import Scenario, Step, bind_fresh, run_step, seeded_value
+from harness.scenario.states import enter, leave
 from harness.transport.base import Transport
 
 UNMATCHED = "unmatched"
@@ -70,6 +71,7 @@ class PassOutcome:
     bound_seed: str | None = None
     observer: LaterObserver | None = None  # what gathers the later messages requests cause
     side: str = "legacy"  # the observer's name for this pass's target
+    url: str = ""  # the target's base URL (a provider state's reset command is given it)
     notes: list[str] = field(default_factory=list)  # generated chains cut short, and why
 
     def joined(self, later: PassOutcome) -> PassOutcome:
@@ -129,11 +131,14 @@ async def run_pass(
     bound_seed: str | None = None,
     observer: LaterObserver | None = None,
     side: str = "legacy",
+    url: str = "",
 ) -> PassOutcome:
     """Send the plan once. `reuse`: another pass's `bound` values, sent again (a twin pass);
     `bound_seed`: derive bound values from it instead of drawing them; `observer`: gather the
     later messages each request causes on `side`."""
-    outcome = PassOutcome(reuse=reuse or {}, bound_seed=bound_seed, observer=observer, side=side)
+    outcome = PassOutcome(
+        reuse=reuse or {}, bound_seed=bound_seed, observer=observer, side=side, url=url
+    )
     safe = [c for c in plan.generated if c.template.method in SAFE_METHODS]
     unsafe = [c for c in plan.generated if c.template.method not in SAFE_METHODS]
     limit = asyncio.Semaphore(concurrency)
@@ -161,9 +166,20 @@ async def _run_scenario(
     steps: list[Exchange] = []
     watched: list[tuple[int, Watch]] = []
     sent_at: list[float] = []
+    if scenario.states:  # the target put in the scenario's provider states (never recorded)
+        problem = await enter(scenario.states, transport, outcome.url)
+        if problem is not None:
+            outcome.problems.append(
+                f"scenario {scenario.name} ({outcome.side}): {problem}; the scenario was not sent"
+            )
+            return
     try:
         await _run_steps(transport, scenario, classify, outcome, steps, watched, sent_at)
     finally:
+        if scenario.states:
+            problem = await leave(scenario.states, transport)
+            if problem is not None:
+                outcome.problems.append(f"scenario {scenario.name} ({outcome.side}): {problem}")
         if outcome.observer is not None:
             for index, watch in watched:
                 later = outcome.observer.collect(watch, sent_at)

@@ -155,6 +155,7 @@ async def _record(
             observer=None if channels is None else channels.observer,
             then=then,
             admin=request.settings.operations.rules().admin,
+            urls=(primary_url, twin_url or primary_url),
         )
     finally:
         await primary.aclose()

@@ -53,7 +53,7 @@ from harness.rehearsal.progress import ProgressDisplay
 from harness.rehearsal.proposal import write_proposal
 from harness.rehearsal.summary import print_summary
 from harness.rehearsal.writer import ResultsWriter
-from harness.replay import ContractReplay, count_planned, plan_units
+from harness.replay import ContractReplay, contract_states, count_planned, plan_units
 from harness.rundir import RehearsalDir, RehearsalHeader, now_iso
 from harness.transport.limits import AnswerLimits
 from harness.transport.signed import TargetAccess
@@ -145,6 +145,8 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
             "no contract found (expected <service>/contract.yaml)", file=str(contracts_dir)
         )
     checked = check_contracts(contracts)  # every line, before anything is sent or written
+    for contract in contracts:
+        contract_states(contract)  # provider states too (file, line, field)
     policy = _load_policy(header.policy)
     check_policy_names(policy, KnownNames.of(contracts))
     for warning in noise_warnings(contracts):
@@ -213,7 +215,7 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
             # Each candidate answer held to its operation's document, beside parity.
             conformance=DocumentConformance(
                 {c.service: request.openapi or c.openapi for c in contracts}
-            ),
+            ).prepare(),
         )
         consumers: list[Consumer] = [writer]
         if request.progress:
@@ -226,6 +228,7 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
             concurrency=request.concurrency,
             secrets=request.secrets,
             opinion=targets.opinion,
+            urls=targets.urls,
         )
         started = RehearsalStarted(
             header.name, directory.path, dict(header.targets), _planned(contracts, only), len(done)
@@ -255,6 +258,8 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
     finally:
         directory.lock.release()
     print_summary(console, tally, decision, directory.path, interrupted)
+    for problem in runner.states.problems:
+        console.print(f"warning: {problem}", markup=False, highlight=False)
     if live.asked:
         where = f": proposed rules in {proposal}" if proposal else ""
         console.print(

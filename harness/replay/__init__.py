@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.contracts import Contract, iter_exchanges, load_noise
+from harness.contracts.store import CONTRACT_FILE
 from harness.core.exchange import Exchange
 from harness.core.rules import NoiseModel
 from harness.core.selection import Selection
@@ -32,6 +33,7 @@ from harness.correlation import (
     read_correlations,
 )
 from harness.engine.plan import Unit, interleaved, read_ahead
+from harness.scenario.states import ProviderState, states_of
 
 READ_AHEAD = 64  # exchanges parsed per batch
 Keep = Callable[[Unit], bool]
@@ -147,6 +149,7 @@ def _plan_units(
     wanted = set(only)
     reviewed: list[CorrelationFile] = []
     correlated: list[tuple[int, Exchange]] = []  # (contract index, exchange) of reviewed ones
+    declared = [contract_states(contract) for contract in contracts]
     for index, contract in enumerate(contracts):
         found = _reviewed(contract)
         if found is not None:
@@ -163,9 +166,21 @@ def _plan_units(
             steps = tuple(sorted(scenarios[name], key=lambda e: e.step or 0))
             unit = _sequence(index, steps, name, wanted, done)
             if unit is not None:
-                yield unit
+                yield _in_states(unit, declared[index])
     if correlated:
-        yield from _conversations(correlated, reviewed, wanted, done)
+        for unit in _conversations(correlated, reviewed, wanted, done):
+            yield _in_states(unit, declared[unit.noise]) if unit.sequential else unit
+
+
+def contract_states(contract: Contract) -> tuple[ProviderState, ...]:
+    """The provider states a contract declares (`states:` in its contract.yaml)."""
+    return states_of(contract.directory / CONTRACT_FILE)
+
+
+def _in_states(unit: Unit, states: Sequence[ProviderState]) -> Unit:
+    """The unit with the states declared for its conversation (by name)."""
+    mine = tuple(state for state in states if state.is_for(unit.partition))
+    return replace(unit, states=mine) if mine else unit
 
 
 def _conversations(

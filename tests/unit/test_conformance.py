@@ -168,3 +168,10 @@ def test_the_gate_counts_nonconforming_answers_per_most_specific_scope() -> None
     ]
     assert evaluate(tally, Policy(), TODAY).passed  # reported, not gated, without limits
     json.dumps(decision.to_dict())
+
+
+def test_prepare_compiles_every_validator_before_the_first_answer() -> None:
+    check = DocumentConformance({"things": DOCUMENT}).prepare()
+    expected = check._operations[("things", "getThing")].expected[200]
+    assert expected is not None and "application/json" in expected.validators
+    assert check("things", "getThing", answer(200, {"id": 1, "tags": []}, ("ETag", "x")))
