@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from harness.transport.http1 import ClientTls
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,14 +33,18 @@ def port_option(default: int) -> Callable[[F], F]:
     )
 
 
-def interface_of(source: str | None, base_url: str, command: str) -> dict[str, Any] | None:
+def interface_of(
+    source: str | None, base_url: str, command: str, tls: ClientTls | None = None
+) -> dict[str, Any] | None:
     """The OpenAPI document naming a target's operations: `source` (a file or URL) when given,
-    else `<base_url>/openapi.json` when it answers (None, said on stderr, when it does not)."""
+    else `<base_url>/openapi.json` when it answers (None, said on stderr, when it does not);
+    `tls`: the target's client certificate, presented when the document is fetched from it."""
     from harness.errors import HarnessError
     from harness.record.interface import load_openapi
 
+    chosen = source or f"{base_url}/openapi.json"
     try:
-        return load_openapi(source or f"{base_url}/openapi.json")
+        return load_openapi(chosen, tls=tls if chosen.startswith(base_url) else None)
     except HarnessError:
         if source:
             raise

@@ -56,7 +56,8 @@ def proxy(
         raise HarnessError(error.message, field="--upstream") from None
     settings = load_settings()
     redaction = redaction_for(settings, redact=redact, pseudonymise=pseudonymise)
-    document = interface_of(openapi_source, upstream, "proxy")
+    tls = settings.target("legacy").tls  # [targets.legacy.tls]: mutual TLS upstream
+    document = interface_of(openapi_source, upstream, "proxy", tls)
     command = ["harness", "proxy", "--upstream", upstream, "--record", str(record_dir)]
     provenance = {
         "target": upstream,
@@ -75,7 +76,6 @@ def proxy(
     )
     try:
         limits = settings.answer_limits("legacy")  # [targets.legacy]: the upstream's answers
-        tls = settings.target("legacy").tls  # [targets.legacy.tls]: mutual TLS upstream
         app = RecordingProxy(upstream, recorder, learn=not no_noise, limits=limits, tls=tls)
         # The lifespan on: the proxy closes its upstream connections (after the pending noise
         # requests) when it stops.

@@ -68,7 +68,10 @@ def run_record(request: RecordRequest, echo: Callable[[str], None] = print) -> b
     primary_url, twin_url = request.target.rstrip("/"), request.twin
     target_name = request.target_name or primary_url
     notes: list[str] = []
-    document = load_openapi(request.openapi or f"{primary_url}/openapi.json", notes)
+    source = request.openapi or f"{primary_url}/openapi.json"
+    legacy = request.access.get("legacy")
+    tls = legacy.tls if legacy is not None and source.startswith(primary_url) else None
+    document = load_openapi(source, notes, tls=tls)  # the target's own, with its certificate
     for note in notes:
         echo(f"note: {note}")
     rules = request.settings.operations.rules()
