@@ -56,7 +56,8 @@ def proxy(
         raise HarnessError(error.message, field="--upstream") from None
     settings = load_settings()
     redaction = redaction_for(settings, redact=redact, pseudonymise=pseudonymise)
-    document = interface_of(openapi_source, upstream, "proxy")
+    tls = settings.target("legacy").tls  # [targets.legacy.tls]: mutual TLS upstream
+    document = interface_of(openapi_source, upstream, "proxy", tls)
     command = ["harness", "proxy", "--upstream", upstream, "--record", str(record_dir)]
     provenance = {
         "target": upstream,
@@ -65,10 +66,16 @@ def proxy(
         "seed": None,
         "noise": "not learned" if no_noise else "repeated safe requests",
     }
-    recorder = ProxyRecorder(record_dir, upstream, document, Redactor(redaction), provenance)
+    recorder = ProxyRecorder(
+        record_dir,
+        upstream,
+        document,
+        Redactor(redaction),
+        provenance,
+        admin=settings.operations.rules().admin,  # [operations] admin_paths: never recorded
+    )
     try:
         limits = settings.answer_limits("legacy")  # [targets.legacy]: the upstream's answers
-        tls = settings.target("legacy").tls  # [targets.legacy.tls]: mutual TLS upstream
         app = RecordingProxy(upstream, recorder, learn=not no_noise, limits=limits, tls=tls)
         # The lifespan on: the proxy closes its upstream connections (after the pending noise
         # requests) when it stops.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from harness.cli.options import profile_option
+from harness.cli.options import profile_option, selection_options
 
 if TYPE_CHECKING:
     from harness.messaging import Channels
@@ -88,6 +88,7 @@ if TYPE_CHECKING:
     help="Gather later messages: run the endpoint targets deliver to here (the target at "
     "/legacy/<channel>, the twin at /twin/<channel>). With --simulator, a free loopback port.",
 )
+@selection_options
 @profile_option
 def record(
     target: str | None,
@@ -108,9 +109,14 @@ def record(
     inbound: str | None,
     profile: str | None,
     auth: str | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    destructive: tuple[str, ...],
+    allow_side_effects: bool,
 ) -> None:
     """Record contracts: scenarios and generated traffic, each sent twice to learn the noise."""
     from harness.auth import access_for
+    from harness.cli.options import selection_flags
     from harness.config.settings import AuthSettings, load_settings
     from harness.errors import HarnessError
     from harness.record.session import RecordRequest, run_record
@@ -139,7 +145,14 @@ def record(
         command += ["--pseudonymise", name]
     if no_noise:
         command.append("--no-noise")
+    command += selection_flags(include, exclude, destructive, allow_side_effects)
     settings = load_settings(profile=profile)
+    settings = replace(
+        settings,
+        operations=settings.operations.with_flags(
+            include, exclude, destructive, allow_side_effects
+        ),
+    )
     if auth:
         settings = settings.with_auth("legacy", AuthSettings.from_flag(auth, "--auth"))
     request = RecordRequest(

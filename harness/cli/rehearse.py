@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.options import policy_option, profile_option
+from harness.cli.options import policy_option, profile_option, selection_options
 
 
 @click.command()
@@ -90,10 +90,17 @@ from harness.cli.options import policy_option, profile_option
     help="Refuse the first N deliveries of each reliable message (rehearse retries).",
 )
 @click.option(
+    "--openapi",
+    "openapi_source",
+    metavar="FILE|URL",
+    help="Hold the candidate's answers to this OpenAPI document [each contract's openapi.json].",
+)
+@click.option(
     "--save-regressions/--no-save-regressions",
     default=True,
     help="Write shrunk divergences to contracts/<service>/regressions/ [on].",
 )
+@selection_options
 def rehearse(
     candidate: str | None,
     legacy: str | None,
@@ -118,13 +125,19 @@ def rehearse(
     later_timeout: float | None,
     refuse_first: int,
     save_regressions: bool,
+    openapi_source: str | None,
     candidate_auth: str | None,
     legacy_auth: str | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    destructive: tuple[str, ...],
+    allow_side_effects: bool,
 ) -> None:
     """Replay every contract exchange against the candidate, compare, report and gate."""
     from rich.console import Console
 
     from harness.auth import access_for
+    from harness.config.operations import OperationSettings
     from harness.config.settings import AuthSettings, load_settings
     from harness.generation.options import GenerationOptions
     from harness.rehearsal.session import RehearsalRequest
@@ -154,6 +167,18 @@ def rehearse(
         if given:
             settings = settings.with_auth(side, AuthSettings.from_flag(given, flag))
     access = access_for(settings, ("candidate", "legacy"))
+    chosen = settings.operations.with_flags(include, exclude, destructive, allow_side_effects)
+    # On --resume without flags or settings of its own, the stored selection applies.
+    operations = None if resume and chosen == OperationSettings() else chosen
+    if resume and not openapi_source:  # a resumed run keeps the document it was judged by
+        from harness.rundir import RehearsalDir
+
+        openapi_source = RehearsalDir(settings.out / resume).header().openapi
+    document = None
+    if openapi_source:
+        from harness.record.interface import load_openapi
+
+        document = load_openapi(openapi_source)
     console = Console()
     # A resume runs against what the rehearsal started with: only a flag moves it elsewhere (a
     # candidate restarted on another port), never a harness.toml that changed in between.
@@ -179,6 +204,9 @@ def rehearse(
                 secrets=settings.secrets,
                 limits=settings.all_answer_limits(),
                 access=access,
+                operations=operations,
+                openapi=document,
+                openapi_source=openapi_source,
                 command=shlex.join(["harness", *sys.argv[1:]]),
                 inbound=settings.inbound,
                 later_timeout=settings.later_timeout,

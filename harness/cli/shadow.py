@@ -130,7 +130,7 @@ def shadow(
             shadow_target, AuthSettings.from_flag(shadow_auth, "--shadow-auth")
         )
     redaction = redaction_for(settings, redact=redact, pseudonymise=pseudonymise)
-    document = interface_of(openapi_source, primary, "shadow")
+    document = interface_of(openapi_source, primary, "shadow", settings.target(primary_target).tls)
     root = contracts or (Path("contracts") if Path("contracts").is_dir() else None)
     noise = {c.service: load_noise(c) for c in discover(root)} if root else {}
     config = ShadowConfig(

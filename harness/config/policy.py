@@ -21,12 +21,16 @@ severity:              # optional: severity per scope (most specific wins), and 
 latency:               # optional: the largest slowdown allowed, per scope (most specific wins)
   "*": {max_shift_ms: 50}              # fails when an operation is `slower` by more than this
   eps.releasePrescription: {max_shift_ms: 20}
+conformance:           # optional: candidate answers allowed not to conform to their document
+  "*": {max_nonconforming: 0}          # per most specific scope, over its operations' answers
+  pds.searchPatients: {max_nonconforming: 3}
 ```
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Hashable, Mapping
 from pathlib import Path
@@ -34,6 +38,7 @@ from typing import Any
 
 from harness.contracts.yamlfile import Located, load_yaml
 from harness.core.policy import (
+    ConformanceLimit,
     LatencyLimit,
     Policy,
     PolicyName,
@@ -44,8 +49,15 @@ from harness.core.policy import (
 from harness.errors import HarnessError
 
 POLICY_FORMAT_VERSION = 1
-_TOP_KEYS = {"format_version", "thresholds", "max_errors", "waivers", "severity", "latency"}
-_LATENCY_KEYS = {"max_shift_ms"}
+_TOP_KEYS = {
+    "format_version",
+    "thresholds",
+    "max_errors",
+    "waivers",
+    "severity",
+    "latency",
+    "conformance",
+}
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 _WAIVER_KEYS = {"id", "operation", "path", "owner", "reason", "expires", "legacy", "candidate"}
 _SCOPE = re.compile(r"^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?)$")
@@ -65,7 +77,7 @@ def policy_from_data(data: Any, where: Located) -> Policy:
         raise where.error("a policy is a mapping (thresholds, max_errors, waivers)")
     unknown = sorted(set(map(str, data)) - _TOP_KEYS)
     if unknown:
-        raise where.error(f"unknown key (expected one of {sorted(_TOP_KEYS)})", unknown[0])
+        raise where.error(_unknown("key", unknown[0], _TOP_KEYS), unknown[0])
     version = data.get("format_version", POLICY_FORMAT_VERSION)
     if version != POLICY_FORMAT_VERSION:
         raise where.error(
@@ -81,7 +93,8 @@ def policy_from_data(data: Any, where: Located) -> Policy:
         source=where.file,
         severities=severities,
         path_severities=path_severities,
-        latency_limits=_latency_limits(data.get("latency") or {}, where),
+        latency_limits=_latency_limits(_section(data, "latency"), where),
+        conformance_limits=_conformance_limits(_section(data, "conformance"), where),
         names=_names(data, where),
     )
 
@@ -91,7 +104,7 @@ def _names(data: Mapping[Any, Any], where: Located) -> tuple[PolicyName, ...]:
     rehearsal's contracts: `harness.config.names`)."""
     found = [
         PolicyName(section, str(scope).partition(" ")[0], where.line(section, scope))
-        for section in ("thresholds", "severity", "latency")
+        for section in ("thresholds", "severity", "latency", "conformance")
         if isinstance(data.get(section), Mapping)
         for scope in data[section]
         if str(scope).partition(" ")[0] != "*"
@@ -101,6 +114,12 @@ def _names(data: Mapping[Any, Any], where: Located) -> tuple[PolicyName, ...]:
             line = where.line("waivers", index, "operation")
             found.append(PolicyName("waivers", entry["operation"], line, glob=True))
     return tuple(found)
+
+
+def _section(data: Mapping[Any, Any], key: str) -> Any:
+    """A section's value: absent or empty (`key:` alone) is none; anything else is checked."""
+    value = data.get(key)
+    return {} if value is None else value
 
 
 def _scoped(raw: Any, where: Located, section: str, what: str) -> list[tuple[str, Any]]:
@@ -113,30 +132,48 @@ def _scoped(raw: Any, where: Located, section: str, what: str) -> list[tuple[str
     return list(raw.items())
 
 
+def _unknown(what: str, name: str, expected: set[str]) -> str:
+    """`unknown <what>`, with the nearest expected name when there is one (as settings say)."""
+    nearest = difflib.get_close_matches(name, sorted(expected), n=1, cutoff=0.6)
+    hint = f"did you mean {nearest[0]!r}? " if nearest else ""
+    return f"unknown {what} ({hint}expected one of {sorted(expected)})"
+
+
 def _latency_limits(raw: Any, where: Located) -> tuple[LatencyLimit, ...]:
+    def shift(value: Any) -> bool:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return number and 0 <= value < float("inf")
+
+    found = _limits(raw, where, "latency", "max_shift_ms", shift, "a number of milliseconds >= 0")
+    return tuple(LatencyLimit(scope, float(value)) for scope, value in found)
+
+
+def _conformance_limits(raw: Any, where: Located) -> tuple[ConformanceLimit, ...]:
+    def count(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    found = _limits(raw, where, "conformance", "max_nonconforming", count, "a whole number >= 0")
+    return tuple(ConformanceLimit(scope, int(value)) for scope, value in found)
+
+
+def _limits(
+    raw: Any, where: Located, section: str, name: str, valid: Any, what: str
+) -> list[tuple[str, Any]]:
+    """The (scope, value) of a section of `scope: {<name>: value}` limits, each checked."""
     out = []
-    for scope, value in _scoped(raw, where, "latency", "{max_shift_ms: N}"):
-        key = ("latency", scope)
+    for scope, value in _scoped(raw, where, section, f"{{{name}: N}}"):
+        key = (section, scope)
         if not isinstance(value, Mapping):
-            raise where.error("a latency limit is a mapping {max_shift_ms: N}", *key)
-        unknown = sorted(set(map(str, value)) - _LATENCY_KEYS)
+            raise where.error(f"a {section} limit is a mapping {{{name}: N}}", *key)
+        unknown = sorted(set(map(str, value)) - {name})
         if unknown:
-            raise where.error(f"unknown field (expected {sorted(_LATENCY_KEYS)})", *key, unknown[0])
-        if "max_shift_ms" not in value:
-            raise where.error("required: max_shift_ms, the largest slowdown allowed in ms", *key)
-        shift = value["max_shift_ms"]
-        if (
-            isinstance(shift, bool)
-            or not isinstance(shift, int | float)
-            or not 0 <= shift < float("inf")
-        ):
-            raise where.error(
-                f"max_shift_ms must be a number of milliseconds >= 0, got {shift!r}",
-                *key,
-                "max_shift_ms",
-            )
-        out.append(LatencyLimit(scope, float(shift)))
-    return tuple(out)
+            raise where.error(_unknown("field", unknown[0], {name}), *key, unknown[0])
+        if name not in value:
+            raise where.error(f"required: {name}", *key)
+        if not valid(value[name]):
+            raise where.error(f"{name} must be {what}, got {value[name]!r}", *key, name)
+        out.append((scope, value[name]))
+    return out
 
 
 def _severities(
@@ -224,7 +261,7 @@ def _waivers(raw: Any, where: Located) -> tuple[Waiver, ...]:
         unknown = sorted(set(map(str, entry)) - _WAIVER_KEYS)
         if unknown:
             raise _entry_error(
-                where, label, f"unknown field (expected {sorted(_WAIVER_KEYS)})", *key, unknown[0]
+                where, label, _unknown("field", unknown[0], _WAIVER_KEYS), *key, unknown[0]
             )
         for name in ("id", "operation", "path", "owner", "reason"):
             value = entry.get(name)

@@ -5,6 +5,7 @@ directory -> the selected profile -> command-line flags (or the plugin's options
 String values may hold `${NAME}` (environment variables: secrets never live in the file).
 `[secrets]` maps the `${NAME}` placeholders found in contracts to values at send time.
 `[redact]` names what recording redacts and pseudonymises (`RedactSettings`).
+`[operations]` says which operations commands may touch (`harness.config.operations`).
 `[targets.<name>]` (`candidate`, `legacy`, `twin`) holds what is particular to one target:
 the limits on its answers (`TargetSettings`, `answer_limits()`), its credentials provider
 (`[targets.<name>.auth]`, `AuthSettings`) and its client certificate (`[targets.<name>.tls]`);
@@ -25,6 +26,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from harness.config.operations import OperationSettings, read_operations
+from harness.config.tables import checked_table, string_list
 from harness.errors import HarnessError
 from harness.transport.http1 import ClientTls
 from harness.transport.limits import AnswerLimits
@@ -107,6 +110,7 @@ class Settings:
     secrets: Mapping[str, str] = field(default_factory=dict)
     redact: RedactSettings = field(default_factory=RedactSettings)
     targets: Mapping[str, TargetSettings] = field(default_factory=dict)
+    operations: OperationSettings = field(default_factory=OperationSettings)
     source: str | None = None  # the config file used, if any
     profile: str | None = None
 
@@ -297,6 +301,11 @@ def _apply(
         if key == "redact" and not from_flags:
             changes["redact"] = _redact(raw, file_name, prefix + key)
             continue
+        if key == "operations" and not from_flags:
+            changes["operations"] = read_operations(
+                raw, settings.operations, file_name, prefix + key
+            )
+            continue
         if key == "secrets":
             if not isinstance(raw, dict):
                 raise HarnessError("a table of NAME = value", file=file_name, field=prefix + key)
@@ -310,7 +319,7 @@ def _apply(
         if key not in _KINDS:
             if key in known:
                 continue
-            expected = sorted([*_KINDS, "secrets", "profiles", "redact", "targets"])
+            expected = sorted([*_KINDS, "secrets", "profiles", "redact", "targets", "operations"])
             nearest = difflib.get_close_matches(str(key), expected, n=1, cutoff=0.6)
             hint = f"did you mean {nearest[0]!r}? " if nearest else ""
             raise HarnessError(
@@ -376,25 +385,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _redact(raw: Any, file_name: str | None, where: str) -> RedactSettings:
-    if not isinstance(raw, Mapping):
-        raise HarnessError("must be a table", file=file_name, field=where)
-    unknown = sorted(set(raw) - set(REDACT_KEYS))
-    if unknown:
-        raise HarnessError(
-            f"unknown key (expected {', '.join(REDACT_KEYS)})",
-            file=file_name,
-            field=f"{where}.{unknown[0]}",
-        )
-    values: dict[str, tuple[str, ...]] = {}
-    for key in REDACT_KEYS:
-        names = raw.get(key, [])
-        if not isinstance(names, list) or not all(isinstance(item, str) for item in names):
-            raise HarnessError(
-                'must be a list of names (e.g. ["x-session-token"])',
-                file=file_name,
-                field=f"{where}.{key}",
-            )
-        values[key] = tuple(names)
+    raw = checked_table(raw, REDACT_KEYS, file_name, where)
+    values = {
+        key: string_list(raw.get(key, []), file_name, f"{where}.{key}", '["x-session-token"]')
+        for key in REDACT_KEYS
+    }
     return RedactSettings(**values)
 
 

@@ -29,7 +29,7 @@ OPENAPI_FILE = "openapi.json"
 EXCHANGES_FILE = "exchanges.jsonl"
 NOISE_FILE = "noise.yaml"
 REGRESSIONS_DIR = "regressions"
-MANIFEST_KEYS = ("format_version", "service", "provenance", "files", "summary")
+MANIFEST_KEYS = ("format_version", "service", "provenance", "files", "summary", "states")
 DEFAULT_FILES = {
     "openapi": OPENAPI_FILE,
     "exchanges": EXCHANGES_FILE,

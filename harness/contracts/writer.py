@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,8 +71,11 @@ def write_contract(
     noise: Iterable[NoiseEntry],
     provenance: Mapping[str, Any],
     equivalent: Equivalent | None = None,
+    states: Sequence[Mapping[str, Any]] = (),
 ) -> WriteResult:
-    """Write one service's contract; reuse stored lines and provenance where nothing changed."""
+    """Write one service's contract; reuse stored lines and provenance where nothing changed.
+    `states`: the provider states its scenarios were recorded in (`states:` in contract.yaml,
+    beside those declared there by hand, which are kept)."""
     directory.mkdir(parents=True, exist_ok=True)
     previous = _previous_lines(directory / EXCHANGES_FILE)
     given = list(exchanges)
@@ -99,19 +102,42 @@ def write_contract(
     for name in changed:
         _write_atomic(directory / name, texts[name])
     manifest = directory / CONTRACT_FILE
-    if changed or not manifest.exists():
+    kept_states = _merged_states(manifest, states)
+    if changed or not manifest.exists() or kept_states != _stored_states(manifest):
         version = LATER_FORMAT_VERSION if any(e.later for e in given) else 1
-        text = render_manifest(service, provenance, counts, version)
+        text = render_manifest(service, provenance, counts, version, kept_states)
         if _read_bytes(manifest) != text.encode("utf-8"):
             _write_atomic(manifest, text.encode("utf-8"))
             changed.append(CONTRACT_FILE)
     return WriteResult(directory, len(lines), tuple(changed), kept)
 
 
+def _stored_states(manifest: Path) -> list[Any]:
+    """The `states:` an existing contract.yaml declares (none when unreadable)."""
+    try:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8")) if manifest.exists() else None
+    except (OSError, yaml.YAMLError):
+        return []
+    found = data.get("states") if isinstance(data, Mapping) else None
+    return list(found) if isinstance(found, list) else []
+
+
+def _merged_states(manifest: Path, recorded: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The recording's states, then the stored ones of other names (declared by hand)."""
+    names = {state.get("name") for state in recorded}
+    kept = [s for s in _stored_states(manifest) if not isinstance(s, Mapping) or s.get("name") not in names]
+    return [dict(state) for state in recorded] + kept
+
+
 def render_manifest(
-    service: str, provenance: Mapping[str, Any], counts: Mapping[str, int], version: int = 1
+    service: str,
+    provenance: Mapping[str, Any],
+    counts: Mapping[str, int],
+    version: int = 1,
+    states: Sequence[Any] = (),
 ) -> str:
-    """contract.yaml: version 1, or 2 when an exchange carries later messages."""
+    """contract.yaml: version 1, or 2 when an exchange carries later messages; `states`, the
+    provider states its conversations are run in (`harness.scenario.states`), when some."""
     stamped = dict(provenance)
     stamped.setdefault("recorded_at", now_iso())
     data = {
@@ -124,6 +150,8 @@ def render_manifest(
             "operations": dict(sorted(counts.items())),
         },
     }
+    if states:
+        data["states"] = list(states)
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     return CONTRACT_HEADER.format(service=service) + body
 

@@ -4,6 +4,10 @@ Parity of a scope = (match + waived) / all exchanges in it, errors included (an 
 could not be compared is not parity). Each exchange is judged by its most specific threshold:
 `service.operation` over `service` over `*`. Errors are also bounded by `max_errors` overall.
 
+Conformance: when the policy has `conformance` limits, the candidate answers that do not
+conform to their operation's document are counted per most specific scope, and the gate fails
+for a scope past its `max_nonconforming`.
+
 Latency: when the policy has `latency` limits, each operation is judged by
 `harness.core.latency_parity` over the timings the tally sampled, and the gate fails for an
 operation whose verdict is `slower` by more than its most specific `max_shift_ms`.
@@ -16,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from harness.core.conformance import ConformanceOutcome, ConformanceTally, conformance_outcomes
 from harness.core.difference import Verdict
 from harness.core.latency_parity import (
     LatencyCriteria,
@@ -26,6 +31,7 @@ from harness.core.latency_parity import (
 from harness.core.policy import LatencyLimit, Policy, Threshold, most_specific_scope, scope_rank
 from harness.core.reservoir import OperationTimings
 from harness.core.result import ResultRecord
+from harness.core.success import SuccessShare
 
 FORMAT_VERSION = 1
 _INDEX = re.compile(r"/\d+(?=/|$)|\[\d+\]")
@@ -47,10 +53,21 @@ class Tally:
     timings: dict[tuple[str, str], OperationTimings] = field(default_factory=dict)
     latency_criteria: LatencyCriteria = field(default_factory=LatencyCriteria)
     total: int = 0
+    success: SuccessShare = field(default_factory=SuccessShare)  # generated requests' 2xx
+    # candidate answers held to their document, and those that did not conform
+    conformance: ConformanceTally = field(default_factory=ConformanceTally)
 
     def add(self, record: ResultRecord) -> None:
         self.total += 1
         operation = (record.service, record.operation)
+        self.conformance.count(record.service, record.operation, record.conformance)
+        self.success.count(
+            record.service,
+            record.operation,
+            record.source,
+            record.status_legacy,
+            record.status_candidate,
+        )
         counts = self.by_operation.setdefault(operation, {})
         counts[record.verdict] = counts.get(record.verdict, 0) + 1
         timings = self.timings.get(operation)
@@ -153,6 +170,7 @@ class GateDecision:
     evaluated_at: str
     latency: tuple[LatencyOutcome, ...] = ()
     complete: bool = True  # False: the rehearsal did not reach its end (it cannot pass)
+    conformance: tuple[ConformanceOutcome, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -172,6 +190,7 @@ class GateDecision:
             ],
             "errors": {"actual": self.errors, "max": self.max_errors},
             "latency": [outcome.to_dict() for outcome in self.latency],
+            "conformance": [outcome.to_dict() for outcome in self.conformance],
             "waivers": [
                 {
                     "id": w.id,
@@ -254,6 +273,10 @@ def evaluate(
             )
     latency = latency_outcomes(tally, policy.latency_limits)
     reasons.extend(outcome.reason() for outcome in latency if not outcome.passed)
+    conformance = conformance_outcomes(
+        tally.conformance, policy.conformance_limits, most_specific_scope
+    )
+    reasons.extend(outcome.reason() for outcome in conformance if not outcome.passed)
     errors = tally.count(Verdict.ERROR)
     if errors > policy.max_errors:
         reasons.append(
@@ -301,4 +324,5 @@ def evaluate(
         evaluated_at or today.isoformat(),
         latency,
         complete=incomplete is None and not interrupted,
+        conformance=conformance,
     )

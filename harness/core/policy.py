@@ -70,6 +70,14 @@ class LatencyLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class ConformanceLimit:
+    """The most candidate answers in scope allowed not to conform to their document."""
+
+    scope: str
+    max_nonconforming: int
+
+
+@dataclass(frozen=True, slots=True)
 class ValuePredicate:
     """A condition on one side's value: equal to a value, or (as text) matching a regex."""
 
@@ -129,6 +137,8 @@ class Policy:
     severities: tuple[tuple[str, str], ...] = ()
     # Latency gates per scope; the most specific wins. None: latency is reported, not gated.
     latency_limits: tuple[LatencyLimit, ...] = ()
+    # Schema conformance gates per scope; the most specific wins. None: reported, not gated.
+    conformance_limits: tuple[ConformanceLimit, ...] = ()
     # Every service or operation the file names, with its line (see `harness.config.names`).
     names: tuple[PolicyName, ...] = ()
     # Severity of divergences at a path (scope, path glob, severity); the most specific scope

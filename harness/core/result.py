@@ -9,7 +9,9 @@ So is `later`: for an exchange that caused later messages (on either side), what
 were (kind, code, when; `harness.core.later.later_summary`), for the report and the latency of
 acknowledgements.
 `cancelled` (difference paths dropped as noise because legacy, asked a second time, disagreed
-with itself there) is written when there are some.
+with itself there) is written when there are some. `conformance` is written when the candidate's
+answer was held to its operation's document: the findings (`kind`, `path`, `message`), `[]`
+when it conforms.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.core.capping import Capped, cap_text, cap_value, capped, fits
+from harness.core.conformance import Finding
 from harness.core.difference import Difference, DiffKind, Verdict
 from harness.core.encoding import request_from_dict, request_to_dict
 from harness.core.exchange import Request
@@ -84,6 +87,9 @@ class ResultRecord:
     later: Mapping[str, Any] | None = None
     # difference paths dropped as noise because legacy, asked again, disagreed with itself there
     cancelled: tuple[str, ...] = ()
+    # How the candidate's answer departs from its operation's document (`harness.core.
+    # conformance`): () when it conforms, None when it was not checked (no document).
+    conformance: tuple[Finding, ...] | None = None
 
     def to_dict(self) -> dict[str, object]:
         request = _request_line(self.request)
@@ -114,6 +120,8 @@ class ResultRecord:
             line["later"] = dict(self.later)
         if self.cancelled:
             line["cancelled"] = list(self.cancelled)
+        if self.conformance is not None:
+            line["conformance"] = [finding.to_dict() for finding in self.conformance]
         return line
 
     @classmethod
@@ -152,11 +160,24 @@ class ResultRecord:
                 request_body_capped=Capped.from_json(data["request"].get("body")),
                 later=_later_of(data.get("later"), where),
                 cancelled=tuple(str(path) for path in data.get("cancelled") or ()),
+                conformance=_conformance_of(data.get("conformance"), where),
             )
         except KeyError as missing:
             raise HarnessError("missing field", file=where, field=str(missing.args[0])) from None
         except (TypeError, ValueError, AttributeError) as error:
             raise HarnessError(f"malformed result: {error}", file=where) from None
+
+
+def _conformance_of(value: object, where: str) -> tuple[Finding, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(item, Mapping) and "kind" in item for item in value
+    ):
+        raise HarnessError(
+            "must be a list of {kind, path, message}", file=where, field="conformance"
+        )
+    return tuple(Finding.from_dict(item) for item in value)
 
 
 def _later_of(value: object, where: str) -> Mapping[str, Any] | None:

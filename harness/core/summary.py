@@ -25,11 +25,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from harness.core.conformance import ConformanceTally
 from harness.core.gate import divergence_key as path_shape
 from harness.core.latency import LatencySketch
 from harness.core.latency_parity import LatencyCriteria, judge_latency
 from harness.core.later import kinds_of
 from harness.core.reservoir import OperationTimings
+from harness.core.success import SuccessShare
 from harness.core.triage import ClusterBuilder, Severity
 
 SUMMARY_FORMAT_VERSION = 1
@@ -167,6 +169,8 @@ class SummaryBuilder:
         self.divergences_dropped = 0
         self.errors_dropped = 0
         self.results = 0
+        self.success = SuccessShare()  # generated requests answered 2xx, per operation
+        self.conformance = ConformanceTally()  # candidate answers held to their document
 
     def add_all(self, results: Iterable[Mapping[str, Any]]) -> SummaryBuilder:
         for result in results:
@@ -188,6 +192,8 @@ class SummaryBuilder:
         if state is None:
             state = self._operations[(service, operation)] = _OperationState(service, operation)
         state.counts[verdict] += 1
+        self.success.add(result)
+        self.conformance.add(result, path_shape)
         latency = result.get("latency_ms") or {}
         if isinstance(latency, Mapping):
             for side in SIDES:
@@ -297,15 +303,20 @@ class SummaryBuilder:
             for verdict, count in state.counts.items():
                 totals[verdict] += count
                 per_service[verdict] += count
-            operations.append(
-                {
-                    "service": service,
-                    "operation": operation,
-                    **_with_parity(state.counts),
-                    "latency_ms": {side: state.latency[side].to_dict() for side in SIDES},
-                    "latency": parities[(service, operation)].to_dict(),
-                }
-            )
+            entry = {
+                "service": service,
+                "operation": operation,
+                **_with_parity(state.counts),
+                "latency_ms": {side: state.latency[side].to_dict() for side in SIDES},
+                "latency": parities[(service, operation)].to_dict(),
+            }
+            generated = self.success.of(service, operation)
+            if generated is not None:
+                entry["generated"] = generated  # generated requests that legacy answered 2xx
+            conformance = self.conformance.of(service, operation)
+            if conformance is not None:
+                entry["conformance"] = conformance  # candidate answers held to the document
+            operations.append(entry)
         later_parities = judge_latency(
             {(s.service, f"{s.operation} later:{s.kind}"): s.timings for s in self._later.values()},
             later_criteria(self.latency_criteria),
@@ -360,6 +371,8 @@ class SummaryBuilder:
             "divergence_groups_dropped": self.divergences_dropped,
             "errors": errors,
             "error_groups_dropped": self.errors_dropped,
+            "generation_warnings": self.success.warnings(),
+            "conformance": self.conformance.to_dict(),
         }
 
 

@@ -30,6 +30,7 @@ from dataclasses import replace
 
 from harness.core.canonical.sides import CompareContext
 from harness.core.compare import Comparator, CompareOptions
+from harness.core.conformance import ConformanceCheck, Finding
 from harness.core.difference import (
     Difference,
     SameShape,
@@ -87,8 +88,10 @@ class Judge:
         options: CompareOptions | None = None,
         extra_rules: tuple[Rule, ...] = (),
         live: LiveNoise | None = None,
+        conformance: ConformanceCheck | None = None,
     ) -> None:
         self.noise = noise
+        self.conformance = conformance  # holds the candidate's answers to their documents
         self.waivers = waivers
         self.reproducer = reproducer
         self.options = options or CompareOptions()
@@ -267,7 +270,20 @@ class Judge:
             reproducer=self.reproducer(exchange, sent),
             error_kind=_kind_of(candidate, legacy) if verdict is Verdict.ERROR else None,
             later=later,
+            conformance=self._conformance(exchange, candidate),
         )
+
+    def _conformance(
+        self, exchange: Exchange, candidate: Outcome | None
+    ) -> tuple[Finding, ...] | None:
+        """How the candidate's answer departs from its operation's document (None: no check,
+        no answer, or no document for the operation)."""
+        if self.conformance is None or not isinstance(candidate, Response):
+            return None
+        try:
+            return self.conformance(exchange.service, exchange.operation, candidate)
+        except Exception:  # a checking bug must not end the rehearsal: the answer is unchecked
+            return None
 
 
 def _shape_check(shapes: Mapping[str, str]) -> SameShape:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from harness.core.exchange import Exchange
+from harness.scenario.states import ProviderState
 
 T = TypeVar("T")
 
@@ -35,6 +36,9 @@ class Unit:
     # Each step's noise index when the steps come from different sources' contracts (a
     # conversation across services); None: every step uses `noise`.
     step_noise: tuple[int, ...] | None = None
+    # Provider states each target is put in before the unit and left in after
+    # (`harness.scenario.states`; a conversation's, from its contract or scenario file).
+    states: tuple[ProviderState, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.partition:

@@ -46,6 +46,7 @@ from harness.engine.later import LaterObserver, Watch
 from harness.engine.opinion import LegacyTwin, SecondOpinion, ask
 from harness.engine.plan import Unit
 from harness.engine.secrets import NO_SECRETS, Secrets
+from harness.engine.states import StateTargets
 from harness.errors import HarnessError
 from harness.scenario import (
     Step,
@@ -95,6 +96,8 @@ class Runner:
         concurrency: int = 32,
         secrets: Mapping[str, str] | None = None,
         opinion: SecondOpinion | None = None,
+        urls: Mapping[str, str] | None = None,
+        states: StateTargets | None = None,
     ) -> None:
         self.judge = judge
         self.candidate = candidate
@@ -109,6 +112,12 @@ class Runner:
         sides = [candidate] if legacy is None else [candidate, legacy]
         self.provided: frozenset[str] = frozenset.intersection(
             *(frozenset(getattr(side, "provides", frozenset())) for side in sides)
+        )
+        # Where conversations' provider states are set up: each live target, by name and URL
+        # (`states`: other transports for them, e.g. ones whose answers are not being kept).
+        live = [("candidate", candidate)] + ([("legacy", legacy)] if legacy is not None else [])
+        self.states = states or StateTargets(
+            [(name, side, (urls or {}).get(name, "")) for name, side in live], self.environ
         )
         self.compared = 0
         self.elapsed_s = 0.0
@@ -170,10 +179,22 @@ class Runner:
 
     async def _unit(self, unit: Unit, phase: Phase) -> None:
         offset, observer = phase.noise_offset, phase.observer
-        if unit.sequential:
-            records = await self._sequence(unit, offset, observer)
+        cause = await self.states.enter(unit.states) if unit.states else None
+        if cause is not None:  # a target not in its state: the conversation says nothing
+            records = [
+                self.judge.error_record(step, step.request, f"not run: {cause}", kind=NOT_RUN)
+                for step in unit.steps
+                if unit.reports(step.id)
+            ]
         else:
-            records = [await self._single(offset + unit.noise, unit.steps[0], observer)]
+            try:
+                if unit.sequential:
+                    records = await self._sequence(unit, offset, observer)
+                else:
+                    records = [await self._single(offset + unit.noise, unit.steps[0], observer)]
+            finally:
+                if unit.states:
+                    await self.states.leave(unit.states, unit.partition)
         if phase.refine is not None:
             records = await phase.refine(unit, records)
         self.compared += len(records)

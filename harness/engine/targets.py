@@ -9,7 +9,7 @@ for a scenario step (its earlier steps must run first).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.core.exchange import Exchange, Request
 from harness.engine.judge import Reproducer
@@ -28,6 +28,8 @@ class Targets:
     # Where a second legacy answer comes from (live noise cancellation), if anywhere.
     opinion: SecondOpinion | None = None
     twin: LiveTransport | SignedTransport | None = None
+    # Each target's base URL by name (candidate, legacy): what a provider state's reset gets.
+    urls: Mapping[str, str] = field(default_factory=dict)
 
     async def aclose(self) -> None:
         await self.candidate.aclose()
@@ -83,4 +85,5 @@ def open_targets(
         opinion = LegacyTwin(twin)
     elif legacy is not None and reask:
         opinion = AskAgain(legacy)
-    return Targets(candidate, legacy, reproducer, opinion, twin)
+    urls = {"candidate": candidate_url, **({"legacy": legacy_url} if legacy_url else {})}
+    return Targets(candidate, legacy, reproducer, opinion, twin, urls)

@@ -9,6 +9,7 @@ what each side was sent and answered, so callers can show both responses next to
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from harness.engine.events import CollectResults, RehearsalStarted
 from harness.engine.judge import Judge
 from harness.engine.plan import Unit
 from harness.engine.runner import Phase, Runner
+from harness.engine.states import StateTargets
 from harness.engine.targets import Targets
 from harness.transport.recording import RememberingTransport
 
@@ -74,6 +76,18 @@ class UnitReplayer:
             concurrency=1,
             secrets=self.secrets,
             opinion=self.targets.opinion if self.reask else None,
+            # provider states on the targets themselves: their answers are not the unit's
+            states=StateTargets(
+                [
+                    (name, side, self.targets.urls.get(name, ""))
+                    for name, side in (
+                        ("candidate", self.targets.candidate),
+                        ("legacy", self.targets.legacy),
+                    )
+                    if side is not None
+                ],
+                {**os.environ, **self.secrets},
+            ),
         )
         await runner.run([Phase([unit])], RehearsalStarted("unit", None, {}, len(unit.steps)))
         if legacy is not None:

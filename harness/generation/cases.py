@@ -22,10 +22,11 @@ import orjson
 
 from harness.core.canonical.values import is_uuid
 from harness.core.http import CONNECTION_HEADERS, is_credential
-from harness.core.operations import server_base_path
+from harness.core.selection import OperationRules
 from harness.core.template import Template
 from harness.domains import TemplateData, merged
 from harness.generation.drawing import draw_examples
+from harness.openapi import Interface
 
 # What schemathesis adds by itself (unless the operation declares it): not part of the case.
 _DROPPED_HEADERS = CONNECTION_HEADERS | {"user-agent", "accept-encoding", "accept"}
@@ -46,30 +47,29 @@ class GeneratedCase:
         return f"gen-{self.key}-{self.mode}-{self.number:03d}"
 
 
-def generate_templates(document: Mapping[str, Any], count: int, seed: int) -> list[GeneratedCase]:
+def generate_templates(
+    document: Mapping[str, Any],
+    count: int,
+    seed: int,
+    *,
+    rules: OperationRules | None = None,
+    interface: Interface | None = None,
+) -> list[GeneratedCase]:
+    """`count` cases over the operations `rules` allow (all without rules); `interface`: the
+    document already parsed (`harness.openapi.Interface`), to parse it once."""
     if count <= 0:
         return []
-    import schemathesis
-    from schemathesis.core.errors import SerializationNotPossible
     from schemathesis.generation.feedback import NO_FEEDBACK
     from schemathesis.generation.modes import GenerationMode
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        schema = schemathesis.openapi.from_dict(dict(document))
-        operations = {}
-        services: dict[str, str] = {}
-        for result in schema.get_all_operations():
-            if not hasattr(result, "ok"):
-                continue  # an operation schemathesis cannot use (invalid schema part)
-            operation = result.ok()
-            raw = operation.definition.raw
-            key = str(raw.get("operationId") or f"{operation.method.upper()}-{operation.path}")
-            operations[key] = operation
-            tags = raw.get("tags") or []
-            services[key] = str(raw.get("x-harness-service") or (tags[0] if tags else ""))
-    realistic = realistic_strategies(document)
-    base = server_base_path(document)
+    parsed = interface or Interface(document)
+    allowed = {operation.key: operation for operation in parsed.selected(rules)}
+    operations = {key: operation.operation for key, operation in allowed.items()}
+    services = {key: operation.service for key, operation in allowed.items()}
+    realistic = {
+        key: strategy for key, strategy in realistic_strategies(document).items() if key in allowed
+    }
+    base = parsed.base_path
     examples = {key: _example_strategy(operation) for key, operation in operations.items()}
     slots: list[tuple[str, str]] = []
     for key in sorted(operations):
@@ -79,6 +79,8 @@ def generate_templates(document: Mapping[str, Any], count: int, seed: int) -> li
         slots.append((key, "negative"))
     for key in sorted(realistic):
         slots.append((key, "realistic"))
+    if not slots:
+        return []
     quotas = dict.fromkeys(slots, 0)
     for index in range(count):
         quotas[slots[index % len(slots)]] += 1
@@ -98,11 +100,7 @@ def generate_templates(document: Mapping[str, Any], count: int, seed: int) -> li
                 strategy = operations[key].as_strategy(
                     generation_mode=generation, feedback=NO_FEEDBACK
                 )
-            try:
-                drawn = draw_examples(strategy, quota, slot_seed)
-            except SerializationNotPossible:
-                # A body schemathesis cannot write (multipart/related): other slots fill in.
-                return []
+            drawn = draw_cases(strategy, quota, slot_seed)
         return [t for t in (case_template(case, base) for case in drawn) if t is not None]
 
     drawn = {p: draw(p, quotas[slot]) for p, slot in enumerate(slots) if quotas[slot]}
@@ -129,19 +127,87 @@ def generate_templates(document: Mapping[str, Any], count: int, seed: int) -> li
     return cases
 
 
-def _example_strategy(operation: Any) -> Any:
-    """Cases built from the operation's examples in the document (schemathesis's examples
-    phase, missing parts filled in), or None when it has none."""
-    import hypothesis.strategies as st
-    from schemathesis.generation.feedback import NO_FEEDBACK
+def draw_cases(strategy: Any, count: int, seed: int) -> list[Any]:
+    """schemathesis cases drawn as `draw_examples` draws (none for an operation whose body
+    schemathesis cannot write, such as multipart/related: other slots fill in)."""
+    from schemathesis.core.errors import SerializationNotPossible
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            found = operation.get_strategies_from_examples(feedback=NO_FEEDBACK, fill_missing=True)
+            return draw_examples(strategy, count, seed)
+        except SerializationNotPossible:
+            return []
+
+
+def _example_strategy(operation: Any) -> Any:
+    from schemathesis.generation.feedback import NO_FEEDBACK
+
+    return example_cases(operation, NO_FEEDBACK)
+
+
+def example_cases(operation: Any, feedback: Any) -> Any:
+    """Cases built from the operation's examples in the document (schemathesis's examples
+    phase, missing parts filled in, with `feedback`'s values where it has some), or None when
+    it has none. Half of them keep only some of the optional query parameters: examples of
+    every filter at once rarely go together (two spellings of one criterion, a date of death
+    for a living patient)."""
+    import hypothesis.strategies as st
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            found = operation.get_strategies_from_examples(feedback=feedback, fill_missing=True)
         except Exception:  # an example schemathesis cannot use: no examples slot
             return None
-    return st.one_of(found) if found else None
+    if not found:
+        return None
+    # A whole request body the document gives as an example is a consistent one; examples of
+    # single properties, which schemathesis assembles after them, often leave required parts
+    # out. The whole-body examples (first in schemathesis's list) are drawn as often as the rest
+    # (a flat `one_of` would weigh every example alike).
+    whole = min(_body_examples(operation.definition.raw), len(found))
+    if 0 < whole < len(found):
+        halves = (st.one_of(found[:whole]), st.one_of(found[whole:]))
+        cases = st.booleans().flatmap(lambda first: halves[0] if first else halves[1])
+    else:
+        cases = st.one_of(found)
+    optional = frozenset(
+        parameter.name
+        for parameter in operation.iter_parameters()
+        if str(getattr(parameter.location, "value", parameter.location)) == "query"
+        and not parameter.is_required
+    )
+    if len(optional) < 2:
+        return cases
+
+    @st.composite
+    def some_filters(draw: st.DrawFn) -> Any:
+        case = draw(cases)
+        if case.query and draw(st.booleans()):
+            case.query = {
+                name: value
+                for name, value in case.query.items()
+                if name not in optional or draw(st.booleans())
+            }
+        return case
+
+    return some_filters()
+
+
+def _body_examples(raw: Mapping[str, Any]) -> int:
+    """How many whole request bodies the operation's definition gives as examples."""
+    body = raw.get("requestBody")
+    content = body.get("content") if isinstance(body, Mapping) else None
+    if not isinstance(content, Mapping):
+        return 0
+    count = 0
+    for media in content.values():
+        if isinstance(media, Mapping):
+            examples = media.get("examples")
+            count += len(examples) if isinstance(examples, Mapping) else 0
+            count += "example" in media
+    return count
 
 
 def realistic_strategies(document: Mapping[str, Any]) -> dict[str, Any]:

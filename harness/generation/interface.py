@@ -14,16 +14,26 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from harness.core.operations import server_base_path
+from harness.core.selection import OperationRules
 from harness.generation.cases import GeneratedCase, case_template
+from harness.openapi import Interface
 
 
-def coverage_stream(document: Mapping[str, Any]) -> Iterator[GeneratedCase]:
-    """Coverage-phase cases round-robin over the operations, lazily (take what you need)."""
+def coverage_stream(
+    document: Mapping[str, Any],
+    *,
+    rules: OperationRules | None = None,
+    interface: Interface | None = None,
+) -> Iterator[GeneratedCase]:
+    """Coverage-phase cases round-robin over the operations `rules` allow, lazily (take what
+    you need); `interface`: the document already parsed."""
     if not document.get("paths"):
         return
-    base = server_base_path(document)
-    per_operation = [iter(_operation_cases(key, cases, base)) for key, cases in _coverage(document)]
+    parsed = interface or Interface(document)
+    per_operation = [
+        iter(_operation_cases(key, cases, parsed.base_path))
+        for key, cases in _coverage(parsed, rules)
+    ]
     while per_operation:
         still = []
         for source in per_operation:
@@ -45,24 +55,13 @@ def _operation_cases(
             number += 1
 
 
-def _coverage(document: Mapping[str, Any]) -> list[tuple[str, Iterator[tuple[Any, str]]]]:
-    import schemathesis
+def _coverage(
+    interface: Interface, rules: OperationRules | None
+) -> list[tuple[str, Iterator[tuple[Any, str]]]]:
     from schemathesis.generation.modes import GenerationMode
 
     modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        schema = schemathesis.openapi.from_dict(dict(document))
-        operations = []
-        for result in schema.get_all_operations():
-            if not hasattr(result, "ok"):
-                continue
-            operation = result.ok()
-            raw = operation.definition.raw
-            key = str(raw.get("operationId") or f"{operation.method.upper()}-{operation.path}")
-            tags = raw.get("tags") or []
-            operations.append((key, operation, str(tags[0]) if tags else ""))
-    operations.sort(key=lambda item: item[0])
+    schema = interface.schema
 
     def cases(operation: Any, service: str) -> Iterator[tuple[Any, str]]:
         with warnings.catch_warnings():
@@ -74,4 +73,8 @@ def _coverage(document: Mapping[str, Any]) -> list[tuple[str, Iterator[tuple[Any
             for case in itertools.islice(generated, 10_000):
                 yield case, service
 
-    return [(key, cases(operation, service)) for key, operation, service in operations]
+    # The service is the first tag (as before), not `x-harness-service`.
+    return [
+        (found.key, cases(found.operation, found.tags[0] if found.tags else ""))
+        for found in interface.selected(rules)
+    ]

@@ -16,16 +16,18 @@ from typing import Any
 import orjson
 
 from harness.contracts import Contract, load_noise
+from harness.core.difference import Verdict
 from harness.core.policy import Waiver
 from harness.core.result import ResultRecord
 from harness.core.rules import NoiseModel
+from harness.core.selection import OperationRules
 from harness.engine import Refine, Unit
 from harness.engine.live_noise import LiveNoise
 from harness.errors import HarnessError
 from harness.generation.options import Deadline, GenerationOptions
 from harness.generation.refiner import Shrinker
 from harness.generation.turns import PlanTurns
-from harness.generation.units import generated_noise, generated_phases
+from harness.generation.units import CHAIN, generated_noise, generated_phases
 from harness.transport.limits import AnswerLimits
 from harness.transport.signed import TargetAccess
 
@@ -49,6 +51,7 @@ class GeneratedTraffic:
         limits: Mapping[str, AnswerLimits] | None = None,
         access: Mapping[str, TargetAccess] | None = None,
         live: LiveNoise | None = None,
+        rules: OperationRules | None = None,
     ) -> None:
         if not legacy_url:
             raise HarnessError(
@@ -56,6 +59,7 @@ class GeneratedTraffic:
                 field="--generate",
             )
         self.options = options
+        self.rules = rules
         self.contracts = contracts
         self.deadline = Deadline(options.time_budget_s)
         self.planned = 0
@@ -83,7 +87,9 @@ class GeneratedTraffic:
     def phases(self, done: Collection[str] = ()) -> list[Iterable[Unit]]:
         """Reads, then state changes (see `generated_phases`), each counted as it is planned
         and numbered in plan order (`PlanTurns`: divergences are shrunk in that order)."""
-        phases = generated_phases(self.contracts, self.options, self.deadline, done=done)
+        phases = generated_phases(
+            self.contracts, self.options, self.deadline, done=done, rules=self.rules
+        )
         return [self.turns.numbered(self._counted(phase)) for phase in phases]
 
     def _counted(self, units: Iterable[Unit]) -> Iterator[Unit]:
@@ -96,6 +102,8 @@ class GeneratedTraffic:
 
     async def refine(self, unit: Unit, records: list[ResultRecord]) -> list[ResultRecord]:
         try:
+            if any(CHAIN in step.meta for step in unit.steps):
+                records = [record for record in records if not _chain_cut_short(record)]
             if self.shrinker.wants(records):
                 await self.turns.wait_for_earlier(unit)
             return await self.shrinker.refine(unit, records)
@@ -118,3 +126,9 @@ class GeneratedTraffic:
         }
         path = report_dir / GENERATION_FILE
         path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def _chain_cut_short(record: ResultRecord) -> bool:
+    """A chain's request that could not be sent because the answer before it gave nothing to
+    carry: that answer's own record says what happened (both sides alike, or a divergence)."""
+    return record.verdict is Verdict.ERROR and (record.error or "").startswith("step not sent")

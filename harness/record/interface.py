@@ -12,17 +12,28 @@ import yaml
 
 from harness.core.operations import HTTP_METHODS, iter_operations
 from harness.errors import HarnessError
+from harness.transport.http1 import ClientTls, origin_of, tls_for
 
 
-def load_openapi(source: str, warnings: list[str] | None = None) -> dict[str, Any]:
+def load_openapi(
+    source: str, warnings: list[str] | None = None, *, tls: ClientTls | None = None
+) -> dict[str, Any]:
     """An OpenAPI document from a file path or an http(s) URL (JSON or YAML); a file's
     references to other files are resolved and inlined (`harness.record.bundle`), examples
-    that cannot be found named in `warnings`."""
+    that cannot be found named in `warnings`. `tls`: the client certificate (and CA) of the
+    target an https URL belongs to (mutual TLS), else the system's trust store."""
     if source.startswith(("http://", "https://")):
         try:
-            answer = httpx.get(source, timeout=30.0)
+            origin, _ = origin_of(source)
+            verify: Any = tls_for(origin, tls) or True
+            answer = httpx.get(source, timeout=30.0, verify=verify)
         except (httpx.HTTPError, httpx.InvalidURL) as error:
-            raise HarnessError(f"cannot fetch the OpenAPI document: {error}", file=source) from None
+            hint = ""
+            if tls is not None and isinstance(error, httpx.TransportError):
+                hint = f" (the target may not accept the client certificate {tls.cert})"
+            raise HarnessError(
+                f"cannot fetch the OpenAPI document: {error}{hint}", file=source
+            ) from None
         if answer.status_code != 200:
             raise HarnessError(
                 f"fetching the OpenAPI document answered HTTP {answer.status_code}", file=source

@@ -18,6 +18,10 @@ Correlation: when the proxy stops, each contract's exchanges (earlier sessions' 
 analysed for values that answers gave and later requests carried (`harness.correlation`), and
 `correlations.yaml` is merged, so that a replay sends each target its own values.
 
+Admin endpoints (`[operations] admin_paths`: `/admin`, a reset, `/_internal`...) are forwarded
+but never recorded: replayed later, concurrently with the rest, they would reset the target
+under the other exchanges' feet.
+
 Noise: a request that cannot change state (GET, HEAD, OPTIONS) is sent a second time, `GAP_S`
 later and with a fresh X-Request-ID when it carried one, and the two answers are compared; the
 learned rules are merged into each `noise.yaml` when the proxy stops. Other requests are sent
@@ -38,7 +42,8 @@ from harness.contracts.noisefile import merge_learned, read_noise_file, render_n
 from harness.contracts.store import EXCHANGES_FILE, NOISE_FILE, iter_exchange_file, iter_jsonl
 from harness.core.exchange import Exchange, Request, Response
 from harness.core.http import SAFE_METHODS, with_fresh_request_ids
-from harness.core.operations import Classifier
+from harness.core.operations import Classifier, server_base_path
+from harness.core.selection import AdminPaths
 from harness.correlation import SEQUENCE, learn_correlations
 from harness.record.interface import split_by_service
 from harness.record.noise import GAP_S, Pair, learn_noise
@@ -73,8 +78,11 @@ class ProxyRecorder:
         document: dict[str, Any] | None,
         redactor: Redactor,
         provenance: dict[str, Any],
+        admin: AdminPaths | None = None,
     ) -> None:
         self.out = out
+        self.admin = admin if admin is not None else AdminPaths()
+        self.base_path = server_base_path(document) if document else ""
         self.redactor = redactor
         self.provenance = provenance
         self.classifier = Classifier(document, upstream)
@@ -95,6 +103,9 @@ class ProxyRecorder:
         self.pairs.setdefault(service, []).append(Pair(operation, first, second, label=label))
 
     def record(self, request: Request, response: Response) -> None:
+        if self.admin.matches(request.path, self.base_path):
+            self.not_recorded(request.method, request.path, "an admin endpoint")
+            return
         service, operation = self.classify(request)
         contract = self.contracts.get(service)
         if contract is None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,8 @@ from harness.core.exchange import Exchange
 from harness.core.later_parity import LaterComparator
 from harness.core.operations import OperationIndex, server_base_path, slug
 from harness.core.rules import NoiseModel
+from harness.core.selection import AdminPaths
+from harness.core.success import success_warning
 from harness.record.interface import split_by_service
 from harness.record.noise import GAP_S, Pair, learn_noise
 from harness.record.redact import Redactor
@@ -43,17 +45,32 @@ from harness.transport.base import Transport
 if TYPE_CHECKING:
     from harness.engine.later import LaterObserver
 
+FollowUp = Callable[[Sequence[Exchange]], Plan]  # what to send next, from the answers so far
+
 
 @dataclass
 class RecordResult:
     written: list[WriteResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # the first pass: scenario/transport errors
+    notes: list[str] = field(default_factory=list)  # e.g. generated chains cut short
     warnings: list[str] = field(default_factory=list)  # noise learning
     sent: int = 0
     recorded: int = 0
     seconds: float = 0.0
     # Generated requests per operation: (answered 2xx, sent), to say which reach success.
     success: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def _states_of(plan: Plan, exchanges: Sequence[Exchange]) -> list[dict[str, Any]]:
+    """The provider states of the scenarios these exchanges came from, as contract.yaml stores
+    them (each once, for the scenarios it was declared for)."""
+    names = {exchange.scenario for exchange in exchanges if exchange.scenario}
+    found: dict[str, dict[str, Any]] = {}
+    for scenario in plan.scenarios:
+        if scenario.name in names:
+            for state in scenario.states:
+                found.setdefault(state.name, state.to_dict())
+    return list(found.values())
 
 
 async def record(
@@ -69,7 +86,12 @@ async def record(
     learn: bool = True,
     bound_seed: str | None = None,
     observer: LaterObserver | None = None,
+    then: FollowUp | None = None,
+    admin: AdminPaths | None = None,
+    urls: tuple[str, str] = ("", ""),
 ) -> RecordResult:
+    """Record `plan` (and what `then` plans from its answers: a second round of generated
+    requests seeded by the first's) from `primary`, then learn the noise from a second pass."""
     started = time.perf_counter()
     index = OperationIndex.from_openapi(document)
     interfaces = split_by_service(document)
@@ -85,25 +107,54 @@ async def record(
         bound_seed=bound_seed,
         observer=observer,
         side="legacy",
+        url=urls[0],
     )
+    rounds = [plan]
+    if then is not None:
+        later = then(list(first.exchanges.values()))
+        if later.ids():
+            rounds.append(later)
+            more = await run_pass(
+                primary,
+                later,
+                classify,
+                concurrency=concurrency,
+                bound_seed=bound_seed,
+                observer=observer,
+                side="legacy",
+                url=urls[0],
+            )
+            first = first.joined(more)
     result.problems.extend(first.problems)
+    result.notes.extend(first.notes)
     result.sent += first.sent
     second: PassOutcome | None = None
     if learn:
         await asyncio.sleep(GAP_S)
         reuse = first.bound if twin is not None else None  # a twin gets the same requests
-        second = await run_pass(
-            twin or primary,
-            plan,
-            classify,
-            concurrency=concurrency,
-            reuse=reuse,
-            observer=observer,
-            side="twin" if twin is not None else "legacy",
-        )
+        for each in rounds:
+            repeat = await run_pass(
+                twin or primary,
+                each,
+                classify,
+                concurrency=concurrency,
+                reuse=reuse,
+                observer=observer,
+                side="twin" if twin is not None else "legacy",
+                url=urls[1] if twin is not None else urls[0],
+            )
+            second = repeat if second is None else second.joined(repeat)
+        assert second is not None
         result.sent += second.sent
     by_service: dict[str, list[Exchange]] = {}
+    base = server_base_path(document)
     for exchange in first.exchanges.values():
+        if admin is not None and admin.matches(exchange.request.path, base):
+            result.warnings.append(
+                f"{exchange.id}: {exchange.request.method} {exchange.request.path} is an admin "
+                "endpoint: sent, never recorded (declare a reset as a provider state)"
+            )
+            continue
         by_service.setdefault(exchange.service, []).append(exchange)
     result.success = success_by_operation(first.exchanges.values())
     result.warnings.extend(success_warnings(result.success, document))
@@ -144,14 +195,12 @@ async def record(
             noise=entries,
             provenance=dict(provenance or {}),
             equivalent=equivalence(model),
+            states=_states_of(plan, exchanges),
         )
         result.written.append(written)
         result.recorded += len(redacted)
     result.seconds = time.perf_counter() - started
     return result
-
-
-SUCCESS_FLOOR = 0.25  # below this share of 2xx answers, generation misses the success paths
 
 
 def success_by_operation(exchanges: Iterable[Exchange]) -> dict[str, tuple[int, int]]:
@@ -179,11 +228,9 @@ def success_warnings(
             f"path right? the document's servers give {base!r}"
         )
     for operation, (good, sent) in success.items():
-        if sent and good / sent < SUCCESS_FLOOR:
-            warnings.append(
-                f"{operation}: {good} of {sent} generated requests answered 2xx "
-                f"({100 * good / sent:.0f}%, under {100 * SUCCESS_FLOOR:.0f}%)"
-            )
+        warning = success_warning(operation, good, sent)
+        if warning is not None:
+            warnings.append(warning)
     return warnings
 
 

@@ -28,6 +28,7 @@ from harness.engine.later import LaterObserver, Watch
 from harness.errors import HarnessError
 from harness.generation.cases import GeneratedCase
 from harness.scenario import Scenario, Step, bind_fresh, run_step, seeded_value
+from harness.scenario.states import enter, leave
 from harness.transport.base import Transport
 
 UNMATCHED = "unmatched"
@@ -70,6 +71,20 @@ class PassOutcome:
     bound_seed: str | None = None
     observer: LaterObserver | None = None  # what gathers the later messages requests cause
     side: str = "legacy"  # the observer's name for this pass's target
+    url: str = ""  # the target's base URL (a provider state's reset command is given it)
+    notes: list[str] = field(default_factory=list)  # generated chains cut short, and why
+
+    def joined(self, later: PassOutcome) -> PassOutcome:
+        """This pass followed by a later one on the same target (a second round)."""
+        return replace(
+            self,
+            exchanges={**self.exchanges, **later.exchanges},
+            problems=[*self.problems, *later.problems],
+            sent=self.sent + later.sent,
+            bound={**self.bound, **later.bound},
+            reuse={**self.reuse, **later.reuse},
+            notes=[*self.notes, *later.notes],
+        )
 
 
 class Classifier:
@@ -116,11 +131,14 @@ async def run_pass(
     bound_seed: str | None = None,
     observer: LaterObserver | None = None,
     side: str = "legacy",
+    url: str = "",
 ) -> PassOutcome:
     """Send the plan once. `reuse`: another pass's `bound` values, sent again (a twin pass);
     `bound_seed`: derive bound values from it instead of drawing them; `observer`: gather the
     later messages each request causes on `side`."""
-    outcome = PassOutcome(reuse=reuse or {}, bound_seed=bound_seed, observer=observer, side=side)
+    outcome = PassOutcome(
+        reuse=reuse or {}, bound_seed=bound_seed, observer=observer, side=side, url=url
+    )
     safe = [c for c in plan.generated if c.template.method in SAFE_METHODS]
     unsafe = [c for c in plan.generated if c.template.method not in SAFE_METHODS]
     limit = asyncio.Semaphore(concurrency)
@@ -148,9 +166,20 @@ async def _run_scenario(
     steps: list[Exchange] = []
     watched: list[tuple[int, Watch]] = []
     sent_at: list[float] = []
+    if scenario.states:  # the target put in the scenario's provider states (never recorded)
+        problem = await enter(scenario.states, transport, outcome.url)
+        if problem is not None:
+            outcome.problems.append(
+                f"scenario {scenario.name} ({outcome.side}): {problem}; the scenario was not sent"
+            )
+            return
     try:
         await _run_steps(transport, scenario, classify, outcome, steps, watched, sent_at)
     finally:
+        if scenario.states:
+            problem = await leave(scenario.states, transport)
+            if problem is not None:
+                outcome.problems.append(f"scenario {scenario.name} ({outcome.side}): {problem}")
         if outcome.observer is not None:
             for index, watch in watched:
                 later = outcome.observer.collect(watch, sent_at)
@@ -196,6 +225,9 @@ async def _run_steps(
             watched.append((len(steps), watch))
         problem = sent.problem or sent.failure
         if problem is not None or sent.request is None or sent.response is None:
+            if scenario.source == "generated" and sent.failure is None:
+                outcome.notes.append(f"{label}: {problem}; the rest of the chain was not sent")
+                return
             outcome.problems.append(f"{label}: {problem}; the rest of the scenario was not sent")
             return
         outcome.sent += 1
@@ -209,7 +241,7 @@ async def _run_steps(
                 operation=operation,
                 request=request,
                 response=response,
-                source="scenario",
+                source=scenario.source,
                 scenario=scenario.name,
                 step=number,
                 template=step.template,
@@ -221,6 +253,9 @@ async def _run_steps(
                 f"{label}: expected status {step.expect}, got {response.status}"
             )
         if sent.capture_problem is not None:
+            if scenario.source == "generated":  # a generated chain whose first answer missed
+                outcome.notes.append(f"{label}: {sent.capture_problem}; the chain stops here")
+                return
             outcome.problems.append(
                 f"{label}: {sent.capture_problem}; the rest of the scenario was not sent"
             )

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 from harness.config.settings import Settings
 from harness.errors import HarnessError
 from harness.generation.cases import generate_templates
+from harness.openapi import Interface
 from harness.record.interface import load_openapi
-from harness.record.recorder import RecordResult, record, summarise
+from harness.record.recorder import FollowUp, RecordResult, record, summarise
 from harness.record.redact import Redactor
+from harness.record.rounds import seeking_round, split_generation
 from harness.record.runner import Plan
 from harness.record.settings import redaction_for
 from harness.scenario import load_scenarios
@@ -66,13 +68,22 @@ def run_record(request: RecordRequest, echo: Callable[[str], None] = print) -> b
     primary_url, twin_url = request.target.rstrip("/"), request.twin
     target_name = request.target_name or primary_url
     notes: list[str] = []
-    document = load_openapi(request.openapi or f"{primary_url}/openapi.json", notes)
+    source = request.openapi or f"{primary_url}/openapi.json"
+    legacy = request.access.get("legacy")
+    tls = legacy.tls if legacy is not None and source.startswith(primary_url) else None
+    document = load_openapi(source, notes, tls=tls)  # the target's own, with its certificate
     for note in notes:
         echo(f"note: {note}")
-    generated = generate_templates(document, request.generate, request.seed)
+    rules = request.settings.operations.rules()
+    interface = Interface(document) if request.generate else None
+    first, later = split_generation(request.generate)
+    generated = generate_templates(document, first, request.seed, rules=rules, interface=interface)
     plan = Plan(scenarios=scenarios, generated=generated)
-    if not plan.ids():
+    if not plan.ids() and not later:
         raise HarnessError("nothing to record: give --scenarios DIR and/or --generate N")
+    then = None
+    if later and interface is not None:
+        then = seeking_round(interface, later, request.seed, rules)
     provenance = {
         "target": target_name,
         "seed": request.seed,
@@ -82,7 +93,9 @@ def run_record(request: RecordRequest, echo: Callable[[str], None] = print) -> b
     }
     echo(
         f"harness record: {len(plan.ids())} requests ({len(scenarios)} scenarios, "
-        f"{len(generated)} generated) from {target_name}"
+        f"{len(generated)} generated"
+        + (f", then {later} seeded by their answers" if then is not None else "")
+        + f") from {target_name}"
     )
     if request.channels is not None:
         for side in ("legacy", "twin") if twin_url else ("legacy",):
@@ -92,7 +105,9 @@ def run_record(request: RecordRequest, echo: Callable[[str], None] = print) -> b
                     f" delivers to {url}"
                 )
     result = asyncio.run(
-        _record(request, primary_url, twin_url, plan, document, Redactor(redaction), provenance)
+        _record(
+            request, primary_url, twin_url, plan, document, Redactor(redaction), provenance, then
+        )
     )
     for line in summarise(result):
         echo(line)
@@ -111,6 +126,7 @@ async def _record(
     document: dict[str, object],
     redactor: Redactor,
     provenance: dict[str, object],
+    then: FollowUp | None,
 ) -> RecordResult:
     from harness.transport.live import LiveTransport
     from harness.transport.signed import SignedTransport, connect
@@ -140,6 +156,9 @@ async def _record(
             learn=request.learn,
             bound_seed=request.bound_seed,
             observer=None if channels is None else channels.observer,
+            then=then,
+            admin=request.settings.operations.rules().admin,
+            urls=(primary_url, twin_url or primary_url),
         )
     finally:
         await primary.aclose()

@@ -15,17 +15,25 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
 from harness.config.names import KnownNames, check_policy_names, noise_warnings
+from harness.config.operations import (
+    OperationSettings,
+    operations_from_dict,
+    operations_to_dict,
+)
 from harness.config.policy import load_policy
+from harness.conformance import DocumentConformance
 from harness.contracts import Contract, discover
 from harness.contracts.check import check_contracts
 from harness.contracts.store import LATER_FORMAT_VERSION
 from harness.core.gate import GateDecision, Tally
 from harness.core.policy import Policy, WaiverBook
+from harness.core.selection import OperationRules
 from harness.engine import (
     Consumer,
     Judge,
@@ -45,7 +53,7 @@ from harness.rehearsal.progress import ProgressDisplay
 from harness.rehearsal.proposal import write_proposal
 from harness.rehearsal.summary import print_summary
 from harness.rehearsal.writer import ResultsWriter
-from harness.replay import ContractReplay, count_planned, plan_units
+from harness.replay import ContractReplay, contract_states, count_planned, plan_units
 from harness.rundir import RehearsalDir, RehearsalHeader, now_iso
 from harness.transport.limits import AnswerLimits
 from harness.transport.signed import TargetAccess
@@ -87,6 +95,12 @@ class RehearsalRequest:
     legacy_twin: str | None = None  # a second legacy instance for live noise cancellation
     baseline: str | None = None  # the rehearsal to compare with (else the last of its lineage)
     reask: bool = True  # ask legacy again (safe requests) where the two sides differ
+    # Which operations replay and generation may touch (include / exclude, side effects).
+    operations: OperationSettings | None = None
+    # The OpenAPI document candidate answers are held to, and where it came from (--openapi);
+    # None: each contract's stored openapi.json.
+    openapi: Mapping[str, Any] | None = None
+    openapi_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +145,8 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
             "no contract found (expected <service>/contract.yaml)", file=str(contracts_dir)
         )
     checked = check_contracts(contracts)  # every line, before anything is sent or written
+    for contract in contracts:
+        contract_states(contract)  # provider states too (file, line, field)
     policy = _load_policy(header.policy)
     check_policy_names(policy, KnownNames.of(contracts))
     for warning in noise_warnings(contracts):
@@ -141,9 +157,10 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         raise HarnessError(
             f"no exchange or scenario with id {', '.join(sorted(only))}", field="--only"
         )
+    rules = _operations(header).rules()
     channels = _channels(request)
     if channels is None:
-        replay = ContractReplay(contracts, only=only, interleave=True)
+        replay = ContractReplay(contracts, only=only, interleave=True, selection=rules.selection)
         sources: list[TrafficSource] = [replay]
         if _has_later_messages(contracts):
             console.print(
@@ -152,7 +169,13 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
             )
     else:
         conversation = channels.is_conversation()
-        replay = ContractReplay(contracts, only=only, keep=conversation.negated, interleave=True)
+        replay = ContractReplay(
+            contracts,
+            only=only,
+            keep=conversation.negated,
+            interleave=True,
+            selection=rules.selection,
+        )
         messaging = MessagingConversations(contracts, channels.observer, conversation, only=only)
         sources = [replay, messaging]
         for side in ("legacy", "candidate") if header.legacy else ("candidate",):
@@ -163,7 +186,9 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
     )
     live = LiveNoise()
     if generation is not None and not only:
-        sources.append(_generated(generation, contracts, header, policy, today, request, live))
+        sources.append(
+            _generated(generation, contracts, header, policy, today, request, live, rules)
+        )
     targets = open_targets(  # checks both URLs; connections open on the first send
         header.candidate,
         header.legacy,
@@ -182,7 +207,16 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
     try:
         done, header = _begin(directory, header, resuming=bool(request.resume))
         noise, phases = phases_of(sources, done)
-        judge = Judge(noise, WaiverBook(policy.waivers, today), targets.reproducer, live=live)
+        judge = Judge(
+            noise,
+            WaiverBook(policy.waivers, today),
+            targets.reproducer,
+            live=live,
+            # Each candidate answer held to its operation's document, beside parity.
+            conformance=DocumentConformance(
+                {c.service: request.openapi or c.openapi for c in contracts}
+            ).prepare(),
+        )
         consumers: list[Consumer] = [writer]
         if request.progress:
             consumers.append(ProgressDisplay(console))
@@ -194,6 +228,7 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
             concurrency=request.concurrency,
             secrets=request.secrets,
             opinion=targets.opinion,
+            urls=targets.urls,
         )
         started = RehearsalStarted(
             header.name, directory.path, dict(header.targets), _planned(contracts, only), len(done)
@@ -223,6 +258,8 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
     finally:
         directory.lock.release()
     print_summary(console, tally, decision, directory.path, interrupted)
+    for problem in runner.states.problems:
+        console.print(f"warning: {problem}", markup=False, highlight=False)
     if live.asked:
         where = f": proposed rules in {proposal}" if proposal else ""
         console.print(
@@ -314,6 +351,7 @@ def _generated(
     today: dt.date,
     request: RehearsalRequest,
     live: LiveNoise,
+    rules: OperationRules,
 ) -> GeneratedTraffic:
     return GeneratedTraffic(
         options,
@@ -327,7 +365,22 @@ def _generated(
         limits=request.limits,
         access=request.access,
         live=live,
+        rules=rules,
     )
+
+
+def _operations(header: RehearsalHeader) -> OperationSettings:
+    """The operations this run may touch (stored in the header when limited)."""
+    if header.operations is None:
+        return OperationSettings()
+    return operations_from_dict(header.operations, "rehearsal.json")
+
+
+def _limited(operations: OperationSettings | None) -> dict[str, Any] | None:
+    """The header's `operations`: None when every operation may be touched."""
+    if operations is None or operations == OperationSettings():
+        return None
+    return operations_to_dict(operations)
 
 
 def _resolve(request: RehearsalRequest) -> tuple[RehearsalDir, RehearsalHeader]:
@@ -403,6 +456,8 @@ def _resolve(request: RehearsalRequest) -> tuple[RehearsalDir, RehearsalHeader]:
         only=tuple(request.only) or None,
         baseline=request.baseline,
         generation=None if generation is None else generation.to_dict(),
+        operations=_limited(request.operations),
+        openapi=request.openapi_source,
     )
 
 
@@ -416,11 +471,26 @@ def _check_selection(request: RehearsalRequest, header: RehearsalHeader) -> None
     """A resume runs what was selected at the start: a flag that would change it is refused."""
     stored = header.generation
     asked = None if request.generation is None else request.generation.to_dict()
-    changes = [
+    changes: list[tuple[str, object, object]] = [
         ("--only", request.only and tuple(request.only) != (header.only or ()), header.only),
         ("--generate", asked is not None and asked != stored, stored),
         ("--seed", request.seed is not None and request.seed != header.seed, header.seed),
+        (
+            "--include/--exclude/--destructive/--allow-side-effects",
+            request.operations is not None and _limited(request.operations) != header.operations,
+            header.operations,
+        ),
+        (
+            "--openapi",
+            request.openapi_source is not None and request.openapi_source != header.openapi,
+            header.openapi,
+        ),
     ]
+    if header.openapi and request.openapi is None:
+        raise HarnessError(
+            f"--resume {header.name} holds answers to {header.openapi}: give it again as --openapi",
+            field="--openapi",
+        )
     for flag, changed, kept in changes:
         if changed:
             shown = kept or "none"

@@ -71,6 +71,9 @@ def print_summary(
         console.print(table)
 
     _print_latency(console, tally)
+    _print_conformance(console, tally)
+    for warning in tally.success.warnings():
+        console.print(f"warning: {warning}", markup=False, highlight=False)
 
     verdict = "[bold green]PASSED[/]" if decision.passed else "[bold red]FAILED[/]"
     note = " [yellow](incomplete: partial results)[/]" if interrupted else ""
@@ -109,6 +112,38 @@ def _print_latency(console: Console, tally: Tally) -> None:
             f"{p.q or 0.0:.2g}",
             f"{p.n_legacy}/{p.n_candidate}",
         )
+    console.print(table)
+
+
+def _print_conformance(console: Console, tally: Tally) -> None:
+    """Candidate answers their document does not describe, per operation (beside parity:
+    none of them is a mismatch); nothing when no answer was held to a document."""
+    found = tally.conformance
+    checked = sum(found.checked.values())
+    if not checked:
+        return
+    failing = sum(found.failing.values())
+    line = (
+        f"Schema conformance: {failing} of {checked} candidate answers not what their "
+        "document describes (counted apart from parity)"
+    )
+    if not failing:
+        console.print(f"Schema conformance: all {checked} candidate answers conform")
+        return
+    table = Table(title=line, title_justify="left")
+    for column in ("operation", "not conforming", "checked", "kinds"):
+        table.add_column(column, justify="left" if column in ("operation", "kinds") else "right")
+    ranked = sorted(found.failing.items(), key=lambda item: (-item[1], item[0]))
+    for (service, operation), bad in ranked[:MAX_DIVERGENCE_ROWS]:
+        kinds = found.kinds.get((service, operation), {})
+        table.add_row(
+            f"{service}.{operation}",
+            _red(bad),
+            str(found.checked[(service, operation)]),
+            ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())),
+        )
+    if len(ranked) > MAX_DIVERGENCE_ROWS:
+        table.caption = f"... and {len(ranked) - MAX_DIVERGENCE_ROWS} more operations in the report"
     console.print(table)
 
 

@@ -15,13 +15,16 @@ messages and contract replay the others).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from harness.contracts import Contract, iter_exchanges, load_noise
+from harness.contracts.store import CONTRACT_FILE
 from harness.core.exchange import Exchange
 from harness.core.rules import NoiseModel
+from harness.core.selection import Selection
 from harness.correlation import (
     CORRELATIONS_FILE,
     CorrelationFile,
@@ -30,6 +33,7 @@ from harness.correlation import (
     read_correlations,
 )
 from harness.engine.plan import Unit, interleaved, read_ahead
+from harness.scenario.states import ProviderState, states_of
 
 READ_AHEAD = 64  # exchanges parsed per batch
 Keep = Callable[[Unit], bool]
@@ -48,11 +52,13 @@ class ContractReplay:
         only: Collection[str] = (),
         keep: Keep | None = None,
         interleave: bool = False,
+        selection: Selection | None = None,
     ) -> None:
         self.contracts = contracts
         self.only = frozenset(only)
         self.keep = keep
         self.interleave = interleave  # operations taken in turn (a rehearsal's timings)
+        self.selection = selection if selection is not None and not selection.everything else None
         self._noise: list[NoiseModel] | None = None
 
     def noise(self) -> list[NoiseModel]:
@@ -64,7 +70,9 @@ class ContractReplay:
         units = plan_units(self.contracts, only=self.only, done=done, keep=self.keep)
         if self.interleave:
             units = interleaved(units, _operation_of, INTERLEAVE_WINDOW)
-        return [units]
+        if self.selection is None:
+            return [units]
+        return [selected_units(units, self.contracts, self.selection)]
 
     def refinement(self) -> None:
         return None
@@ -73,8 +81,45 @@ class ContractReplay:
         return None
 
     def planned(self) -> int | None:
-        """Exchanges a full replay sends (None with `only`: not counted)."""
-        return None if self.only else count_planned(self.contracts)
+        """Exchanges a full replay sends (None with `only` or a selection: not counted)."""
+        if self.only or self.selection is not None:
+            return None
+        return count_planned(self.contracts)
+
+
+def selected_units(
+    units: Iterable[Unit], contracts: Sequence[Contract], selection: Selection
+) -> Iterator[Unit]:
+    """The units every step of which the selection takes (`--include` / `--exclude`): a
+    conversation runs whole or not at all."""
+    tags: list[dict[str, tuple[str, ...]]] = [
+        {
+            operation: tuple(str(tag) for tag in spec.get("tags") or ())
+            for operation, spec in _specs(contract.openapi)
+        }
+        for contract in contracts
+    ]
+
+    def takes(step: Exchange, index: int) -> bool:
+        own = tags[index].get(step.operation, ())
+        return selection.selects(step.service, step.operation, step.request.method, own)
+
+    for unit in units:
+        noise = [unit.noise_of(position) for position in range(len(unit.steps))]
+        if all(takes(step, index) for step, index in zip(unit.steps, noise, strict=True)):
+            yield unit
+
+
+def _specs(document: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(operation name, its definition) of every operation of a document (a SOAP action's
+    name with its endpoint's definition)."""
+    for path, item in (document.get("paths") or {}).items():
+        for method, spec in item.items():
+            if not isinstance(spec, Mapping):
+                continue
+            yield str(spec.get("operationId") or f"{method.upper()} {path}"), spec
+            for name in (spec.get("x-soap-actions") or {}).values():
+                yield str(name), spec
 
 
 def plan_units(
@@ -104,6 +149,7 @@ def _plan_units(
     wanted = set(only)
     reviewed: list[CorrelationFile] = []
     correlated: list[tuple[int, Exchange]] = []  # (contract index, exchange) of reviewed ones
+    declared = [contract_states(contract) for contract in contracts]
     for index, contract in enumerate(contracts):
         found = _reviewed(contract)
         if found is not None:
@@ -120,9 +166,21 @@ def _plan_units(
             steps = tuple(sorted(scenarios[name], key=lambda e: e.step or 0))
             unit = _sequence(index, steps, name, wanted, done)
             if unit is not None:
-                yield unit
+                yield _in_states(unit, declared[index])
     if correlated:
-        yield from _conversations(correlated, reviewed, wanted, done)
+        for unit in _conversations(correlated, reviewed, wanted, done):
+            yield _in_states(unit, declared[unit.noise]) if unit.sequential else unit
+
+
+def contract_states(contract: Contract) -> tuple[ProviderState, ...]:
+    """The provider states a contract declares (`states:` in its contract.yaml)."""
+    return states_of(contract.directory / CONTRACT_FILE)
+
+
+def _in_states(unit: Unit, states: Sequence[ProviderState]) -> Unit:
+    """The unit with the states declared for its conversation (by name)."""
+    mine = tuple(state for state in states if state.is_for(unit.partition))
+    return replace(unit, states=mine) if mine else unit
 
 
 def _conversations(

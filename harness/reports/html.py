@@ -14,6 +14,7 @@ from typing import Any
 from harness.core.summary import Changes
 from harness.reports.coverage import coverage_section
 from harness.reports.html_style import CONTENT_SECURITY_POLICY, CSS, SCRIPT
+from harness.reports.sections import conformance_section, generation_section
 from harness.reports.summary import write_atomically
 from harness.reports.svg import (
     CANDIDATE_COLOUR,
@@ -37,6 +38,7 @@ _NAVIGATION = "".join(
         ("divergences", "Divergences"),
         ("errors", "Errors"),
         ("latency", "Latency"),
+        ("conformance", "Conformance"),
     )
 )
 
@@ -146,6 +148,16 @@ def _gate_details(summary: Mapping[str, Any]) -> str:
         actual, most = errors.get("actual", 0), errors.get("max")
         ok = isinstance(actual, int) and isinstance(most, int) and actual <= most
         rows.append(_threshold_row("errors", f"at most {_number(most)}", _number(actual), ok, None))
+    for c in gate.get("conformance") or []:
+        rows.append(
+            _threshold_row(
+                f"conformance {c.get('scope')}",
+                f"at most {_number(c.get('max_nonconforming'))} not conforming",
+                _number(c.get("nonconforming")),
+                bool(c.get("passed")),
+                c.get("checked"),
+            )
+        )
     thresholds = (
         '<table><thead><tr><th>Scope</th><th class="num">Required</th><th class="num">Actual'
         '</th><th class="num">Exchanges</th><th></th></tr></thead>'
@@ -522,6 +534,8 @@ def render_html(
             _divergences(summary),
             _errors(summary),
             _latency(summary),
+            conformance_section(summary),
+            generation_section(summary),
             extra_sections,
             _footer(summary),
             "</main>",

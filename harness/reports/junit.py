@@ -1,5 +1,8 @@
 """junit.xml: one test case per operation (classname = service), plus one for the gate.
 
+Schema conformance has a suite of its own (`harness.conformance`), one case per operation whose
+candidate answers were held to its document: a CI page shows it beside parity, never in it.
+
 A failing case carries its divergences (path, kind, count, an example with both values and the
 reproducer) as text, so a CI page shows why without opening the HTML report.
 """
@@ -98,6 +101,48 @@ def _operation_case(
     return case
 
 
+def _conformance_suite(root: ET.Element, summary: Mapping[str, Any]) -> tuple[int, int]:
+    """`harness.conformance`: one case per operation whose candidate answers were held to its
+    document, failing when some were not what it describes (a suite of its own: parity's cases
+    never count these). Returns (tests, failures)."""
+    operations = [o for o in summary.get("operations") or [] if o.get("conformance")]
+    if not operations:
+        return 0, 0
+    groups = (summary.get("conformance") or {}).get("groups") or []
+    suite = _element(root, "testsuite", name="harness.conformance", tests=str(len(operations)))
+    failures = 0
+    for operation in operations:
+        name, figure = str(operation.get("operation")), operation["conformance"]
+        case = _element(
+            suite,
+            "testcase",
+            classname=f"harness.conformance.{operation.get('service')}",
+            name=name,
+            time="0",
+        )
+        counts = f"{figure.get('nonconforming')} of {figure.get('checked')} answers do not conform"
+        if not figure.get("nonconforming"):
+            _element(case, "system-out", counts)
+            continue
+        failures += 1
+        lines = [counts, ""]
+        for group in groups:
+            if group.get("service") == operation.get("service") and group.get("operation") == name:
+                example = group.get("example") or {}
+                lines.append(
+                    f"{group.get('kind')} {group.get('path') or '-'} in {group.get('answers')} "
+                    f"answer(s): {example.get('message')} (e.g. {example.get('id')}, status "
+                    f"{example.get('status')})"
+                )
+                if example.get("reproducer"):
+                    lines.append(f"  reproduce: {example.get('reproducer')}")
+        _element(case, "failure", "\n".join(lines), message=counts, type="nonconformance")
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suite.set("skipped", "0")
+    return len(operations), failures
+
+
 def _gate_case(root: ET.Element, summary: Mapping[str, Any]) -> tuple[int, int, int]:
     gate = summary.get("gate") or {}
     suite = _element(root, "testsuite", name="harness.gate", tests="1")
@@ -112,6 +157,12 @@ def _gate_case(root: ET.Element, summary: Mapping[str, Any]) -> tuple[int, int, 
         lines.append(
             f"{mark}: parity {threshold.get('scope')} required {percent(threshold.get('required'))}"
             f", actual {percent(threshold.get('actual'))}"
+        )
+    for limit in gate.get("conformance") or []:
+        mark = "ok" if limit.get("passed") else "FAILED"
+        lines.append(
+            f"{mark}: conformance {limit.get('scope')} at most {limit.get('max_nonconforming')} "
+            f"not conforming, actual {limit.get('nonconforming')} of {limit.get('checked')}"
         )
     errors = gate.get("errors")
     if isinstance(errors, Mapping):
@@ -154,9 +205,10 @@ def render_junit(summary: Mapping[str, Any]) -> bytes:
         failures += suite_failures
         errors += suite_errors
         total_time += suite_time
+    conformance_tests, conformance_failures = _conformance_suite(root, summary)
     gate_failures, gate_errors, gate_skipped = _gate_case(root, summary)
-    root.set("tests", str(tests + 1))
-    root.set("failures", str(failures + gate_failures))
+    root.set("tests", str(tests + conformance_tests + 1))
+    root.set("failures", str(failures + conformance_failures + gate_failures))
     root.set("errors", str(errors + gate_errors))
     root.set("skipped", str(skipped + gate_skipped))
     root.set("time", f"{total_time:.3f}")

@@ -34,7 +34,17 @@ HEADLINE_FIELDS = (
     "harness_version",
     "baseline",
 )
-_KNOWN = ("format_version", *HEADLINE_FIELDS, "only", "generation", "resumed", "planned", "error")
+_KNOWN = (
+    "format_version",
+    *HEADLINE_FIELDS,
+    "only",
+    "generation",
+    "resumed",
+    "planned",
+    "error",
+    "operations",
+    "openapi",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +65,11 @@ class RehearsalHeader:
     baseline: str | None = None  # the rehearsal to compare with (--baseline), if not the last
     planned: int | None = None  # exchanges a whole run judges, when known before it starts
     error: str | None = None  # what stopped it before its end, when an error did
+    # The operations it was limited to (include, exclude, destructive, allow_side_effects),
+    # when limited: what --resume keeps.
+    operations: Mapping[str, Any] | None = None
+    # The OpenAPI document candidate answers are held to (--openapi), when not the contracts'.
+    openapi: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys of other harness versions
 
     @property
@@ -101,6 +116,10 @@ class RehearsalHeader:
             data["planned"] = self.planned
         if self.error is not None:
             data["error"] = self.error
+        if self.operations is not None:
+            data["operations"] = dict(self.operations)
+        if self.openapi is not None:
+            data["openapi"] = self.openapi
         data.update({k: v for k, v in self.extra.items() if k not in data})
         return data
 
@@ -119,6 +138,9 @@ class RehearsalHeader:
         generation = data.get("generation")
         if generation is not None and not isinstance(generation, Mapping):
             raise HarnessError("must be an object", file=file, field="generation")
+        operations = data.get("operations")
+        if operations is not None and not isinstance(operations, Mapping):
+            raise HarnessError("must be an object", file=file, field="operations")
         try:
             return cls(
                 name=str(data["name"]),
@@ -137,6 +159,8 @@ class RehearsalHeader:
                 baseline=str(data["baseline"]) if isinstance(data.get("baseline"), str) else None,
                 planned=None if data.get("planned") is None else int(data["planned"]),
                 error=None if data.get("error") is None else str(data["error"]),
+                operations=operations,
+                openapi=str(data["openapi"]) if isinstance(data.get("openapi"), str) else None,
                 extra={k: v for k, v in data.items() if k not in _KNOWN},
             )
         except (TypeError, ValueError) as error:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from harness.core.template import Builtin, Template
 from harness.scenario.builtins import builtin, builtins, seeded_value
 from harness.scenario.capture import CaptureError, capture, xpath_of
-from harness.scenario.files import Scenario, Step, load_scenario_file, load_scenarios
+from harness.scenario.files import Scenario, load_scenario_file, load_scenarios
 from harness.scenario.render import bind_fresh, recorded_bindings, render, template_of
 from harness.scenario.step import StepOutcome, captured_from, run_step
+from harness.scenario.stepfile import Step
 
 __all__ = [
     "Builtin",

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from harness.core.exchange import Request, Response
 from harness.errors import HarnessError
 from harness.scenario.capture import capture
-from harness.scenario.files import Step
 from harness.scenario.render import render
+from harness.scenario.stepfile import Step
 from harness.transport.base import Transport, TransportError
 
 

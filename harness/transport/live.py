@@ -51,6 +51,7 @@ class LiveTransport:
         self.default_headers = [*dict(headers or {}).items()]
         self._origin, self._base_path = origin_of(self.base_url)
         self._tls = tls_for(self._origin, tls)
+        self._client_cert = tls.cert if tls is not None and self._tls is not None else None
         self._pool: Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -83,6 +84,10 @@ class LiveTransport:
                 raise TransportError(f"{self.name}: cannot connect: {error}") from error
             if kind == "protocol":
                 message = f"{self.name}: {error}"
+                if self._client_cert and str(error).endswith("without answering"):
+                    # TLS 1.3 servers refuse a client certificate after the handshake, by
+                    # closing: all the client sees is a connection ended before any answer
+                    message += f" (it may not accept the client certificate {self._client_cert})"
             else:  # timeout, too_large, too_slow: which request met the limit
                 message = f"{self.name}: {method} {request.path}: {error}"
             if error.sent and method not in SAFE_METHODS:

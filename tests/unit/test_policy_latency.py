@@ -1,4 +1,5 @@
-"""The policy's `latency` key: loading, errors naming file/line/field, and the gate it drives."""
+"""The policy's `latency` and `conformance` keys: loading, errors naming file/line/field (and the
+nearest name of a misspelt one), and the latency gate."""
 
 from __future__ import annotations
 
@@ -60,6 +61,34 @@ def test_latency_limits_load_per_scope(tmp_path: Path) -> None:
             "got 'fast'",
         ),
         ("latency:\n  pds: {max_shift_ms: true}\n", 3, "latency.pds.max_shift_ms", "got True"),
+        # the conformance section's limits follow the same language
+        ("conformance: 0\n", 2, "conformance", "a mapping of scope"),
+        ("conformance:\n  pds: 3\n", 3, "conformance.pds", "{max_nonconforming: N}"),
+        ("conformance:\n  pds: {}\n", 3, "conformance.pds", "required: max_nonconforming"),
+        (
+            "conformance:\n  pds:\n    max_nonconformng: 1\n",
+            4,
+            "conformance.pds.max_nonconformng",
+            "did you mean 'max_nonconforming'?",
+        ),
+        (
+            "conformance:\n  pds: {max_nonconforming: 1.5}\n",
+            3,
+            "conformance.pds.max_nonconforming",
+            "a whole number >= 0, got 1.5",
+        ),
+        (
+            "conformance:\n  pds: {max_nonconforming: -1}\n",
+            3,
+            "conformance.pds.max_nonconforming",
+            "got -1",
+        ),
+        (
+            "conformace:\n  pds: {max_nonconforming: 1}\n",
+            2,
+            "conformace",
+            "did you mean 'conformance'?",
+        ),
     ],
 )
 def test_latency_errors_name_the_file_line_and_field(

@@ -8,14 +8,14 @@ strategies are fast and reproducible. Each strategy yields a request template fo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
 import orjson
 from hypothesis import strategies as st
 
-from harness.core.operations import iter_operations
+from harness.core.operations import iter_operations, server_base_path
 from harness.domains.spine.nhs_number import complete
 from harness.domains.spine.vocabulary import vocabulary
 
@@ -98,18 +98,33 @@ def _template(
     }
 
 
+# The PDS FHIR operations by their operationIds: the simulator's and NHS England's published
+# document's (`get-patient`...), so that both interfaces get realistic requests.
+PDS_READ = frozenset({"getPatient", "get-patient"})
+PDS_SEARCH = frozenset({"searchPatients", "search-patient"})
+PDS_RELATED = frozenset({"getRelatedPersons", "get-related-people"})
 BUILDERS: dict[str, Callable[[str], st.SearchStrategy[Template]]] = {
-    "getPatient": _read,
-    "searchPatients": _search,
-    "getRelatedPersons": _related,
+    **dict.fromkeys(PDS_READ, _read),
+    **dict.fromkeys(PDS_SEARCH, _search),
+    **dict.fromkeys(PDS_RELATED, _related),
 }
+
+
+_KINDS = (("read", PDS_READ), ("search", PDS_SEARCH), ("related", PDS_RELATED))
+
+
+def pds_reads(document: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(operationId, kind, path with `{id}`) of the document's PDS FHIR reads, searches and
+    related-people reads (kind: read, search, related), paths under the server base path."""
+    base = server_base_path(document)
+    for operation in iter_operations(document):
+        if operation.soap_action is not None or operation.method != "GET":
+            continue
+        kind = next((name for name, ids in _KINDS if operation.id in ids), None)
+        if kind is not None:
+            yield operation.id, kind, base + re.sub(r"\{[^}]+\}", "{id}", operation.path)
 
 
 def realistic_strategies(document: Mapping[str, Any]) -> dict[str, st.SearchStrategy[Template]]:
     """Strategies for the operations of the document that have a realistic builder."""
-    found: dict[str, st.SearchStrategy[Template]] = {}
-    for operation in iter_operations(document):
-        builder = BUILDERS.get(operation.id)
-        if builder is not None and operation.soap_action is None and operation.method == "GET":
-            found[operation.id] = builder(re.sub(r"\{[^}]+\}", "{id}", operation.path))
-    return found
+    return {key: BUILDERS[key](path) for key, _, path in pds_reads(document)}

@@ -18,10 +18,15 @@ import orjson
 from hypothesis import strategies as st
 
 from harness.core.exchange import Exchange
-from harness.core.operations import iter_operations
 from harness.domains import Identifier
 from harness.domains.spine.nhs_number import SYNTHETIC, check_digit
-from harness.domains.spine.realistic import GENDERS, Template, _template, nhs_numbers
+from harness.domains.spine.realistic import (
+    GENDERS,
+    Template,
+    _template,
+    nhs_numbers,
+    pds_reads,
+)
 from harness.domains.spine.vocabulary import vocabulary
 
 # The simulator's fixed special patients (docs/guide/simulator-pds.md), present for every seed.
@@ -235,16 +240,10 @@ def domain_strategies(
     document: Mapping[str, Any], known: Sequence[KnownPatient]
 ) -> dict[str, st.SearchStrategy[Template]]:
     """Strategies per operationId of the document (PDS FHIR reads, searches, related people)."""
-    found: dict[str, st.SearchStrategy[Template]] = {}
-    for operation in iter_operations(document):
-        if operation.soap_action is not None or operation.method != "GET":
-            continue
-        path = re.sub(r"\{[^}]+\}", "{id}", operation.path)
-        if operation.id in ("getPatient", "getRelatedPersons"):
-            found[operation.id] = _by_number(path, known)
-        elif operation.id == "searchPatients":
-            found[operation.id] = _search(path, known)
-    return found
+    return {
+        key: _search(path, known) if kind == "search" else _by_number(path, known)
+        for key, kind, path in pds_reads(document)
+    }
 
 
 def nhs_number_identifier(known: Sequence[KnownPatient]) -> Identifier:

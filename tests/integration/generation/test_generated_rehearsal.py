@@ -158,3 +158,40 @@ def test_same_seed_same_cases_and_the_budget_bounds_generation(recorded: Path) -
     assert first != _planned(recorded, GenerationOptions(16, seed=10, stateful=True))
     bounded = _planned(recorded, GenerationOptions(400, seed=9, time_budget_s=0.001))
     assert 0 < len(bounded) <= 200  # the first batch (domain cases) only: no schemathesis batch
+
+
+def test_excluded_operations_are_neither_replayed_nor_generated_and_success_is_reported(
+    contracts: Path, legacy: str, tmp_path: Path
+) -> None:
+    from rich.console import Console
+
+    from harness.config.operations import OperationSettings
+    from harness.rehearsal.session import RehearsalRequest, rehearse
+
+    with simulator(flavour="spine2") as candidate:
+        outcome = rehearse(
+            RehearsalRequest(
+                candidate=candidate.url,
+                legacy=legacy,
+                contracts=contracts.parent,
+                name="selected",
+                out=tmp_path,
+                progress=False,
+                generation=GenerationOptions(40, seed=2),
+                operations=OperationSettings(exclude=("searchPatients", "method:PATCH")),
+            ),
+            Console(quiet=True),
+        )
+    results = json_lines(outcome.report_dir / "results.jsonl")
+    assert results
+    assert not [r for r in results if r["operation"] in ("searchPatients", "updatePatient")]
+    assert {r["source"] for r in results} >= {"scenario", "generated"}
+    header = json.loads((outcome.report_dir / "rehearsal.json").read_text())
+    assert header["operations"]["exclude"] == ["searchPatients", "method:PATCH"]
+    summary = json.loads((outcome.report_dir / "summary.json").read_text())
+    figures = {o["operation"]: o.get("generated") for o in summary["operations"]}
+    reads = figures["getPatient"]
+    assert reads is not None and reads["requests"] >= 1 and 0 <= reads["share"] <= 1
+    assert isinstance(summary["generation_warnings"], list)
+    html = (outcome.report_dir / "report.html").read_text()
+    assert "Generated traffic: success paths" in html
