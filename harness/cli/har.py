@@ -34,6 +34,20 @@ def import_(
     pseudonymise: tuple[str, ...],
 ) -> None:
     """Turn the entries of HAR_FILE into contracts (redacted before they touch disk)."""
+    command = ["harness", "har", "import", str(har_file), "--out", str(out)]
+    import_har(har_file, out, openapi_source, redact, pseudonymise, command)
+
+
+def import_har(
+    har_file: Path,
+    out: Path,
+    openapi_source: str | None,
+    redact: tuple[str, ...],
+    pseudonymise: tuple[str, ...],
+    command: list[str],
+) -> None:
+    """The HAR import, for `harness har import` and `harness record --har`: the entries of
+    `har_file` written as contracts under `out`, redacted, with their correlations."""
     from harness.config.settings import load_settings
     from harness.core.operations import OperationIndex
     from harness.record.har import iter_har_exchanges
@@ -50,7 +64,7 @@ def import_(
     redaction = redaction_for(load_settings(), redact=redact, pseudonymise=pseudonymise)
     document = load_openapi(openapi_source) if openapi_source else None
     index = OperationIndex.from_openapi(document) if document else None
-    command = ["harness", "har", "import", str(har_file), "--out", str(out)]
+    command = list(command)
     if openapi_source:
         command += ["--openapi", openapi_source]
     for name in redact:

@@ -18,6 +18,13 @@ if TYPE_CHECKING:
 @click.command()
 @click.option("--target", help="Base URL of the legacy target to record from.")
 @click.option(
+    "--har",
+    "har_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Record from a HAR capture instead of a target (as `harness har import`: redacted, "
+    "correlated; its answers are the recording, no noise is learned).",
+)
+@click.option(
     "--twin",
     help="A second legacy instance in the same fresh state: the second (noise) pass goes there.",
 )
@@ -92,6 +99,7 @@ if TYPE_CHECKING:
 @profile_option
 def record(
     target: str | None,
+    har_file: Path | None,
     twin: str | None,
     simulator: bool,
     population: int,
@@ -121,8 +129,33 @@ def record(
     from harness.errors import HarnessError
     from harness.record.session import RecordRequest, run_record
 
+    if har_file is not None:
+        conflicting = {
+            "--target": target,
+            "--twin": twin,
+            "--simulator": simulator,
+            "--scenarios": scenarios_dir,
+            "--generate": generate,
+            "--inbound": inbound,
+            "--auth": auth,
+            "--include": include,
+            "--exclude": exclude,
+        }
+        for flag, value in conflicting.items():  # a capture holds its own traffic and answers
+            if value:
+                raise HarnessError(
+                    f"a HAR capture is recorded as captured: drop {flag} (or record from a target)",
+                    field=flag,
+                )
+        from harness.cli.har import import_har
+
+        command = ["harness", "record", "--har", str(har_file), "--out", str(out)]
+        import_har(har_file, out, openapi_source, redact, pseudonymise, command)
+        return
     if simulator == bool(target):
-        raise HarnessError("give exactly one of --target URL or --simulator", field="--target")
+        raise HarnessError(
+            "give exactly one of --target URL, --simulator or --har FILE", field="--target"
+        )
     if simulator and twin:
         raise HarnessError("--simulator already records from two instances", field="--twin")
     command = ["harness", "record"]

@@ -40,13 +40,16 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def rehearse(contracts: Path, out: Path) -> tuple[int, list[dict[str, object]]]:
+def rehearse(
+    contracts: Path, out: Path, legacy: str | None = None
+) -> tuple[int, list[dict[str, object]]]:
     with serve_in_thread(build_app(SimulatorConfig(population=300, flavour="spine2"))) as fresh:
         try:
             main(
                 [
                     *("rehearse", "--candidate", fresh.url, "--contracts", str(contracts)),
                     *("--out", str(out), "--name", "r", "--no-progress"),
+                    *(("--legacy", legacy) if legacy else ()),
                 ]
             )
             code = 0
@@ -133,3 +136,45 @@ def test_without_correlations_every_exchange_mismatches(recorded: Path, tmp_path
     file.write_text(file.read_text().replace("learned: true", "enabled: false"))
     _, results = rehearse(edited, tmp_path / "reports")
     assert sum(r["verdict"] == "mismatch" for r in results) == 15
+
+
+def foreign_har(contracts: Path, har_file: Path) -> Path:
+    """The session as another tool's HAR: exported, then stripped of the harness's own keys."""
+    exported = har_file.with_suffix(".ours.har")
+    main(["har", "export", str(contracts), "--out", str(exported)])
+
+    def strip(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if not k.startswith("_")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    har_file.write_text(json.dumps(strip(json.loads(exported.read_text()))))
+    return har_file
+
+
+def test_a_har_capture_is_correlated_and_replays_against_a_fresh_spine2(
+    recorded: Path, tmp_path: Path
+) -> None:
+    har_file = foreign_har(recorded, tmp_path / "gp.har")
+    assert "_harness" not in har_file.read_text()
+    out = tmp_path / "contracts"
+    document = recorded / "pds" / "openapi.json"
+    main(["record", "--har", str(har_file), "--out", str(out), "--openapi", str(document)])
+    reviewed = read_correlations(out / "pds" / CORRELATIONS_FILE)
+    number = {entry.key: entry for entry in reviewed.entries}[("createPatient", "/id")]
+    assert (number.shape, number.allocated) == ("nhs-number", True)
+    # A capture teaches no noise: a live legacy (asked again where it differs) stands in.
+    with serve_in_thread(build_app(SimulatorConfig(population=300))) as legacy:
+        code, results = rehearse(out, tmp_path / "reports", legacy.url)
+    assert [r["verdict"] for r in results] == ["match"] * 15, [
+        (r["id"], r["differences"][:2], r["error"]) for r in results if r["verdict"] != "match"
+    ]
+    assert code == 0
+
+
+def test_record_har_refuses_what_a_capture_cannot_take(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["record", "--har", str(tmp_path / "x.har"), "--generate", "5"])
+    assert exited.value.code == 2
