@@ -41,6 +41,7 @@ from harness.core.difference import (
 from harness.core.exchange import Exchange, LaterMessage, Request, Response
 from harness.core.later import later_summary
 from harness.core.later_parity import LaterComparator
+from harness.core.origins import Origins
 from harness.core.policy import WaiverBook
 from harness.core.result import ResultDifference, ResultRecord, verdict_of
 from harness.core.rules import NoiseModel, Rule
@@ -73,6 +74,18 @@ def same_meaning_removed_for(
     return same_meaning_removed(differences, legacy_vars, candidate_vars, same_shape)
 
 
+def _with_addresses(
+    context: CompareContext, swaps: tuple[dict[str, str], dict[str, str]]
+) -> CompareContext:
+    """The context with each side's own address as a same-meaning variable (`Origins`)."""
+    if not swaps[0]:
+        return context
+    return context._replace(
+        legacy_vars={**swaps[0], **context.legacy_vars},
+        candidate_vars={**swaps[1], **context.candidate_vars},
+    )
+
+
 class Judge:
     """Holds one compiled Comparator per (noise model, operation); cheap to call per exchange.
 
@@ -89,8 +102,10 @@ class Judge:
         extra_rules: tuple[Rule, ...] = (),
         live: LiveNoise | None = None,
         conformance: ConformanceCheck | None = None,
+        origins: Origins | None = None,
     ) -> None:
         self.noise = noise
+        self.origins = origins or Origins()  # an answer naming its own server means the same
         self.conformance = conformance  # holds the candidate's answers to their documents
         self.waivers = waivers
         self.reproducer = reproducer
@@ -174,7 +189,9 @@ class Judge:
             differences.extend(later_comparator.compare(later_a, later_b, answers))
         if differences:
             differences = same_meaning_removed_for(
-                differences, context, _shape_check(shapes) if shapes else None
+                differences,
+                _with_addresses(context, self.origins.swaps(exchange.service, live_legacy)),
+                _shape_check(shapes) if shapes else None,
             )
         if differences and live_legacy and exchange.recorded:
             unstable = {d.path: d for d in comparator.compare(recorded, legacy_side, context)}

@@ -27,7 +27,8 @@ later and with a fresh X-Request-ID when it carried one, and the two answers are
 learned rules are merged into each `noise.yaml` when the proxy stops. Other requests are sent
 once: repeating them would change the upstream's state. A pair with a write between its two
 answers (`WriteWatch`: a consumer's PATCH of the record just read) is not learned from: what
-the write changed is not noise; how many were left out is said when the proxy stops.
+the write changed is not noise. The read is asked again instead, up to `MAX_ASKS` times, for two
+answers with no write between; how many reads found none is said when the proxy stops.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ from harness.transport.http1 import ClientTls
 from harness.transport.limits import AnswerLimits, limits_for
 
 PAST_A_LIMIT = frozenset({"too_large", "too_slow"})
+MAX_ASKS = 3  # a read asked again at most so often, for a pair with no write between
 
 
 class ProxyRecorder:
@@ -265,18 +267,26 @@ class RecordingProxy:
     async def _again(
         self, request: Request, incoming: Incoming, first: Response, mark: int | None
     ) -> None:
-        """The same safe request once more, later, with a fresh request id: noise material
-        (unless a write reached the upstream in between)."""
-        await asyncio.sleep(self.gap_s)
-        again = list(with_fresh_request_ids(tuple(incoming.forwarded), lambda: str(uuid.uuid4())))
-        try:
-            got = await self._forwarder.forward(
-                request.method, incoming.target, again, request.body
+        """The same safe request once more, later, with a fresh request id: noise material.
+        When a write reached the upstream between the two answers, the later answer is paired
+        with one more, asked `gap_s` after it (at most `MAX_ASKS` in all): two answers with no
+        write between them."""
+        previous = first
+        for _ in range(MAX_ASKS):
+            await asyncio.sleep(self.gap_s)
+            sent_mark = self._writes.mark()
+            again = list(
+                with_fresh_request_ids(tuple(incoming.forwarded), lambda: str(uuid.uuid4()))
             )
-            second = stored_answer(got, self.limits)
-        except Http1Error:
-            return  # no second answer (or one past a limit), nothing learned
-        if not self._writes.clean_since(mark):
-            self.recorder.not_learned()
-            return
-        self.recorder.learn(request, first, second)
+            try:
+                got = await self._forwarder.forward(
+                    request.method, incoming.target, again, request.body
+                )
+                answer = stored_answer(got, self.limits)
+            except Http1Error:
+                return  # no answer (or one past a limit), nothing learned
+            if self._writes.clean_since(mark):
+                self.recorder.learn(request, previous, answer)
+                return
+            previous, mark = answer, sent_mark
+        self.recorder.not_learned()

@@ -32,6 +32,7 @@ from harness.contracts import Contract, discover
 from harness.contracts.check import check_contracts
 from harness.contracts.store import LATER_FORMAT_VERSION
 from harness.core.gate import GateDecision, Tally
+from harness.core.origins import Origins
 from harness.core.policy import Policy, WaiverBook
 from harness.core.selection import OperationRules
 from harness.engine import (
@@ -216,6 +217,11 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
             conformance=DocumentConformance(
                 {c.service: request.openapi or c.openapi for c in contracts}
             ).prepare(),
+            origins=Origins(
+                candidate=header.candidate,
+                legacy=header.legacy,
+                recorded={c.service: str(c.provenance.get("target") or "") for c in contracts},
+            ),
         )
         consumers: list[Consumer] = [writer]
         if request.progress:

@@ -22,6 +22,7 @@ import orjson
 
 from harness.core.exchange import Exchange, Request, Response
 from harness.core.operations import Classifier
+from harness.core.origins import Origins
 from harness.core.policy import Policy, WaiverBook
 from harness.core.result import ResultDifference, ResultRecord
 from harness.core.rules import NoiseModel
@@ -93,7 +94,8 @@ class ShadowService:
         )
         policy = policy or Policy()
         waivers = WaiverBook(policy.waivers, today or date.today())
-        judge = Judge(self.source.noise(), waivers, self._reproducer)
+        origins = Origins(candidate=config.shadow, legacy=config.primary)
+        judge = Judge(self.source.noise(), waivers, self._reproducer, origins=origins)
         self.writer: StoreWriter | None = None
         if config.store is not None:
             self.writer = StoreWriter(
