@@ -7,38 +7,26 @@ side's address changes means the same; what else changes is still found."""
 from __future__ import annotations
 
 import json
-import logging
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpbin
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from harness.record.proxy import ProxyRecorder, RecordingProxy
 from harness.record.redact import Redactor
 from harness.serving import serve_in_thread
 from tests.cli_support import run
+from tests.integration.httpbin_support import httpbin_servers
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[tuple[str, str]]:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    made = [make_server("127.0.0.1", 0, httpbin.app, threaded=True) for _ in range(2)]
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in made]
-    for thread in threads:
-        thread.start()
-    try:
-        yield tuple(f"http://127.0.0.1:{s.server_port}" for s in made)  # type: ignore[misc]
-    finally:
-        for server in made:
-            server.shutdown()
-            server.server_close()
+def servers() -> Iterator[tuple[str, ...]]:
+    with httpbin_servers(2) as urls:
+        yield urls
 
 
 def session(base: str) -> None:
@@ -54,7 +42,7 @@ def session(base: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def recorded(servers: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def recorded(servers: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory) -> Path:
     legacy, _ = servers
     out = tmp_path_factory.mktemp("httpbin") / "contracts"
     recorder = ProxyRecorder(out, legacy, None, Redactor(), {"target": legacy})
@@ -81,7 +69,7 @@ def rehearse(
 
 @pytest.mark.parametrize("live", [True, False], ids=["live legacy", "against the recording"])
 def test_each_sides_own_address_in_its_answers_is_no_difference(
-    servers: tuple[str, str],
+    servers: tuple[str, ...],
     recorded: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -96,7 +84,7 @@ def test_each_sides_own_address_in_its_answers_is_no_difference(
 
 
 def test_what_else_changes_beside_the_address_is_still_found(
-    servers: tuple[str, str], recorded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    servers: tuple[str, ...], recorded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     edited = tmp_path / "contracts"
     edited.mkdir()

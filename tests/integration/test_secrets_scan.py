@@ -11,19 +11,16 @@ report, since the candidate's answer carries each secret. Real consumer traffic 
 from __future__ import annotations
 
 import json
-import logging
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpbin
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from harness.serving import spawn_harness_server
 from tests.cli_support import run
+from tests.integration.httpbin_support import httpbin_servers
 
 pytestmark = pytest.mark.integration
 
@@ -69,21 +66,10 @@ scenarios:
 
 
 @pytest.fixture
-def echo_servers() -> Iterator[tuple[str, str]]:
+def echo_servers() -> Iterator[tuple[str, ...]]:
     """Two httpbin instances on loopback: legacy and candidate."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    servers = [make_server("127.0.0.1", 0, httpbin.app, threaded=True) for _ in range(2)]
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
-    for thread in threads:
-        thread.start()
-    try:
-        yield tuple(f"http://127.0.0.1:{s.server_port}" for s in servers)  # type: ignore[misc]
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
-        for thread in threads:
-            thread.join(timeout=10)
+    with httpbin_servers(2) as urls:
+        yield urls
 
 
 def leaks(root: Path) -> list[str]:
@@ -98,7 +84,7 @@ def leaks(root: Path) -> list[str]:
 
 def test_no_secret_given_reaches_any_file_written(
     tmp_path: Path,
-    echo_servers: tuple[str, str],
+    echo_servers: tuple[str, ...],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -3,39 +3,29 @@ two instances on loopback, driven by `requests`, a client this project did not w
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from harness.core.operations import Classifier
 from harness.core.rules import NoiseModel
 from harness.shadow.source import MirrorRules
+from tests.integration.httpbin_support import httpbin_servers
 from tests.integration.shadow.support import running_shadow, stored_rows
 
-httpbin = pytest.importorskip("httpbin")
+pytest.importorskip("httpbin")
 
 
 @pytest.fixture
-def two_httpbins() -> Iterator[tuple[str, str]]:
-    servers = [make_server("127.0.0.1", 0, httpbin.app, threaded=True) for _ in range(2)]
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
-    for thread in threads:
-        thread.start()
-    try:
-        yield tuple(f"http://127.0.0.1:{s.server_port}" for s in servers)  # type: ignore[misc]
-    finally:
-        for server in servers:
-            server.shutdown()
-        for thread in threads:
-            thread.join(timeout=10)
+def two_httpbins() -> Iterator[tuple[str, ...]]:
+    with httpbin_servers(2) as urls:
+        yield urls
 
 
 def test_httpbin_answers_pass_through_and_pairs_are_judged(
-    two_httpbins: tuple[str, str], tmp_path: Path
+    two_httpbins: tuple[str, ...], tmp_path: Path
 ) -> None:
     primary, shadow = two_httpbins
     # what varies between two httpbins for the same request: the host each one was reached at,
