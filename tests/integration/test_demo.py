@@ -178,6 +178,9 @@ def test_demo_latency_drift_makes_release_prescription_slower(
     release = latency_verdicts(tmp_path)["releasePrescription"]
     assert release["verdict"] == "slower", release
     low, high = release["ci_ms"]  # type: ignore[misc]
-    assert 100.0 < low <= release["shift_ms"] <= high  # type: ignore[operator]
+    # 120 ms injected; ten timings a side on a shared machine: the interval is wide, its lower
+    # end still far past the 5 ms floor, and the estimate near what was injected.
+    assert 50.0 < low <= release["shift_ms"] <= high  # type: ignore[operator]
+    assert 80.0 < release["shift_ms"] < 200.0  # type: ignore[operator]
     assert release["q"] < 0.05  # type: ignore[operator]
     assert "eps.releasePrescription" in output and "slower" in output
