@@ -18,6 +18,8 @@ that shape: allocated values are compared by shape, not by value.
 When the candidate was watched for later messages (`harness.engine.later`), its later messages
 are compared with legacy's (recorded, or live) by `harness.core.later_parity`, with the same
 noise model and the same differential discount; the result keeps a summary of both sides'.
+Timestamps each side stamped with its own answer's time mean the same
+(`harness.core.now_stamps`), as do each side's own address in its answers (`Origins`).
 The same holds for what the two sides were sent where it differs (a fresh `X-Request-ID` per
 side, a recording's old one against the one sent now): an echo of it means the same. A `uuid`
 rule never accepts such an echo by itself: it must be the echo of what that side was sent.
@@ -41,6 +43,7 @@ from harness.core.difference import (
 from harness.core.exchange import Exchange, LaterMessage, Request, Response
 from harness.core.later import later_summary
 from harness.core.later_parity import LaterComparator
+from harness.core.now_stamps import now_stamps_removed
 from harness.core.origins import Origins
 from harness.core.policy import WaiverBook
 from harness.core.result import ResultDifference, ResultRecord, verdict_of
@@ -193,6 +196,8 @@ class Judge:
                 _with_addresses(context, self.origins.swaps(exchange.service, live_legacy)),
                 _shape_check(shapes) if shapes else None,
             )
+        if differences:  # values each side stamped with its own answer's time
+            differences = now_stamps_removed(differences, legacy_side, candidate)
         if differences and live_legacy and exchange.recorded:
             unstable = {d.path: d for d in comparator.compare(recorded, legacy_side, context)}
             if watched:

@@ -20,7 +20,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
 
 def test_record_needs_exactly_one_target(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = run(["record", "--out", "x"], capsys)
-    assert code == 2 and "--target URL or --simulator" in err
+    assert code == 2 and "--target URL, --simulator or --har FILE" in err
     code, err = run(["record", "--simulator", "--target", "http://x"], capsys)
     assert code == 2
 
