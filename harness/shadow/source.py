@@ -64,6 +64,7 @@ class Mirrored:
     request: Request
     primary: Forwarded
     partition: str = ""  # the consumer's conversation (its address, a correlation header)
+    write: bool = False  # a state-changing request to mirror whatever the rules say (dual write)
 
 
 @dataclass
@@ -190,7 +191,7 @@ class ShadowSource:
         request = item.request
         service, operation = self.classifier.classify(request)
         unsafe = request.method not in SAFE_METHODS
-        if unsafe and not self.rules.allows_unsafe(service, operation, request):
+        if unsafe and not (item.write or self.rules.allows_unsafe(service, operation, request)):
             self.stats.unsafe_skipped += 1
             return None
         try:
