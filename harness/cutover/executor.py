@@ -5,10 +5,12 @@ One phase:
 1. `phase_started`; with `state.how: dual_write`, the slice's writes are mirrored from now on
    (to the candidate while legacy answers, to legacy once the candidate does);
 2. `observe_s` with legacy answering and the candidate shadowing;
-3. **the switch**: the migration step when the plan has one (`{from}` legacy, `{to}` the
-   candidate), the routing table swapped, then the requests in flight on the old table waited
-   for (they finish on legacy). Its time is the switch's time; past `budget.switch_s`, or a
-   failed migration, the phase rolls back;
+3. **the switch**: the slice's new requests are held (they wait, they are not refused), the
+   requests in flight on legacy finish there, the dual writes mirrored to the candidate are
+   waited for, the migration step runs when the plan has one (`{from}` legacy, `{to}` the
+   candidate), then the slice is routed to the candidate and the held requests go on there.
+   Its time is the switch's time; past `budget.switch_s`, or a failed migration, the phase
+   rolls back;
 4. the **state check**: records written before the switch are read back on the candidate;
 5. `soak_s` with the candidate answering and legacy shadowing (the reverse shadow);
 6. **the gate** over the last `window_s`: the mirror is settled (everything offered judged and
@@ -39,7 +41,7 @@ from harness.cutover.routing import Side
 from harness.cutover.served import Crossing
 from harness.cutover.state import StateCheckResult, StepResult, check_reads, run_step
 
-Settle = Callable[[], Awaitable[bool]]
+Settle = Callable[[float, bool], Awaitable[bool]]  # (timeout_s, flush the store)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,8 @@ class SwitchRun:
     drained: bool = True
     over_budget: bool = False
     moved: bool = False  # the routing table was swapped (a failed migration stops before it)
+    mirrored: bool = True  # the dual writes mirrored to the side moved to had all landed
+    held: int = 0  # consumer requests that waited for the switch (answered by the new side)
 
     @property
     def elapsed_s(self) -> float:
@@ -78,6 +82,8 @@ class SwitchRun:
             "migration": None if self.migration is None else self.migration.to_dict(),
             "in_flight": None if self.crossing is None else self.crossing.to_dict(),
             "moved": self.moved,
+            "held": self.held,
+            "mirrored": self.mirrored,
             "drained": self.drained,
             "over_budget": self.over_budget,
         }
@@ -224,14 +230,30 @@ class Executor:
             return f"migration failed: {switch.migration.detail}"
         if not switch.drained:
             return "requests in flight on the old side did not finish"
+        if not switch.mirrored:
+            return "the dual writes mirrored to the candidate had not all landed"
         if switch.elapsed_s > budget_s:
             switch.over_budget = True
             return f"switch took {switch.elapsed_s:.2f} s, over its budget of {budget_s:g} s"
         return None
 
     async def _switch(self, phase: Phase, to: Side) -> SwitchRun:
+        """Move the phase's slice to `to`: hold its new requests, let the side it leaves finish
+        what it has in flight, let the mirror carry every dual write to `to`, migrate, then
+        route the slice to `to` and let the held requests go there."""
         facade = self.facade
         switch = SwitchRun(to, time.time())
+        budget = phase.budget.switch_s if to == "candidate" else phase.budget.rollback_s
+        deadline = time.monotonic() + max(budget, 1.0) * 4
+        held_before = facade.held
+        old = facade.switch(facade.table.holding(phase.name, phase.move))
+        while facade.log.in_flight(old) and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+        switch.drained = facade.log.in_flight(old) == 0
+        switch.crossing = facade.log.crossings.get(old)
+        if phase.state.dual_writes:  # what `to` shadowed must have reached it before it answers
+            left = max(0.5, deadline - time.monotonic())
+            switch.mirrored = await self.sides.settle[to](left, False)
         migrate = phase.state.migrate if phase.state.migrates else None
         if migrate is not None:
             leaving: Side = "legacy" if to == "candidate" else "candidate"
@@ -242,22 +264,18 @@ class Executor:
                 "candidate": self.sides.candidate,
             }
             switch.migration = await run_step(migrate, values)
-            if not switch.migration.ok and to == "candidate":
-                switch.ended = time.time()
-                return switch  # nothing moved: legacy still answers
-        table = facade.table
-        table = (
-            table.moving(phase.name, phase.move) if to == "candidate" else table.back(phase.name)
-        )
-        old = facade.switch(table)
-        switch.moved = True
-        budget = phase.budget.switch_s if to == "candidate" else phase.budget.rollback_s
-        deadline = time.monotonic() + max(budget, 1.0) * 4
-        while facade.log.in_flight(old) and time.monotonic() < deadline:
-            await asyncio.sleep(0.002)
-        switch.drained = facade.log.in_flight(old) == 0
+        table = facade.table.released(phase.name)
+        moving = to == "legacy" or switch.migration is None or switch.migration.ok
+        if moving:
+            table = (
+                table.moving(phase.name, phase.move)
+                if to == "candidate"
+                else table.back(phase.name)
+            )
+        facade.switch(table)  # the held requests go on, to `to` (or stay on legacy)
+        switch.moved = moving
+        switch.held = facade.held - held_before
         switch.ended = time.time()
-        switch.crossing = facade.log.crossings.get(old)
         return switch
 
     async def _check(
@@ -280,7 +298,7 @@ class Executor:
     async def _gate(self, phase: Phase, switch: SwitchRun) -> dict[str, Any]:
         until = time.time()
         since = max(switch.ended, until - phase.gate.window_s)
-        settled = await self.sides.settle["legacy"]()
+        settled = await self.sides.settle["legacy"](60.0, True)
         tally = await asyncio.to_thread(
             store_tally, self.sides.stores["legacy"], since, until, phase.move
         )

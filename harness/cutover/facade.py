@@ -8,7 +8,9 @@ slice is dual-written. Forwarding, answering byte for byte and the never-waiting
 mirror are the shadow proxy's (`harness.shadow.proxy`); what the facade adds:
 
 - `switch(table)`: one reference swapped, so a switch is atomic; requests in flight keep the
-  table they were routed by, finish on that side, and are counted as crossing the switch;
+  table they were routed by, finish on that side, and are counted as crossing the switch; a
+  table may **hold** a slice: its new requests wait (not refused) while the switch makes the
+  side it moves to current, and go on by the next table;
 - `served`: every consumer request counted by second, operation and side (`ServedLog`);
 - the writes a state check will read back (`writes`), bounded;
 - `/_cutover/status` (the status feed) and `/_cutover/routes`, answered by the facade itself
@@ -17,6 +19,7 @@ mirror are the shadow proxy's (`harness.shadow.proxy`); what the facade adds:
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -90,14 +93,20 @@ class CutoverFacade(ShadowProxy):
         self.table = RoutingTable()
         self.log = ServedLog(time.time())
         self.writes: deque[Written] = deque(maxlen=WRITES_KEPT)
+        self.held = 0  # requests that waited while their slice was switched
+        self._hold = asyncio.Event()
         self._tickets: dict[int, _Ticket] = {}
 
     # -- switching --------------------------------------------------------------------------------
     def switch(self, table: RoutingTable) -> int:
-        """Route by `table` from now on; the version left behind (to wait for it to drain)."""
+        """Route by `table` from now on; the version left behind (to wait for it to drain).
+        Requests held by the table before are let go (they route again, by `table`)."""
         old = self.table.version
         self.table = table
         self.log.switched(old)
+        if not table.held:
+            self._hold.set()
+            self._hold = asyncio.Event()
         return old
 
     # -- the proxy's hooks ---------------------------------------------------------------------
@@ -106,6 +115,9 @@ class CutoverFacade(ShadowProxy):
         service, operation = self.classifier.classify(request)
         consumer = self._consumer(scope)
         bucket = bucket_of(consumer)
+        if table.held and table.holds(service, operation, consumer, bucket):
+            self.held += 1
+            return Route(self.forwarders["legacy"], None, hold=self._hold)
         side = table.side(service, operation, consumer, bucket)
         write = request.method not in SAFE_METHODS and table.dual_write(
             service, operation, consumer, bucket
@@ -159,6 +171,7 @@ class CutoverFacade(ShadowProxy):
             "failed": self.log.total_failed,
             "by_side": dict(self.log.by_side),
             "in_flight": self.log.in_flight(self.table.version),
+            "held": self.held,
         }
 
     def _consumer(self, scope: Scope) -> str:

@@ -34,7 +34,18 @@ class RoutingTable:
     version: int = 0
     moved: tuple[tuple[str, Move], ...] = ()  # (phase, slice) answered by the candidate
     writes: tuple[tuple[str, Move], ...] = ()  # (phase, slice) whose writes are mirrored
+    held: tuple[tuple[str, Move], ...] = ()  # (phase, slice) waiting while it is switched
     shadowing: bool = True  # the side that does not answer is sent a copy
+
+    def holds(self, service: str, operation: str, consumer: str, bucket: int) -> bool:
+        return any(move.covers(service, operation, consumer, bucket) for _, move in self.held)
+
+    def holding(self, phase: str, move: Move) -> RoutingTable:
+        """The next table: the slice's new requests wait (the switch's quiet moment)."""
+        return replace(self, version=self.version + 1, held=(*self.held, (phase, move)))
+
+    def released(self, phase: str) -> RoutingTable:
+        return replace(self, held=tuple(entry for entry in self.held if entry[0] != phase))
 
     def side(self, service: str, operation: str, consumer: str, bucket: int) -> Side:
         for _, move in self.moved:
@@ -70,5 +81,6 @@ class RoutingTable:
             "dual_writes": [
                 {"phase": phase, "slice": move.describe()} for phase, move in self.writes
             ],
+            "held": [{"phase": phase, "slice": move.describe()} for phase, move in self.held],
             "shadowing": self.shadowing,
         }

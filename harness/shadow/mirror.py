@@ -134,15 +134,16 @@ class Mirror:
         if self.writer is not None:
             self._ticker = asyncio.ensure_future(self._tick(self.writer))
 
-    async def settled(self, timeout_s: float = 60.0) -> bool:
-        """Wait until every exchange offered so far is judged and stored; False on timeout."""
+    async def settled(self, timeout_s: float = 60.0, flush: bool = True) -> bool:
+        """Wait until every exchange offered so far is sent and judged, and (`flush`) stored;
+        False on timeout."""
         wanted = self.source.stats.queued
         deadline = asyncio.get_running_loop().time() + timeout_s
         while self._done() < wanted:
             if asyncio.get_running_loop().time() > deadline:
                 return False
             await asyncio.sleep(0.02)
-        if self.writer is not None:
+        if flush and self.writer is not None:
             await asyncio.to_thread(self.writer.flush, True)
         return True
 

@@ -20,6 +20,7 @@ the store's day partition follows them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,6 +60,7 @@ class Route:
     mirror: Sink | None
     side: str = "primary"
     write: bool = False  # mirror it even when it changes state (a dual write)
+    hold: asyncio.Event | None = None  # wait for it, then ask for the route again (a switch)
 
 
 class ShadowProxy:
@@ -93,6 +95,9 @@ class ShadowProxy:
         incoming = await read_incoming(scope, receive)
         request = incoming.request()
         route = self.route(incoming, request, scope)
+        while route.hold is not None:  # the facade is switching this request's side
+            await route.hold.wait()
+            route = self.route(incoming, request, scope)
         method = incoming.method
         try:
             got = await route.primary.forward(
