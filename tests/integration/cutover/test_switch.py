@@ -1,0 +1,138 @@
+"""The facade on real servers: requests in flight across a switch finish on the side that took
+them (none lost, none answered twice), a failed gate rolls back by itself with its evidence,
+the notifications reach the feed and a webhook, and a share of a slice moves whole consumers."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from harness.serving import serve_in_thread
+from tests.integration.cutover.support import (
+    Consumers,
+    Side,
+    Webhook,
+    rehearsal,
+    upstreams,
+    wait_finished,
+    write_plan,
+)
+
+EVERYTHING = {"operations": ["*"]}
+
+
+def test_requests_in_flight_across_the_switch_finish_where_they_started(tmp_path: Path) -> None:
+    legacy, candidate = Side("legacy"), Side("candidate")
+    plan = write_plan(tmp_path, [{"name": "all", "move": EVERYTHING}])
+    # slow writes (never mirrored: no dual writes) keep requests in flight at every moment
+    paths = (("POST", "/write?wait=0.25"), ("GET", "/read?wait=0.02"))
+    with (
+        upstreams(legacy, candidate) as (left, right),
+        rehearsal(plan, left.url, right.url, tmp_path / "run") as (url, session),
+        Consumers(url, paths, threads=8).running() as consumers,
+    ):
+        wait_finished(session)
+    document = json.loads((tmp_path / "run" / "cutover.json").read_text())
+    (phase,) = document["phases"]
+    assert phase["outcome"] == "completed", phase["reason"]
+    assert session.exit_code == 0
+    crossing = phase["switch"]["in_flight"]
+    assert crossing["in_flight_at_switch"] >= 1
+    assert crossing["answered"] == crossing["in_flight_at_switch"]
+    assert crossing["lost"] == 0 and crossing["failed"] == 0
+    assert consumers.failures == []
+    assert all(status == 200 for status, _ in consumers.answers.values())
+    # each write was executed once, by the side whose answer the consumer got
+    writes = [ident for ident in consumers.answers if int(ident.split("-")[1]) % 2 == 0]
+    for ident in writes:
+        counts = (legacy.seen[ident], candidate.seen[ident])
+        assert sorted(counts) == [0, 1], (ident, counts)
+        side = consumers.answers[ident][1]
+        assert (legacy if side == "legacy" else candidate).seen[ident] == 1
+    sides = Counter(side for _, side in consumers.answers.values())
+    assert sides["legacy"] > 0 and sides["candidate"] > 0
+    # the facade answered exactly what the consumers received
+    assert document["served"]["requests"] == len(consumers.answers)
+    assert document["served"]["failed"] == 0
+
+
+def test_a_failed_gate_rolls_back_with_its_evidence_and_says_so(tmp_path: Path) -> None:
+    legacy, candidate = Side("legacy"), Side("candidate", differs=True)
+    hook = Webhook()
+    with serve_in_thread(hook.app) as receiver:
+        plan = write_plan(
+            tmp_path,
+            [{"name": "all", "move": EVERYTHING}],
+            notifications={"webhooks": [f"{receiver.url}/hook"]},
+        )
+        with (
+            upstreams(legacy, candidate) as (left, right),
+            rehearsal(plan, left.url, right.url, tmp_path / "run") as (url, session),
+            Consumers(url, (("GET", "/read"),), threads=3).running() as consumers,
+        ):
+            during = httpx.get(f"{url}/_cutover/status", timeout=10).json()
+            wait_finished(session)
+            after = httpx.get(f"{url}/_cutover/status", timeout=10).json()
+            routes = httpx.get(f"{url}/_cutover/routes", timeout=10).json()
+    assert during["format_version"] == 1 and during["plan"] == "test"
+    assert after["state"] == "finished"
+    assert routes["candidate_answers"] == []  # rolled back: legacy answers everything again
+    document = json.loads((tmp_path / "run" / "cutover.json").read_text())
+    (phase,) = document["phases"]
+    assert phase["outcome"] == "rolled_back"
+    assert document["outcome"] == "rolled_back" and session.exit_code == 1
+    assert phase["reason"].startswith("gate failed: *: parity")
+    gate = phase["gate"]
+    assert gate["passed"] is False and gate["compared"] > 0
+    (threshold,) = gate["decision"]["thresholds"]
+    assert threshold["actual"] < 100 and threshold["passed"] is False
+    assert phase["rollback"]["moved"] and phase["rollback"]["in_flight"]["lost"] == 0
+    # consumers were answered throughout, by legacy again once rolled back
+    assert consumers.failures == []
+    assert all(status == 200 for status, _ in consumers.answers.values())
+    events = [entry["event"] for entry in after["entries"]]
+    assert events == [
+        "rehearsal_started",
+        "phase_started",
+        "switched",
+        "gate",
+        "rollback_started",
+        "rolled_back",
+        "rehearsal_finished",
+    ]
+    gate_entry = after["entries"][3]
+    assert gate_entry["passed"] is False and gate_entry["phase"] == "all"
+    told = [document["event"] for document in hook.received]
+    assert told == [f"harness.cutover.{event}" for event in events]
+    assert all(entry.get("delivery") == "delivered" for entry in document["notifications"])
+    report = (tmp_path / "run" / "report.html").read_text()
+    assert "NO-GO" in report and 'id="rollback-all"' in report
+
+
+def test_a_share_of_a_slice_moves_whole_consumers(tmp_path: Path) -> None:
+    legacy, candidate = Side("legacy"), Side("candidate")
+    plan = write_plan(
+        tmp_path, [{"name": "half", "move": {"operations": ["*"], "percent": 50}}], settle_s=0
+    )
+    with (
+        upstreams(legacy, candidate) as (left, right),
+        rehearsal(plan, left.url, right.url, tmp_path / "run") as (url, session),
+        Consumers(url, (("GET", "/read"),), threads=12).running() as consumers,
+    ):
+        wait_finished(session)
+    switched = session.executor.runs[0].switch
+    assert switched is not None
+    sides_after: dict[str, set[str]] = {}
+    for ident, (_, side) in consumers.answers.items():
+        if consumers.began[ident] > switched.ended:
+            sides_after.setdefault(ident.split("-")[0], set()).add(side)
+    # once the share moved, each consumer is answered by one side only: some by the candidate,
+    # the others still by legacy
+    assert all(len(sides) == 1 for sides in sides_after.values()), sides_after
+    moved = {name for name, sides in sides_after.items() if sides == {"candidate"}}
+    assert moved and len(moved) < len(sides_after)
+    document = json.loads((tmp_path / "run" / "cutover.json").read_text())
+    assert document["phases"][0]["outcome"] == "completed"
