@@ -52,6 +52,12 @@ from harness.cli.options import host_option, interface_of, port_option
 )
 @click.option("--openapi", "openapi_source", help="OpenAPI file or URL naming operations.")
 @click.option("--webhook", "webhooks", multiple=True, help="Also POST notifications here.")
+@click.option(
+    "--mirror-process",
+    is_flag=True,
+    help="Send, judge and store the mirrored copies in a child process per side (lower "
+    "priority), not in the facade's own event loop.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan as it would run, and stop.")
 def cutover(
     plan_file: Path,
@@ -66,6 +72,7 @@ def cutover(
     contracts: Path | None,
     openapi_source: str | None,
     webhooks: tuple[str, ...],
+    mirror_process: bool,
     dry_run: bool,
 ) -> int:
     """Serve a facade consumers talk to and execute PLAN: each phase moves a slice of traffic
@@ -101,6 +108,7 @@ def cutover(
         contracts=contracts,
         document=interface_of(openapi_source, legacy, "cutover"),
         webhooks=webhooks,
+        mirror_process=mirror_process,
     )
     return code
 
@@ -119,6 +127,7 @@ def run_cutover(
     contracts: Path | None = None,
     document: dict[str, object] | None = None,
     webhooks: tuple[str, ...] = (),
+    mirror_process: bool = False,
 ) -> int:
     """Serve the facade until the plan has run; print the outcome; the exit code."""
     import uvicorn

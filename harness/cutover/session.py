@@ -34,7 +34,8 @@ from harness.cutover.plan import Plan
 from harness.cutover.report import write_report
 from harness.cutover.routing import Side
 from harness.load.process import ConsumerLoad, LoadConfig
-from harness.shadow.mirror import Mirror, MirrorConfig
+from harness.shadow.mirror import MirrorConfig, MirrorSide
+from harness.shadow.remote import open_mirror
 from harness.transport.forwarding import Forwarder
 from harness.transport.limits import DEFAULT_LIMITS, AnswerLimits
 
@@ -56,6 +57,7 @@ class CutoverConfig:
     capacity: int = 2_000  # mirrored requests waiting, per side
     warmup_s: float = 5.0
     flush_seconds: float = 1.0
+    mirror_process: bool = False  # each mirror in a child process (`harness.shadow.remote`)
 
 
 class CutoverSession:
@@ -65,8 +67,8 @@ class CutoverSession:
         self.url = ""  # the facade's own URL, for the consumers (set before serving)
         waivers = tuple(w for phase in plan.phases for w in phase.gate.policy.waivers)
         self.stores: dict[Side, Path] = {side: config.out / name for side, name in STORES.items()}
-        self.mirrors: dict[Side, Mirror] = {
-            shadow: Mirror(
+        self.mirrors: dict[Side, MirrorSide] = {
+            shadow: open_mirror(
                 MirrorConfig(
                     primary=config.candidate if shadow == "legacy" else config.legacy,
                     shadow=_url(config, shadow),
@@ -77,6 +79,7 @@ class CutoverSession:
                     concurrency=config.concurrency,
                     flush_seconds=config.flush_seconds,
                 ),
+                process=config.mirror_process,
                 document=config.document,
                 noise=config.noise,
                 policy=Policy(waivers=_unique(waivers)),

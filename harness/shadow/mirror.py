@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from harness.core.exchange import Exchange, Request, Response
 from harness.core.operations import Classifier
@@ -64,6 +64,22 @@ class MirrorConfig:
     flush_rows: int = FLUSH_ROWS
     flush_seconds: float = FLUSH_SECONDS
     drain_timeout_s: float = 60.0
+
+
+class MirrorSide(Protocol):
+    """What the proxy and a cutover's executor need of a mirror, in this process or another."""
+
+    started: datetime
+
+    def offer(self, item: Mirrored) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def settled(self, timeout_s: float = 60.0, flush: bool = True) -> bool: ...
+
+    async def stop(self) -> None: ...
+
+    def stats(self) -> dict[str, object]: ...
 
 
 class Mirror:

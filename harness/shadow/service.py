@@ -22,8 +22,9 @@ from harness.core.policy import Policy
 from harness.core.rules import NoiseModel
 from harness.engine import Consumer
 from harness.record.redact import Redactor
-from harness.shadow.mirror import DEFAULT_RULES, Mirror, MirrorConfig
+from harness.shadow.mirror import DEFAULT_RULES, MirrorConfig, MirrorSide
 from harness.shadow.proxy import ShadowProxy
+from harness.shadow.remote import open_mirror
 from harness.shadow.source import QUEUE_CAPACITY, MirrorRules
 from harness.shadow.store import FLUSH_ROWS, FLUSH_SECONDS, RETAIN_DAYS
 from harness.transport.forwarding import Forwarder
@@ -49,6 +50,7 @@ class ShadowConfig:
     flush_rows: int = FLUSH_ROWS
     flush_seconds: float = FLUSH_SECONDS
     drain_timeout_s: float = 60.0
+    mirror_process: bool = False  # send, judge and store in a child process (`shadow.remote`)
 
     def mirror(self) -> MirrorConfig:
         return MirrorConfig(
@@ -81,22 +83,20 @@ class ShadowService:
         today: date | None = None,
     ) -> None:
         self.config = config
-        self.mirror = Mirror(
+        self.mirror: MirrorSide = open_mirror(
             config.mirror(),
+            process=config.mirror_process,
             document=document,
             noise=noise,
             policy=policy,
             redactor=redactor,
-            consumers=consumers,
+            consumers=tuple(consumers),
             today=today,
         )
-        self.source = self.mirror.source
-        self.runner = self.mirror.runner
-        self.writer = self.mirror.writer
         self.primary = Forwarder(config.primary, config.limits, tls=config.primary_tls)
         self.app = ShadowProxy(
             self.primary,
-            self.source,
+            self.mirror,
             clock_header=config.clock_header,
             on_start=self.start,
             on_stop=self.stop,
@@ -120,6 +120,6 @@ class ShadowService:
             **{k: v for k, v in mirrored.items() if k not in ("judged", "stored")},
             "answered": self.app.answered,
             "primary_failed": self.app.primary_failed,
-            "judged": mirrored["judged"],
-            "stored": mirrored["stored"],
+            "judged": mirrored.get("judged", 0),
+            "stored": mirrored.get("stored", 0),
         }

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 from harness.serving import serve_in_thread
 from tests.integration.cutover.support import (
@@ -59,7 +60,10 @@ def test_requests_in_flight_across_the_switch_finish_where_they_started(tmp_path
     assert document["served"]["failed"] == 0
 
 
-def test_a_failed_gate_rolls_back_with_its_evidence_and_says_so(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mirror_process", [False, True], ids=["mirror-in-loop", "mirror-process"])
+def test_a_failed_gate_rolls_back_with_its_evidence_and_says_so(
+    tmp_path: Path, mirror_process: bool
+) -> None:
     legacy, candidate = Side("legacy"), Side("candidate", differs=True)
     hook = Webhook()
     with serve_in_thread(hook.app) as receiver:
@@ -70,7 +74,9 @@ def test_a_failed_gate_rolls_back_with_its_evidence_and_says_so(tmp_path: Path) 
         )
         with (
             upstreams(legacy, candidate) as (left, right),
-            rehearsal(plan, left.url, right.url, tmp_path / "run") as (url, session),
+            rehearsal(
+                plan, left.url, right.url, tmp_path / "run", mirror_process=mirror_process
+            ) as (url, session),
             Consumers(url, (("GET", "/read"),), threads=3).running() as consumers,
         ):
             during = httpx.get(f"{url}/_cutover/status", timeout=10).json()
