@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ class LoadConfig:
     rate: float | None = None
     workers: int = 0
     consumer_header: str = "X-Harness-Consumer"
-    master_port: int = 5557
+    master_port: int = 0  # where Locust's master listens for its workers (0: a free port)
 
 
 def require_locust() -> None:
@@ -40,6 +41,13 @@ def require_locust() -> None:
         raise HarnessError(
             "consumer load needs Locust: pip install 'spine-harness[load]'", field="--consumers"
         )
+
+
+def free_port() -> int:
+    """A loopback port free now (for Locust's master, which cannot be told port 0)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class ConsumerLoad:
@@ -61,6 +69,7 @@ class ConsumerLoad:
             command += ["--rate", repr(config.rate)]
         if config.workers:
             command += ["--workers", str(config.workers)]
+            command[command.index("--master-port") + 1] = str(config.master_port or free_port())
         config.log.parent.mkdir(parents=True, exist_ok=True)
         log = config.log.open("wb")
         try:

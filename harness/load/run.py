@@ -34,6 +34,7 @@ from harness.monitor.workload import load_workload
 
 FEED_POLL_S = 0.2
 SAMPLE_S = 0.25
+STOP_TIMEOUT_S = 60.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,12 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     clock = Clock(workload, rate, started)
     classes = user_classes(workload, clock, options.host, options.consumer_header)
     if options.worker:
-        environment = Environment(user_classes=classes, host=options.host)
+        environment = Environment(
+            user_classes=classes, host=options.host, stop_timeout=STOP_TIMEOUT_S
+        )
         worker = environment.create_worker_runner(options.master_host, options.master_port)
         worker.greenlet.join()
         return 0
     shape = CurveShape(clock)
-    environment = Environment(user_classes=classes, shape_class=shape, host=options.host)
+    # at the end each user finishes the scenario it is in: no request is cut off mid-flight
+    environment = Environment(
+        user_classes=classes, shape_class=shape, host=options.host, stop_timeout=STOP_TIMEOUT_S
+    )
     runner: Runner
     workers: list[Any] = []
     if options.workers:
