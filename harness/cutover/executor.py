@@ -9,8 +9,11 @@ One phase:
    requests in flight on legacy finish there, the dual writes mirrored to the candidate are
    waited for, the migration step runs when the plan has one (`{from}` legacy, `{to}` the
    candidate), then the slice is routed to the candidate and the held requests go on there.
-   Its time is the switch's time; past `budget.switch_s`, or a failed migration, the phase
-   rolls back;
+   The slice is held for at most `budget.switch_s`: when the requests in flight on legacy
+   (the slice's, counted as crossing the switch) have not finished by then, or the dual writes
+   have not all been mirrored, the slice is let go to legacy again, unmoved, and the phase ends
+   rolled back with nothing to move back (as after a failed migration); a switch that moved
+   but took longer than its budget rolls back;
 4. the **state check**: records written before the switch are read back on the candidate;
 5. `soak_s` with the candidate answering and legacy shadowing (the reverse shadow);
 6. **the gate** over the last `window_s`: the mirror is settled (everything offered judged and
@@ -41,7 +44,7 @@ from harness.cutover.routing import Side
 from harness.cutover.served import Crossing
 from harness.cutover.state import StateCheckResult, StepResult, check_reads, run_step
 
-Settle = Callable[[float, bool], Awaitable[bool]]  # (timeout_s, flush the store)
+Settle = Callable[[float, bool, bool], Awaitable[bool]]  # (timeout_s, flush, writes only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +204,8 @@ class Executor:
             self.feed.publish("phase_completed", phase.name, index=index)
             return run
         run.reason = failure
+        if not switch.moved:  # legacy never stopped answering the slice: nothing to move back
+            return self._not_moved(run, failure)
         self.feed.publish("rollback_started", phase.name, reason=failure)
         rollback = run.rollback = await self._switch(phase, "legacy")
         rollback.over_budget = rollback.elapsed_s > phase.budget.rollback_s
@@ -215,6 +220,18 @@ class Executor:
         run.ended = time.time()
         self._measure(run)
         self.feed.publish("rolled_back", phase.name, reason=failure, **rollback.to_dict())
+        return run
+
+    def _not_moved(self, run: PhaseRun, failure: str) -> PhaseRun:
+        """The switch let the slice go back to legacy before routing it anywhere else: the
+        phase ends rolled back with no rollback switch (the feed says so)."""
+        phase = run.phase
+        if phase.state.dual_writes:
+            self.facade.switch(self.facade.table.not_writing(phase.name))
+        run.outcome = "rolled_back"
+        run.ended = time.time()
+        self._measure(run)
+        self.feed.publish("rolled_back", phase.name, reason=failure, moved=False)
         return run
 
     def _soak(self, phase: Phase, run: PhaseRun) -> float:
@@ -244,19 +261,25 @@ class Executor:
         facade = self.facade
         switch = SwitchRun(to, time.time())
         budget = phase.budget.switch_s if to == "candidate" else phase.budget.rollback_s
-        deadline = time.monotonic() + max(budget, 1.0) * 4
+        deadline = time.monotonic() + budget  # the slice is held for at most its budget
         held_before = facade.held
-        old = facade.switch(facade.table.holding(phase.name, phase.move))
-        while facade.log.in_flight(old) and time.monotonic() < deadline:
+        facade.switch(facade.table.holding(phase.name, phase.move))
+        leaving: Side = "legacy" if to == "candidate" else "candidate"
+        number = facade.crossing(phase.move, leaving)
+        while facade.log.crossing_in_flight(number) and time.monotonic() < deadline:
             await asyncio.sleep(0.002)
-        switch.drained = facade.log.in_flight(old) == 0
-        switch.crossing = facade.log.crossings.get(old)
+        switch.drained = facade.log.crossing_in_flight(number) == 0
+        switch.crossing = facade.log.crossings[number]
         if phase.state.dual_writes:  # what `to` shadowed must have reached it before it answers
-            left = max(0.5, deadline - time.monotonic())
-            switch.mirrored = await self.sides.settle[to](left, False)
+            left = max(0.05, deadline - time.monotonic())
+            switch.mirrored = await self.sides.settle[to](left, False, True)
+        if to == "candidate" and not (switch.drained and switch.mirrored):
+            facade.switch(facade.table.released(phase.name))  # not moved: legacy answers on
+            switch.held = facade.held - held_before
+            switch.ended = time.time()
+            return switch
         migrate = phase.state.migrate if phase.state.migrates else None
         if migrate is not None:
-            leaving: Side = "legacy" if to == "candidate" else "candidate"
             values = {
                 "from": self.sides.url(leaving),
                 "to": self.sides.url(to),
@@ -298,7 +321,7 @@ class Executor:
     async def _gate(self, phase: Phase, switch: SwitchRun) -> dict[str, Any]:
         until = time.time()
         since = max(switch.ended, until - phase.gate.window_s)
-        settled = await self.sides.settle["legacy"](60.0, True)
+        settled = await self.sides.settle["legacy"](60.0, True, False)
         tally = await asyncio.to_thread(
             store_tally, self.sides.stores["legacy"], since, until, phase.move
         )

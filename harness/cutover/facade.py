@@ -8,9 +8,9 @@ slice is dual-written. Forwarding, answering byte for byte and the never-waiting
 mirror are the shadow proxy's (`harness.shadow.proxy`); what the facade adds:
 
 - `switch(table)`: one reference swapped, so a switch is atomic; requests in flight keep the
-  table they were routed by, finish on that side, and are counted as crossing the switch; a
-  table may **hold** a slice: its new requests wait (not refused) while the switch makes the
-  side it moves to current, and go on by the next table;
+  side they were routed to and finish there; `crossing(slice, side)` counts those of the slice
+  as crossing the switch; a table may **hold** a slice: its new requests wait (not refused)
+  while the switch makes the side it moves to current, and go on by the next table;
 - `served`: every consumer request counted by second, operation and side (`ServedLog`);
 - the writes a state check will read back (`writes`), bounded;
 - `/_cutover/status` (the status feed) and `/_cutover/routes`, answered by the facade itself
@@ -33,6 +33,7 @@ from harness.core.exchange import Request
 from harness.core.http import SAFE_METHODS
 from harness.core.operations import Classifier
 from harness.cutover.feed import StatusFeed
+from harness.cutover.plan import Move
 from harness.cutover.routing import RoutingTable, Side, bucket_of, other
 from harness.cutover.served import ServedLog
 from harness.shadow.proxy import Route, ShadowProxy, Sink
@@ -63,11 +64,16 @@ class Written:
     answer: Forwarded
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Ticket:
-    version: int
+    """A request in flight: what it is, who sent it, which side took it."""
+
     service: str
     operation: str
+    consumer: str
+    bucket: int
+    side: Side
+    crossing: int | None = None  # the switch it is in flight across
 
 
 class CutoverFacade(ShadowProxy):
@@ -98,16 +104,29 @@ class CutoverFacade(ShadowProxy):
         self._tickets: dict[int, _Ticket] = {}
 
     # -- switching --------------------------------------------------------------------------------
-    def switch(self, table: RoutingTable) -> int:
-        """Route by `table` from now on; the version left behind (to wait for it to drain).
-        Requests held by the table before are let go (they route again, by `table`)."""
-        old = self.table.version
+    def switch(self, table: RoutingTable) -> None:
+        """Route by `table` from now on. Requests held by the table before are let go (they
+        route again, by `table`)."""
         self.table = table
-        self.log.switched(old)
         if not table.held:
             self._hold.set()
             self._hold = asyncio.Event()
-        return old
+
+    def crossing(self, move: Move, leaving: Side) -> int:
+        """Mark the slice's requests in flight on `leaving` as crossing a switch; its number
+        (`log.crossing_in_flight(number)` says how many have not finished yet)."""
+        number = len(self.log.crossings) + 1
+        crossing = [
+            ticket
+            for ticket in self._tickets.values()
+            if ticket.side == leaving
+            and ticket.crossing is None
+            and move.covers(ticket.service, ticket.operation, ticket.consumer, ticket.bucket)
+        ]
+        for ticket in crossing:
+            ticket.crossing = number
+        self.log.switched(number, len(crossing))
+        return number
 
     # -- the proxy's hooks ---------------------------------------------------------------------
     def route(self, incoming: Incoming, request: Request, scope: Scope) -> Route:
@@ -123,8 +142,8 @@ class CutoverFacade(ShadowProxy):
             service, operation, consumer, bucket
         )
         mirror = self.mirrors.get(other(side)) if table.shadowing else None
-        self._tickets[id(request)] = _Ticket(table.version, service, operation)
-        self.log.began(table.version)
+        self._tickets[id(request)] = _Ticket(service, operation, consumer, bucket, side)
+        self.log.began()
         return Route(self.forwarders[side], mirror, side, write)
 
     def served(self, route: Route, request: Request, got: Forwarded | None, began: float) -> None:
@@ -133,9 +152,7 @@ class CutoverFacade(ShadowProxy):
         status = None if got is None else got.status
         key = (ticket.service, ticket.operation, route.side)
         started_at = time.time() - (now - began)
-        self.log.ended(
-            ticket.version, self.table.version, started_at, key, status, (now - began) * 1000.0
-        )
+        self.log.ended(started_at, key, status, (now - began) * 1000.0, ticket.crossing)
         if (
             got is not None
             and 200 <= got.status < 300
@@ -170,7 +187,7 @@ class CutoverFacade(ShadowProxy):
             "requests": self.log.total,
             "failed": self.log.total_failed,
             "by_side": dict(self.log.by_side),
-            "in_flight": self.log.in_flight(self.table.version),
+            "in_flight": self.log.in_flight,
             "held": self.held,
         }
 

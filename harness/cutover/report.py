@@ -231,7 +231,14 @@ def _rollbacks(phases: Sequence[Mapping[str, Any]]) -> str:
         return '<p class="muted" id="no-rollback">No phase rolled back.</p>'
     items = []
     for phase in rolled:
-        rollback = phase.get("rollback") or {}
+        if not phase.get("rollback"):  # the switch never routed the slice to the candidate
+            items.append(
+                f'<div class="rollback" id="rollback-{esc(phase["name"])}"><h3>{phase["index"]}. '
+                f"{esc(phase['name'])} not moved</h3><p>Why: {esc(phase['reason'])}</p>"
+                "<p>Legacy kept answering the slice: nothing to move back.</p></div>"
+            )
+            continue
+        rollback = phase["rollback"]
         crossing = rollback.get("in_flight") or {}
         migration = rollback.get("migration")
         items.append(

@@ -2,8 +2,9 @@
 
 Pure and immutable: the executor builds the next table and the facade swaps one reference, so
 a switch is atomic; a request takes the table it found on arrival and finishes on the side that
-table named (in-flight requests are never moved). Every table has a `version`; the facade
-counts requests in flight per version, which is how a switch knows the old side has drained.
+table named (in-flight requests are never moved). Every table has a `version` (shown by
+`/_cutover/routes`); which requests are in flight across a switch is the facade's count
+(`CutoverFacade.crossing`), by slice and side, not by table.
 
 A consumer's **bucket** (0..9999) is a stable hash of its name (CRC-32): a phase that moves a
 percentage of a slice moves the same consumers every time, so one consumer stays on one side.

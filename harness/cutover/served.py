@@ -6,10 +6,10 @@ from upstream, which the consumer gets as a 502, or a 502/503/504 passed on: the
 there). Latencies are kept per second (the facade's whole time, from the request read to the
 answer written), so any window's p50, p95 and p99 are exact.
 
-In flight: each request holds the routing table's version it was routed by. When the table
-moves on while it is in flight, it **crossed** a switch: it finishes on the side that took it,
-and is counted against the switch (answered or failed). `in_flight(version)` is how a switch
-knows the side it left has drained.
+In flight: when a switch moves a slice, the slice's requests then in flight on the side it
+leaves **cross** the switch (`crossing`): they finish on the side that took them, and are
+counted against the switch (answered or failed) as they end; the switch knows the side it left
+has drained when none is left (`crossing_in_flight`).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Figures:
 
 @dataclass
 class Crossing:
-    """The requests that were in flight when a switch moved the table past their version."""
+    """The slice's requests in flight on the side a switch leaves, when it began."""
 
     in_flight_at_switch: int = 0
     finished: int = 0
@@ -78,26 +78,26 @@ class ServedLog:
     def __init__(self, origin: float) -> None:
         self.origin = origin  # wall-clock seconds of second 0
         self._seconds: dict[int, dict[Key, _Second]] = defaultdict(dict)
-        self._in_flight: dict[int, int] = defaultdict(int)
-        self.crossings: dict[int, Crossing] = {}  # by the version switched away from
+        self.in_flight = 0
+        self.crossings: dict[int, Crossing] = {}  # by switch number
         self.total = 0
         self.total_failed = 0
         self.by_side: dict[str, int] = defaultdict(int)
 
     # -- the facade's side ----------------------------------------------------------------------
-    def began(self, version: int) -> None:
-        self._in_flight[version] += 1
+    def began(self) -> None:
+        self.in_flight += 1
 
     def ended(
         self,
-        version: int,
-        current: int,
         at: float,
         key: Key,
         status: int | None,
         latency_ms: float,
+        crossing: int | None = None,
     ) -> None:
-        self._in_flight[version] -= 1
+        """A request ended; `crossing`: the switch it was in flight across, if any."""
+        self.in_flight -= 1
         failed = status is None or status in UNAVAILABLE
         second = self._seconds[int(at - self.origin)]
         bucket = second.get(key)
@@ -110,19 +110,19 @@ class ServedLog:
         if failed:
             bucket.failed += 1
             self.total_failed += 1
-        if version != current:
-            crossing = self.crossings.setdefault(version, Crossing())
-            crossing.finished += 1
-            crossing.failed += int(failed)
+        if crossing is not None:
+            crossed = self.crossings[crossing]
+            crossed.finished += 1
+            crossed.failed += int(failed)
 
-    def in_flight(self, up_to: int) -> int:
-        """Requests in flight routed by a version up to `up_to`."""
-        return sum(n for version, n in self._in_flight.items() if version <= up_to)
+    def switched(self, number: int, in_flight: int) -> Crossing:
+        """A switch began with `in_flight` of its slice's requests on the side it leaves."""
+        crossing = self.crossings[number] = Crossing(in_flight_at_switch=in_flight)
+        return crossing
 
-    def switched(self, old: int) -> None:
-        """The table moved past `old`: what was then in flight on it crosses the switch."""
-        crossing = self.crossings.setdefault(old, Crossing())
-        crossing.in_flight_at_switch += self._in_flight[old]
+    def crossing_in_flight(self, number: int) -> int:
+        crossing = self.crossings[number]
+        return crossing.in_flight_at_switch - crossing.finished
 
     # -- readers --------------------------------------------------------------------------------
     def window(

@@ -53,10 +53,11 @@ class CutoverConfig:
     limits: AnswerLimits = DEFAULT_LIMITS
     load: LoadConfig | None = None
     webhooks: tuple[str, ...] = ()  # beside the plan's
-    concurrency: int = 8  # mirrored requests in flight to each shadowing side
+    concurrency: int = 16  # mirrored requests in flight to each shadowing side
     capacity: int = 2_000  # mirrored requests waiting, per side
     warmup_s: float = 5.0
     flush_seconds: float = 1.0
+    drain_timeout_s: float = 60.0  # what the mirrors may still send once the rehearsal ends
     mirror_process: bool = False  # each mirror in a child process (`harness.shadow.remote`)
 
 
@@ -78,6 +79,7 @@ class CutoverSession:
                     capacity=config.capacity,
                     concurrency=config.concurrency,
                     flush_seconds=config.flush_seconds,
+                    drain_timeout_s=config.drain_timeout_s,
                 ),
                 process=config.mirror_process,
                 document=config.document,

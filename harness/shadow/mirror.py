@@ -75,7 +75,9 @@ class MirrorSide(Protocol):
 
     async def start(self) -> None: ...
 
-    async def settled(self, timeout_s: float = 60.0, flush: bool = True) -> bool: ...
+    async def settled(
+        self, timeout_s: float = 60.0, flush: bool = True, writes_only: bool = False
+    ) -> bool: ...
 
     async def stop(self) -> None: ...
 
@@ -150,22 +152,20 @@ class Mirror:
         if self.writer is not None:
             self._ticker = asyncio.ensure_future(self._tick(self.writer))
 
-    async def settled(self, timeout_s: float = 60.0, flush: bool = True) -> bool:
-        """Wait until every exchange offered so far is sent and judged, and (`flush`) stored;
-        False on timeout."""
-        wanted = self.source.stats.queued
+    async def settled(
+        self, timeout_s: float = 60.0, flush: bool = True, writes_only: bool = False
+    ) -> bool:
+        """Wait until every exchange offered so far is sent and judged (with `writes_only`, the
+        dual writes among them), and (`flush`) stored; False on timeout."""
+        mark = self.source.sequence
         deadline = asyncio.get_running_loop().time() + timeout_s
-        while self._done() < wanted:
+        while not self.source.finished_through(mark, writes_only):
             if asyncio.get_running_loop().time() > deadline:
                 return False
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.005)
         if flush and self.writer is not None:
             await asyncio.to_thread(self.writer.flush, True)
         return True
-
-    def _done(self) -> int:
-        stats = self.source.stats
-        return self.runner.compared + stats.unsafe_skipped + stats.unreadable
 
     async def stop(self) -> None:
         """Close the intake, drain what was received, flush, close the connection."""

@@ -99,19 +99,21 @@ class ShadowProxy:
             await route.hold.wait()
             route = self.route(incoming, request, scope)
         method = incoming.method
-        try:
+        got: Forwarded | None = None
+        try:  # served once, whatever happens (a consumer gone mid-answer still ends its request)
             got = await route.primary.forward(
                 method, incoming.target, incoming.forwarded, incoming.body
             )
+            headers = passed_back(method, got.headers, got.payload)
+            await answer(send, got.status, headers, got.payload)
         except Http1Error as error:
             self.primary_failed += 1
             text = f"harness shadow: {route.side} failed: {error}\n"
             await answer(send, 502, [("content-type", "text/plain")], text.encode())
-            self.served(route, request, None, began)
             return
-        await answer(send, got.status, passed_back(method, got.headers, got.payload), got.payload)
+        finally:
+            self.served(route, request, got, began)
         self.answered += 1
-        self.served(route, request, got, began)
         if route.mirror is not None:
             client = scope.get("client")
             route.mirror.offer(

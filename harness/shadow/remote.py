@@ -11,7 +11,8 @@ in-process queue is full: the offer never waits.
 
 Messages, each a length-prefixed pickle of a tuple:
 
-    parent -> child   ("offer", exchange) | ("settle", token, timeout_s, flush) | ("stop",)
+    parent -> child   ("offer", exchange) | ("settle", token, timeout_s, flush, writes_only)
+                      | ("stop",)
     child -> parent   ("settled", token, ok) | ("stats", counts)
 
 `settled()` and `stop()` are the in-process mirror's: a gate waits until everything offered
@@ -150,14 +151,17 @@ class RemoteMirror:
         writer.write(encoded(item))
         return True
 
-    async def settled(self, timeout_s: float = 60.0, flush: bool = True) -> bool:
-        """Everything handed over so far judged (and, with `flush`, stored) by the child."""
+    async def settled(
+        self, timeout_s: float = 60.0, flush: bool = True, writes_only: bool = False
+    ) -> bool:
+        """Everything handed over so far judged (only the dual writes: `writes_only`; and,
+        with `flush`, stored) by the child."""
         if self._writer is None:
             return True
         token = next(self._tokens)
         waiting = asyncio.get_running_loop().create_future()
         self._waiting[token] = waiting
-        self._writer.write(_frame(("settle", token, timeout_s, flush)))
+        self._writer.write(_frame(("settle", token, timeout_s, flush, writes_only)))
         try:
             return await asyncio.wait_for(waiting, timeout_s + 5)
         except TimeoutError:
@@ -251,8 +255,8 @@ async def _serve(sock: socket.socket, build: tuple[Any, ...]) -> None:
     await mirror.start()
     pending: set[asyncio.Task[None]] = set()
 
-    async def settle(token: int, timeout_s: float, flush: bool) -> None:
-        ok = await mirror.settled(timeout_s, flush)
+    async def settle(token: int, timeout_s: float, flush: bool, writes_only: bool) -> None:
+        ok = await mirror.settled(timeout_s, flush, writes_only)
         writer.write(_frame(("settled", token, ok)))
 
     while True:

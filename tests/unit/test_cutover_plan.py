@@ -177,15 +177,18 @@ def test_the_routing_table_moves_slices_and_back() -> None:
 
 def test_the_served_log_counts_windows_and_crossings() -> None:
     log = ServedLog(origin=1000.0)
-    log.began(0)
-    log.began(0)
-    log.switched(0)  # two in flight when the table moved past version 0
-    log.ended(0, 1, 1000.2, ("pds", "get", "legacy"), 200, 5.0)
-    log.ended(0, 1, 1000.4, ("pds", "get", "legacy"), None, 9.0)
-    log.began(1)
-    log.ended(1, 1, 1001.5, ("pds", "get", "candidate"), 503, 1.0)
-    crossing = log.crossings[0].to_dict()
+    log.began()
+    log.began()
+    number = 1
+    log.switched(number, 2)  # two of the slice's requests in flight when it moved
+    log.ended(1000.2, ("pds", "get", "legacy"), 200, 5.0, crossing=number)
+    assert log.crossing_in_flight(number) == 1
+    log.ended(1000.4, ("pds", "get", "legacy"), None, 9.0, crossing=number)
+    log.began()
+    log.ended(1001.5, ("pds", "get", "candidate"), 503, 1.0)
+    crossing = log.crossings[number].to_dict()
     assert crossing == {"in_flight_at_switch": 2, "answered": 1, "failed": 1, "lost": 0}
+    assert log.crossing_in_flight(number) == 0 and log.in_flight == 0
     first = log.window(1000.0, 1001.0)
     assert (first.requests, first.failed, first.p50_ms, first.p99_ms) == (2, 1, 5.0, 9.0)
     candidate = log.window(1000.0, 1002.0, lambda key: key[2] == "candidate")

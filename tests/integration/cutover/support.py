@@ -38,6 +38,7 @@ class Side:
 
     name: str
     differs: bool = False  # answer something the other side does not (a failing gate)
+    write_wait: float = 0.0  # seconds this side takes over each POST (a slow mirror target)
     seen: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -45,6 +46,8 @@ class Side:
         async def answer(request: Request) -> Response:
             body = await request.body()
             wait = float(request.query_params.get("wait", "0"))
+            if request.method == "POST":
+                wait += self.write_wait
             if wait:
                 await asyncio.sleep(wait)
             ident = request.headers.get("x-request-id", "")
@@ -104,6 +107,7 @@ class Consumers:
     url: str
     paths: tuple[tuple[str, str], ...]  # (method, path)
     threads: int = 6
+    name: str = "consumer"  # consumers are {name}-{n}, their request ids {name[0]}{n}-{count}
     answers: dict[str, tuple[int, str]] = field(default_factory=dict)  # id -> (status, side)
     began: dict[str, float] = field(default_factory=dict)  # id -> when it was sent (epoch)
     failures: list[str] = field(default_factory=list)
@@ -116,7 +120,7 @@ class Consumers:
             count = 0
             while not self._stop.is_set():
                 method, path = self.paths[count % len(self.paths)]
-                ident = f"c{number}-{count}"
+                ident = f"{self.name[0]}{number}-{count}"
                 count += 1
                 with self._lock:
                     self.sent += 1
@@ -125,7 +129,10 @@ class Consumers:
                     got = client.request(
                         method,
                         path,
-                        headers={"x-request-id": ident, "x-harness-consumer": f"consumer-{number}"},
+                        headers={
+                            "x-request-id": ident,
+                            "x-harness-consumer": f"{self.name}-{number}",
+                        },
                         content=b"{}" if method == "POST" else None,
                     )
                 except httpx.HTTPError as error:

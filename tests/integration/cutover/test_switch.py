@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from harness.serving import serve_in_thread
 from tests.integration.cutover.support import (
+    PLAN_DEFAULTS,
     Consumers,
     Side,
     Webhook,
@@ -142,3 +145,103 @@ def test_a_share_of_a_slice_moves_whole_consumers(tmp_path: Path) -> None:
     assert moved and len(moved) < len(sides_after)
     document = json.loads((tmp_path / "run" / "cutover.json").read_text())
     assert document["phases"][0]["outcome"] == "completed"
+
+
+@dataclass
+class SlowBesideFast:
+    """A rehearsal of one phase with slow consumers (each request 7 s) beside fast ones."""
+
+    slow: Consumers
+    fast: Consumers
+    exit_code: int
+    phase: dict[str, Any]
+    routes: dict[str, Any]  # as the facade said once the rehearsal had finished
+    status: dict[str, Any]
+
+
+def slow_beside_fast(tmp_path: Path, move: dict[str, Any], switch_s: float) -> SlowBesideFast:
+    legacy, candidate = Side("legacy"), Side("candidate")
+    plan = write_plan(
+        tmp_path,
+        [{"name": "all", "move": move}],
+        defaults={**PLAN_DEFAULTS, "budget": {"switch_s": switch_s, "rollback_s": 3}},
+    )
+    with (
+        upstreams(legacy, candidate) as (left, right),
+        rehearsal(plan, left.url, right.url, tmp_path / "run") as (url, session),
+        Consumers(url, (("GET", "/read?wait=7"),), threads=3, name="slow").running() as slow,
+        Consumers(url, (("GET", "/read"),), threads=3, name="fast").running() as fast,
+    ):
+        wait_finished(session)
+        routes = httpx.get(f"{url}/_cutover/routes", timeout=10).json()
+        status = httpx.get(f"{url}/_cutover/status", timeout=10).json()
+    (phase,) = json.loads((tmp_path / "run" / "cutover.json").read_text())["phases"]
+    return SlowBesideFast(slow, fast, session.exit_code, phase, routes, status)
+
+
+def test_a_switch_waits_only_for_its_own_slice(tmp_path: Path) -> None:
+    # the slow consumers' requests take far longer than the switch's budget: had the switch
+    # waited for everything in flight, it could not have moved
+    run = slow_beside_fast(tmp_path, {"operations": ["*"], "consumers": ["fast-*"]}, 3)
+    phase = run.phase
+    assert phase["outcome"] == "completed", phase["reason"]
+    assert phase["switch"]["moved"] and phase["switch"]["drained"]
+    assert run.slow.failures == [] and run.fast.failures == []
+    assert {side for _, side in run.slow.answers.values()} == {"legacy"}  # never in the slice
+    assert "candidate" in {side for _, side in run.fast.answers.values()}
+
+
+def test_a_slice_still_in_flight_past_the_budget_stays_on_legacy(tmp_path: Path) -> None:
+    run = slow_beside_fast(tmp_path, EVERYTHING, 0.5)
+    slow, fast, phase, routes, status = run.slow, run.fast, run.phase, run.routes, run.status
+    assert run.exit_code == 1
+    assert phase["outcome"] == "rolled_back"
+    assert phase["reason"] == "requests in flight on the old side did not finish"
+    switch = phase["switch"]
+    assert not switch["moved"] and not switch["drained"] and phase["rollback"] is None
+    assert switch["in_flight"]["in_flight_at_switch"] >= 1
+    assert routes["candidate_answers"] == [] and routes["held"] == []
+    # the held requests went on to legacy: every consumer answered, by legacy only
+    assert slow.failures == [] and fast.failures == []
+    answers = [*slow.answers.values(), *fast.answers.values()]
+    assert {side for _, side in answers} == {"legacy"}
+    assert all(code == 200 for code, _ in answers)
+    rolled = [entry for entry in status["entries"] if entry["event"] == "rolled_back"]
+    assert rolled and rolled[0]["moved"] is False
+    assert "rollback_started" not in {entry["event"] for entry in status["entries"]}
+    report = (tmp_path / "run" / "report.html").read_text()
+    assert 'id="rollback-all"' in report and "not moved" in report
+
+
+@pytest.mark.parametrize("mirror_process", [False, True], ids=["mirror-in-loop", "mirror-process"])
+def test_dual_writes_not_yet_mirrored_keep_the_slice_on_legacy(
+    tmp_path: Path, mirror_process: bool
+) -> None:
+    # the candidate takes long over each write: the dual writes mirrored to it have not all
+    # landed when the switch's budget is spent, so the candidate must not answer yet
+    legacy, candidate = Side("legacy"), Side("candidate", write_wait=4)
+    plan = write_plan(
+        tmp_path,
+        [{"name": "all", "move": EVERYTHING, "state": {"how": "dual_write"}}],
+        defaults={**PLAN_DEFAULTS, "budget": {"switch_s": 1, "rollback_s": 3}},
+    )
+    with (
+        upstreams(legacy, candidate) as (left, right),
+        rehearsal(
+            plan,
+            left.url,
+            right.url,
+            tmp_path / "run",
+            drain_timeout_s=2,
+            mirror_process=mirror_process,
+        ) as (url, session),
+        Consumers(url, (("POST", "/write"), ("GET", "/read")), threads=3).running() as consumers,
+    ):
+        wait_finished(session)
+    (phase,) = json.loads((tmp_path / "run" / "cutover.json").read_text())["phases"]
+    assert phase["outcome"] == "rolled_back"
+    assert phase["reason"] == "the dual writes mirrored to the candidate had not all landed"
+    assert phase["switch"]["drained"] and not phase["switch"]["mirrored"]
+    assert not phase["switch"]["moved"]
+    assert consumers.failures == []
+    assert {side for _, side in consumers.answers.values()} == {"legacy"}
