@@ -132,10 +132,13 @@ def run_cutover(
     """Serve the facade until the plan has run; print the outcome; the exit code."""
     import uvicorn
 
+    from harness.config.settings import load_settings
     from harness.contracts import discover, load_noise
     from harness.cutover.planfile import load_plan
     from harness.cutover.session import CutoverConfig, CutoverSession
     from harness.load.process import LoadConfig
+    from harness.record.redact import Redactor
+    from harness.record.settings import redaction_for
     from harness.serving import READY_PREFIX, bind_loopback, url_of, uvicorn_config
 
     plan = load_plan(plan_file)
@@ -153,7 +156,16 @@ def run_cutover(
         )
     session = CutoverSession(
         CutoverConfig(
-            plan, legacy, candidate, run_dir, document, noise, load=load, webhooks=webhooks
+            plan,
+            legacy,
+            candidate,
+            run_dir,
+            document,
+            noise,
+            load=load,
+            webhooks=webhooks,
+            mirror_process=mirror_process,
+            redactor=Redactor(redaction_for(load_settings())),  # as record and shadow redact
         )
     )
     sock = bind_loopback(host, port)

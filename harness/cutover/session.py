@@ -34,6 +34,7 @@ from harness.cutover.plan import Plan
 from harness.cutover.report import write_report
 from harness.cutover.routing import Side
 from harness.load.process import ConsumerLoad, LoadConfig
+from harness.record.redact import Redactor
 from harness.shadow.mirror import MirrorConfig, MirrorSide
 from harness.shadow.remote import open_mirror
 from harness.transport.forwarding import Forwarder
@@ -59,6 +60,7 @@ class CutoverConfig:
     flush_seconds: float = 1.0
     drain_timeout_s: float = 60.0  # what the mirrors may still send once the rehearsal ends
     mirror_process: bool = False  # each mirror in a child process (`harness.shadow.remote`)
+    redactor: Redactor | None = None  # what the mirrors' stores never keep (default: defaults)
 
 
 class CutoverSession:
@@ -85,6 +87,7 @@ class CutoverSession:
                 document=config.document,
                 noise=config.noise,
                 policy=Policy(waivers=_unique(waivers)),
+                redactor=config.redactor,
             )
             for shadow in ("candidate", "legacy")
         }

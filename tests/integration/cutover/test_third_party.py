@@ -66,3 +66,43 @@ def test_httpbin_moves_behind_the_facade_with_requests_as_consumers(
     after = {port for _, port, at in answered if at > switched + 0.5}
     assert before == {legacy_port} and after == {candidate_port}
     assert document["served"]["failed"] == 0
+
+
+def test_no_consumer_secret_reaches_a_file_the_cutover_writes(
+    two_httpbins: tuple[str, str], tmp_path: Path
+) -> None:
+    # httpbin echoes every header back, and the two instances differ (the host they were
+    # reached at), so the mirrors store each request with its differences: the worst case
+    import duckdb
+
+    legacy, candidate = two_httpbins
+    token, cookie = "tok-cutover-7d1e90b4", "ck-cutover-3a5f28c6"
+    plan = write_plan(tmp_path, [{"name": "httpbin", "move": {"operations": ["*"]}}])
+    stop = threading.Event()
+    answered: list[int] = []
+
+    def consume() -> None:
+        headers = {"Authorization": f"Bearer {token}", "Cookie": f"session={cookie}"}
+        with requests.Session() as session:
+            while not stop.is_set():
+                answered.append(session.get(f"{url}/anything", headers=headers).status_code)
+                stop.wait(0.01)
+
+    out = tmp_path / "run"
+    with rehearsal(plan, legacy, candidate, out) as (url, session):
+        worker = threading.Thread(target=consume, daemon=True)
+        worker.start()
+        try:
+            wait_finished(session)
+        finally:
+            stop.set()
+            worker.join(timeout=60)
+    assert answered and set(answered) == {200}
+    stored = sorted(out.rglob("*.parquet"))
+    assert stored  # the differences were kept, requests included
+    rows = duckdb.sql(
+        f"select * from read_parquet({[str(p) for p in stored]!r}, union_by_name=true)"
+    ).fetchall()
+    assert rows
+    texts = [repr(rows)] + [p.read_text("latin-1") for p in out.rglob("*") if p.is_file()]
+    assert not [text for text in texts for secret in (token, cookie) if secret in text]
