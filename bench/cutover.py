@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -195,6 +196,12 @@ def switches(rate: float, out: Path) -> None:
         f"{document['served']['availability']}%); phases: "
         + ", ".join(f"{p['name']} {p['outcome']}" for p in document["phases"])
     )
+    for phase in document["phases"]:
+        if phase["reason"]:
+            print(f"  {phase['name']}: {phase['reason']}")
+    keep = os.environ.get("BENCH_KEEP")  # a directory to keep the rehearsal's outputs in
+    if keep:
+        shutil.copytree(document_path.parent, Path(keep) / document_path.parent.name)
 
 
 def main() -> None:

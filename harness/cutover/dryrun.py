@@ -28,13 +28,20 @@ def _phase(index: int, phase: Phase) -> list[str]:
     if phase.description:
         out.append(f"   {phase.description}")
     if state.dual_writes:
-        out.append("   dual writes: the slice's writes are mirrored to the side not answering")
+        since = (
+            "the first request" if state.dual_writes_from == "rehearsal" else "the phase's start"
+        )
+        out.append(
+            f"   dual writes: from {since}, the slice's writes are mirrored to the side not "
+            "answering"
+        )
     if phase.observe_s:
         out.append(f"   {phase.observe_s:g} s legacy answers, the candidate shadows")
     migrate = f"migrate ({state.migrate.describe()}), then " if state.migrate else ""
     out.append(
-        f"   switch: {migrate}route to the candidate, wait for in-flight requests on legacy "
-        f"(budget {phase.budget.switch_s:g} s)"
+        f"   switch: hold the slice, wait for its requests in flight on legacy"
+        f"{' and the dual writes' if state.dual_writes else ''}, {migrate}route it to the "
+        f"candidate (held at most {phase.budget.switch_s:g} s, else it stays on legacy)"
     )
     if state.check is not None:
         out.append(

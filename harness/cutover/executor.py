@@ -3,7 +3,8 @@
 One phase:
 
 1. `phase_started`; with `state.how: dual_write`, the slice's writes are mirrored from now on
-   (to the candidate while legacy answers, to legacy once the candidate does);
+   (to the candidate while legacy answers, to legacy once the candidate does), or from the
+   facade's first request with `dual_writes_from: rehearsal` (`prepare`);
 2. `observe_s` with legacy answering and the candidate shadowing;
 3. **the switch**: the slice's new requests are held (they wait, they are not refused), the
    requests in flight on legacy finish there, the dual writes mirrored to the candidate are
@@ -138,6 +139,12 @@ class Executor:
         self.started = 0.0
         self.ended = 0.0
 
+    def prepare(self) -> None:
+        """Before the first consumer request: the dual writes that begin with the rehearsal."""
+        for phase in self.plan.phases:
+            if phase.state.dual_writes and phase.state.dual_writes_from == "rehearsal":
+                self.facade.switch(self.facade.table.writing(phase.name, phase.move))
+
     async def run(self) -> list[PhaseRun]:
         self.started = time.time()
         self.feed.state = "running"
@@ -179,7 +186,7 @@ class Executor:
             gate_window_s=phase.gate.window_s,
             state=phase.state.how,
         )
-        if phase.state.dual_writes:
+        if phase.state.dual_writes and phase.state.dual_writes_from == "phase":
             facade.switch(facade.table.writing(phase.name, phase.move))
         await asyncio.sleep(phase.observe_s)
         switch = run.switch = await self._switch(phase, "candidate")
@@ -187,7 +194,8 @@ class Executor:
         failure = self._switch_failure(switch, phase.budget.switch_s)
         if failure is None and phase.state.check is not None:
             # dual writes alone carry what was written since they began; a migration, everything
-            since = 0.0 if phase.state.migrates else run.started
+            whole = phase.state.migrates or phase.state.dual_writes_from == "rehearsal"
+            since = 0.0 if whole else run.started
             check = await self._check(phase, since, switch.started, "candidate", "switch")
             run.state.append(check)
             if not check.passed:

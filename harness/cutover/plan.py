@@ -129,11 +129,16 @@ class StatePlan:
     state-changing requests to the shadowing side from the phase's start (to the candidate while
     legacy answers, to legacy once the candidate does); `migrate` runs `migrate` at the switch
     and at a rollback (`{from}` -> `{to}`); `both` does both (a side that allocates its own ids
-    needs the migration for what consumers hold, and dual writes keep the other side current)."""
+    needs the migration for what consumers hold, and dual writes keep the other side current).
+
+    `dual_writes_from: rehearsal` begins the dual writes with the facade's first request
+    instead: the candidate then holds everything consumers wrote to the slice, a record created
+    in an earlier phase and changed in this one included, without a migration."""
 
     how: StateHow = "none"
     migrate: Step | None = None
     check: StateCheck | None = None
+    dual_writes_from: Literal["phase", "rehearsal"] = "phase"
 
     @property
     def dual_writes(self) -> bool:

@@ -23,6 +23,7 @@ phases:
     move: {services: [pds], percent: 50}          # or operations: [...], consumers: [...]
     state:
       how: migrate                           # none | dual_write | migrate | both
+      # dual_writes_from: rehearsal          # dual writes from the first request (default: phase)
       migrate: {command: [my-migrate, "{from}", "{to}"]}   # or {http: {method: POST, url: ...}}
       check:
         writes: [pds.createPatient]
@@ -80,7 +81,7 @@ _DEFAULTS = _PHASE - {"name", "description", "move", "state"}
 _MOVE = {"services", "operations", "consumers", "percent"}
 _GATE = {"window_s", "policy"}
 _BUDGET = {"switch_s", "rollback_s", "phase_s"}
-_STATE = {"how", "migrate", "check"}
+_STATE = {"how", "migrate", "check", "dual_writes_from"}
 _STEP = {"command", "http", "timeout_s"}
 _HTTP = {"method", "url", "body"}
 _CHECK = {"writes", "id", "id_from", "read", "sample", "found"}
@@ -237,7 +238,16 @@ def _state(raw: Any, where: Located, key: tuple[Hashable, ...]) -> StatePlan:
     if how not in ("migrate", "both") and migrate is not None:
         raise where.error("a migrate step is run only with how: migrate or both", *key, "migrate")
     check = None if raw.get("check") is None else _check(raw["check"], where, (*key, "check"))
-    return StatePlan(how, migrate, check)
+    since = raw.get("dual_writes_from", "phase")
+    if since not in ("phase", "rehearsal"):
+        raise where.error(
+            f"dual_writes_from is phase or rehearsal, got {since!r}", *key, "dual_writes_from"
+        )
+    if since == "rehearsal" and how not in ("dual_write", "both"):
+        raise where.error(
+            "dual_writes_from applies to how: dual_write or both", *key, "dual_writes_from"
+        )
+    return StatePlan(how, migrate, check, since)
 
 
 def _step(raw: Any, where: Located, key: tuple[Hashable, ...]) -> Step:

@@ -132,6 +132,7 @@ class CutoverSession:
 
     async def _start(self) -> None:
         self.config.out.mkdir(parents=True, exist_ok=True)
+        self.executor.prepare()  # before the facade's first request
         for mirror in self.mirrors.values():
             await mirror.start()
         self._task = asyncio.ensure_future(self._run())

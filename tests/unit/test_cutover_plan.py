@@ -59,6 +59,7 @@ def test_the_demo_plan_moves_three_services_in_order() -> None:
     plan = load_plan(ROOT / "fixtures/cutover/spine-weekend.yaml")
     assert [p.move.services for p in plan.phases] == [("sds",), ("pds",), ("eps",)]
     assert [p.state.how for p in plan.phases] == ["none", "both", "dual_write"]
+    assert plan.phases[2].state.dual_writes_from == "rehearsal"
     floors = plan.phases[1].gate.policy.availability
     assert floors == (AvailabilityFloor("*", 99.9),)
 
@@ -129,6 +130,11 @@ def test_state_mistakes_are_named(tmp_path: Path) -> None:
     assert error_of(tmp_path, no_placeholder).field == "phases.1.state.check.read.path"
     step = GOOD + "    state: {how: migrate, migrate: {command: [x], http: {url: http://h}}}\n"
     assert "exactly one" in error_of(tmp_path, step).message
+    since = GOOD + "    state: {how: dual_write, dual_writes_from: yesterday}\n"
+    error = error_of(tmp_path, since)
+    assert error.field == "phases.1.state.dual_writes_from" and error.line == 14
+    nothing_to_begin = GOOD + "    state: {how: none, dual_writes_from: rehearsal}\n"
+    assert "dual_write or both" in error_of(tmp_path, nothing_to_begin).message
 
 
 def test_notification_mistakes_are_named(tmp_path: Path) -> None:

@@ -92,7 +92,8 @@ def test_the_exit_code_says_whether_a_phase_rolled_back(
             worker.join(timeout=30)
     assert process.returncode == expected, said
     (document_path,) = (tmp_path / "out").glob("cutover-*/cutover.json")
-    assert json.loads(document_path.read_text())["exit_code"] == expected
+    document = json.loads(document_path.read_text())
+    assert document["format_version"] == 1 and document["exit_code"] == expected
     assert ("rolled back" in said) is differs
 
 

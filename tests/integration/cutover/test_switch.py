@@ -245,3 +245,37 @@ def test_dual_writes_not_yet_mirrored_keep_the_slice_on_legacy(
     assert not phase["switch"]["moved"]
     assert consumers.failures == []
     assert {side for _, side in consumers.answers.values()} == {"legacy"}
+
+
+def test_dual_writes_from_the_rehearsal_reach_the_candidate_during_earlier_phases(
+    tmp_path: Path,
+) -> None:
+    legacy, candidate = Side("legacy"), Side("candidate")
+    state = {"how": "dual_write", "dual_writes_from": "rehearsal"}
+    plan = write_plan(
+        tmp_path,
+        [
+            {"name": "first", "move": {"operations": ["*"], "consumers": ["consumer-0"]}},
+            {"name": "second", "move": EVERYTHING, "state": state},
+        ],
+    )
+    with (
+        upstreams(legacy, candidate) as (left, right),
+        rehearsal(plan, left.url, right.url, tmp_path / "run") as (url, session),
+        Consumers(url, (("POST", "/write"), ("GET", "/read")), threads=3).running() as consumers,
+    ):
+        wait_finished(session)
+    first, second = session.executor.runs
+    assert (first.outcome, second.outcome) == ("completed", "completed"), second.reason
+    # every write legacy answered before the second phase, from the very first request, was
+    # executed on the candidate too
+    early = [
+        ident
+        for ident, (_, side) in consumers.answers.items()
+        if int(ident.split("-")[1]) % 2 == 0
+        and consumers.began[ident] < first.ended
+        and side == "legacy"
+    ]
+    assert early and all(candidate.seen[ident] == 1 for ident in early)
+    assert "c1-0" in early  # sent before the executor's first phase began
+    assert consumers.failures == []
