@@ -16,7 +16,7 @@ through it, and what consumers see at each switch.
    before to two after, the requests in flight and held, and the time it took.
 
     .venv/bin/python bench/cutover.py [--rate 300] [--seconds 5] [--rounds 3]
-                                      [--rates 50,100,200,300,400] [--step-seconds 20]
+                                      [--rates 50,100,200,300,400,600] [--step-seconds 20]
 """
 
 from __future__ import annotations
