@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "record": "harness.cli.record:record",
     "proxy": "harness.cli.proxy:proxy",
     "shadow": "harness.cli.shadow:shadow",
+    "cutover": "harness.cli.cutover:cutover",
     "monitor": "harness.cli.monitor:monitor",
     "har": "harness.cli.har:har",
     "rehearse": "harness.cli.rehearse:rehearse",

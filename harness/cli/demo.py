@@ -71,6 +71,23 @@ DEFAULT_POLICY = Path("fixtures/policies/demo.yaml")
     help="Weeks of shadow traffic in minutes instead: legacy answers, spine2 is mirrored.",
 )
 @click.option(
+    "--cutover",
+    is_flag=True,
+    help="A three-phase cutover (SDS, PDS, EPS) under consumer load, with a rollback, instead.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0.1),
+    help="With --cutover: consumer requests/s at the busiest hour [the workload's].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="With --cutover: Locust worker processes (0: one local runner).",
+)
+@click.option(
     "--days",
     type=click.IntRange(min=1),
     default=45,
@@ -101,12 +118,25 @@ def demo(
     population: int | None,
     concurrency: int,
     shadow: bool,
+    cutover: bool,
+    rate: float | None,
+    workers: int,
     days: int,
     seconds_per_day: float,
     drift_day: int,
 ) -> int | None:
     """Rehearse the committed contracts against a local legacy simulator and spine2 candidate
-    (with --shadow: mirror weeks of consumer traffic between them, in minutes)."""
+    (with --shadow: mirror weeks of consumer traffic between them, in minutes; with --cutover:
+    move SDS, PDS and EPS to the candidate in phases under consumer load, with a rollback)."""
+    if cutover:
+        from harness.cli.cutover_demo import run_cutover_demo
+
+        return run_cutover_demo(
+            out,
+            population=population if population is not None else 2_000,
+            rate=rate,
+            workers=workers,
+        )
     if shadow:
         from harness.cli.shadow_demo import run_shadow_demo
 

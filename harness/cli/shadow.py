@@ -86,6 +86,12 @@ from harness.cli.options import host_option, interface_of, policy_option, port_o
     help="The shadow's credentials provider, signing each mirrored copy (as "
     "[targets.<shadow's name>.auth]; values: ${VAR}).",
 )
+@click.option(
+    "--mirror-process",
+    is_flag=True,
+    help="Send, judge and store the mirrored copies in a child process (lower priority), not in "
+    "the proxy's own event loop: the request path only hands each exchange over.",
+)
 @click.option("--redact", multiple=True, help="Also redact this header / field (repeatable).")
 @click.option("--pseudonymise", multiple=True, help="Pseudonymise this JSON field / XML element.")
 def shadow(
@@ -105,6 +111,7 @@ def shadow(
     retain_days: int,
     primary_target: str,
     shadow_auth: str | None,
+    mirror_process: bool,
     redact: tuple[str, ...],
     pseudonymise: tuple[str, ...],
 ) -> None:
@@ -146,6 +153,7 @@ def shadow(
         concurrency=concurrency,
         clock_header=clock_header,
         retain_days=retain_days,
+        mirror_process=mirror_process,
     )
     service = ShadowService(
         config,

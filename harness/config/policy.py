@@ -24,6 +24,9 @@ latency:               # optional: the largest slowdown allowed, per scope (most
 conformance:           # optional: candidate answers allowed not to conform to their document
   "*": {max_nonconforming: 0}          # per most specific scope, over its operations' answers
   pds.searchPatients: {max_nonconforming: 3}
+max_error_rate: 0.5    # optional: the share (%) of exchanges that may fail to compare
+availability:          # optional: the least share (%) of consumers' requests answered, per scope
+  "*": 99.9                            # (counted where consumers are: a cutover's facade)
 ```
 """
 
@@ -38,6 +41,7 @@ from typing import Any
 
 from harness.contracts.yamlfile import Located, load_yaml
 from harness.core.policy import (
+    AvailabilityFloor,
     ConformanceLimit,
     LatencyLimit,
     Policy,
@@ -53,10 +57,12 @@ _TOP_KEYS = {
     "format_version",
     "thresholds",
     "max_errors",
+    "max_error_rate",
     "waivers",
     "severity",
     "latency",
     "conformance",
+    "availability",
 }
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 _WAIVER_KEYS = {"id", "operation", "path", "owner", "reason", "expires", "legacy", "candidate"}
@@ -96,6 +102,27 @@ def policy_from_data(data: Any, where: Located) -> Policy:
         latency_limits=_latency_limits(_section(data, "latency"), where),
         conformance_limits=_conformance_limits(_section(data, "conformance"), where),
         names=_names(data, where),
+        max_error_rate=_max_error_rate(data.get("max_error_rate"), where),
+        availability=_availability(data.get("availability") or {}, where),
+    )
+
+
+def _percent(raw: Any, where: Located, what: str, *key: Hashable) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 100:
+        raise where.error(f"{what} must be a percentage 0..100, got {raw!r}", *key)
+    return float(raw)
+
+
+def _max_error_rate(raw: Any, where: Located) -> float | None:
+    if raw is None:
+        return None
+    return _percent(raw, where, "max_error_rate", "max_error_rate")
+
+
+def _availability(raw: Any, where: Located) -> tuple[AvailabilityFloor, ...]:
+    return tuple(
+        AvailabilityFloor(scope, _percent(value, where, "availability", "availability", scope))
+        for scope, value in _scoped(raw, where, "availability", "least % answered")
     )
 
 
@@ -104,7 +131,7 @@ def _names(data: Mapping[Any, Any], where: Located) -> tuple[PolicyName, ...]:
     rehearsal's contracts: `harness.config.names`)."""
     found = [
         PolicyName(section, str(scope).partition(" ")[0], where.line(section, scope))
-        for section in ("thresholds", "severity", "latency", "conformance")
+        for section in ("thresholds", "severity", "latency", "conformance", "availability")
         if isinstance(data.get(section), Mapping)
         for scope in data[section]
         if str(scope).partition(" ")[0] != "*"

@@ -23,17 +23,23 @@ class Located:
     file: str
     lines: dict[KeyPath, int]
     spans: dict[KeyPath, tuple[int, int]]  # 0-based [start, end) source lines of a node
+    prefix: KeyPath = ()  # where this view's keys start (`within`)
 
     def line(self, *keys: Hashable) -> int | None:
         """The line of the deepest known node on the key path."""
-        path: KeyPath = tuple(keys)
+        path: KeyPath = (*self.prefix, *keys)
         while path not in self.lines and path:
             path = path[:-1]
         return self.lines.get(path)
 
     def error(self, message: str, *keys: Hashable) -> HarnessError:
-        field = ".".join(str(key) for key in keys) or None
+        field = ".".join(str(key) for key in (*self.prefix, *keys)) or None
         return HarnessError(message, file=self.file, line=self.line(*keys), field=field)
+
+    def within(self, *keys: Hashable) -> Located:
+        """The same file seen from a node inside it: a section that another format's loader
+        reads (an inline policy in a cutover plan) names its lines and fields in full."""
+        return Located(self.file, self.lines, self.spans, (*self.prefix, *keys))
 
 
 def load_yaml_text(text: str, file: str) -> tuple[Any, Located]:

@@ -8,6 +8,10 @@ Conformance: when the policy has `conformance` limits, the candidate answers tha
 conform to their operation's document are counted per most specific scope, and the gate fails
 for a scope past its `max_nonconforming`.
 
+Availability: where consumers' requests are counted (`Tally.served`: a cutover's facade), each
+operation's answered share is held to the most specific `availability` floor; `max_error_rate`
+bounds the share of exchanges that failed to compare.
+
 Latency: when the policy has `latency` limits, each operation is judged by
 `harness.core.latency_parity` over the timings the tally sampled, and the gate fails for an
 operation whose verdict is `slower` by more than its most specific `max_shift_ms`.
@@ -28,7 +32,14 @@ from harness.core.latency_parity import (
     LatencyVerdict,
     judge_latency,
 )
-from harness.core.policy import LatencyLimit, Policy, Threshold, most_specific_scope, scope_rank
+from harness.core.policy import (
+    AvailabilityFloor,
+    LatencyLimit,
+    Policy,
+    Threshold,
+    most_specific_scope,
+    scope_rank,
+)
 from harness.core.reservoir import OperationTimings
 from harness.core.result import ResultRecord
 from harness.core.success import SuccessShare
@@ -56,6 +67,8 @@ class Tally:
     success: SuccessShare = field(default_factory=SuccessShare)  # generated requests' 2xx
     # candidate answers held to their document, and those that did not conform
     conformance: ConformanceTally = field(default_factory=ConformanceTally)
+    # consumers' requests per operation as the facade served them: (requests, not answered)
+    served: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
     def add(self, record: ResultRecord) -> None:
         self.total += 1
@@ -149,6 +162,32 @@ class LatencyOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class AvailabilityOutcome:
+    """The consumers' requests in one floor's scope: how many, how many not answered."""
+
+    scope: str
+    required: float
+    requests: int
+    failed: int
+    passed: bool
+
+    @property
+    def actual(self) -> float | None:
+        return None if not self.requests else 100.0 * (self.requests - self.failed) / self.requests
+
+    def to_dict(self) -> dict[str, object]:
+        actual = self.actual
+        return {
+            "scope": self.scope,
+            "required": self.required,
+            "actual": None if actual is None else round(actual, 4),
+            "requests": self.requests,
+            "failed": self.failed,
+            "passed": self.passed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class WaiverOutcome:
     id: str
     owner: str
@@ -169,6 +208,9 @@ class GateDecision:
     max_errors: int
     evaluated_at: str
     latency: tuple[LatencyOutcome, ...] = ()
+    availability: tuple[AvailabilityOutcome, ...] = ()
+    error_rate: float | None = None  # percent of the exchanges compared
+    max_error_rate: float | None = None
     complete: bool = True  # False: the rehearsal did not reach its end (it cannot pass)
     conformance: tuple[ConformanceOutcome, ...] = ()
 
@@ -188,9 +230,15 @@ class GateDecision:
                 }
                 for t in self.thresholds
             ],
-            "errors": {"actual": self.errors, "max": self.max_errors},
+            "errors": {
+                "actual": self.errors,
+                "max": self.max_errors,
+                "rate": None if self.error_rate is None else round(self.error_rate, 4),
+                "max_rate": self.max_error_rate,
+            },
             "latency": [outcome.to_dict() for outcome in self.latency],
             "conformance": [outcome.to_dict() for outcome in self.conformance],
+            "availability": [outcome.to_dict() for outcome in self.availability],
             "waivers": [
                 {
                     "id": w.id,
@@ -228,6 +276,26 @@ def latency_outcomes(tally: Tally, limits: tuple[LatencyLimit, ...]) -> tuple[La
         )
         outcomes.append(LatencyOutcome(service, operation, limit, parity, not too_slow))
     return tuple(outcomes)
+
+
+def availability_outcomes(
+    tally: Tally, floors: tuple[AvailabilityFloor, ...]
+) -> tuple[AvailabilityOutcome, ...]:
+    """Each floor's scope: the requests its operations served (most specific floor wins)."""
+    if not floors:
+        return ()
+    grouped: dict[AvailabilityFloor, list[int]] = {floor: [0, 0] for floor in floors}
+    for (service, operation), (requests, failed) in tally.served.items():
+        floor = most_specific_scope(floors, service, operation)
+        if floor is not None:
+            grouped[floor][0] += requests
+            grouped[floor][1] += failed
+    outcomes = []
+    for floor, (requests, failed) in grouped.items():
+        answered = 100.0 * (requests - failed) / requests if requests else None
+        ok = answered is None or answered + 1e-9 >= floor.min_percent
+        outcomes.append(AvailabilityOutcome(floor.scope, floor.min_percent, requests, failed, ok))
+    return tuple(sorted(outcomes, key=lambda o: (scope_rank(o.scope), o.scope)))
 
 
 def evaluate(
@@ -282,6 +350,24 @@ def evaluate(
         reasons.append(
             f"errors: {errors} exchanges failed to compare (allowed {policy.max_errors})"
         )
+    error_rate = 100.0 * errors / tally.total if tally.total else None
+    if (
+        policy.max_error_rate is not None
+        and error_rate is not None
+        and error_rate > policy.max_error_rate + 1e-9
+    ):
+        reasons.append(
+            f"error rate: {error_rate:.2f}% of {tally.total} exchanges failed to compare "
+            f"(allowed {policy.max_error_rate:g}%)"
+        )
+    availability = availability_outcomes(tally, policy.availability)
+    for outcome in availability:
+        if not outcome.passed:
+            reasons.append(
+                f"{outcome.scope}: availability {outcome.actual:.3f}% below required "
+                f"{outcome.required:g}% ({outcome.failed} of {outcome.requests} consumer "
+                "requests not answered)"
+            )
     if tally.total == 0:
         reasons.append("no exchange was compared")
     if incomplete is not None:
@@ -323,6 +409,9 @@ def evaluate(
         policy.max_errors,
         evaluated_at or today.isoformat(),
         latency,
+        availability,
+        error_rate,
+        policy.max_error_rate,
         complete=incomplete is None and not interrupted,
         conformance=conformance,
     )

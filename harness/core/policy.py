@@ -62,6 +62,16 @@ class Threshold:
 
 
 @dataclass(frozen=True, slots=True)
+class AvailabilityFloor:
+    """The least share (percent) of consumers' requests that must be answered in scope: not
+    refused, not failed upstream, not a server error. Gated only where availability is counted
+    (a cutover's facade); a rehearsal has no consumers to count."""
+
+    scope: str
+    min_percent: float
+
+
+@dataclass(frozen=True, slots=True)
 class LatencyLimit:
     """The largest slowdown (Hodges-Lehmann shift, ms) allowed for a `slower` verdict in scope."""
 
@@ -144,6 +154,10 @@ class Policy:
     # Severity of divergences at a path (scope, path glob, severity); the most specific scope
     # with a matching path wins over `severities`.
     path_severities: tuple[tuple[str, str, str], ...] = ()
+    # The share of compared exchanges that may fail to compare (percent), beside `max_errors`.
+    max_error_rate: float | None = None
+    # Availability floors per scope (consumers' requests answered); the most specific wins.
+    availability: tuple[AvailabilityFloor, ...] = ()
 
     def severity_at(self, service: str, operation: str, path: str) -> str | None:
         """The severity of a divergence at `path`: a path rule of the most specific scope that

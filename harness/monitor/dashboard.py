@@ -128,23 +128,23 @@ def render(data: DashboardData, refresh_s: int | None = None) -> str:
     first_divergence = min((c.first_seen for c in data.clusters), default=None)
     refresh = f'<meta http-equiv="refresh" content="{int(refresh_s)}">' if refresh_s else ""
     cards = [
-        _card("exchanges stored", f"{sum(w.total for w in data.days):,}"),
-        _card("days", f"{len(data.days)}"),
-        _card(
+        card("exchanges stored", f"{sum(w.total for w in data.days):,}"),
+        card("days", f"{len(data.days)}"),
+        card(
             "parity, last day",
             _pct(last.parity if last else None),
             bad=bool(last and last.parity is not None and last.parity < 100),
         ),
-        _card("errors, last day", _pct(last.error_rate if last else None)),
-        _card("divergence clusters", f"{len(data.clusters)}", bad=bool(data.clusters)),
-        _card(
+        card("errors, last day", _pct(last.error_rate if last else None)),
+        card("divergence clusters", f"{len(data.clusters)}", bad=bool(data.clusters)),
+        card(
             "first divergence",
             first_divergence.strftime("%Y-%m-%d %H:%M") if first_divergence else "none",
             bad=first_divergence is not None,
         ),
     ]
     sections = [
-        _section(
+        section(
             "parity",
             "Parity per day",
             series_chart(
@@ -156,14 +156,14 @@ def render(data: DashboardData, refresh_s: int | None = None) -> str:
                 name="parity",
             ),
         ),
-        _section(
+        section(
             "errors",
             "Error rate per day",
             series_chart(
                 labels, {"all": [w.error_rate for w in data.days]}, unit="%", name="errors"
             ),
         ),
-        _section(
+        section(
             "latency",
             "Latency per day (median, ms)",
             series_chart(
@@ -178,7 +178,7 @@ def render(data: DashboardData, refresh_s: int | None = None) -> str:
             )
             + _slower_table(data.slower),
         ),
-        _section(
+        section(
             "hours",
             f"The last day, hour by hour ({last.start:%Y-%m-%d})" if last else "The last day",
             series_chart(
@@ -193,7 +193,7 @@ def render(data: DashboardData, refresh_s: int | None = None) -> str:
                 height=200,
             ),
         ),
-        _section(
+        section(
             "cluster-days",
             "The days each divergence cluster was seen",
             presence_grid(
@@ -204,8 +204,8 @@ def render(data: DashboardData, refresh_s: int | None = None) -> str:
                 ],
             ),
         ),
-        _section("clusters", "Worst divergence clusters", _cluster_table(data.clusters)),
-        _section("operations", "Operations over the whole window", _operation_table(data)),
+        section("clusters", "Worst divergence clusters", _cluster_table(data.clusters)),
+        section("operations", "Operations over the whole window", _operation_table(data)),
     ]
     span = f"{data.days[0].start:%Y-%m-%d} to {data.days[-1].start:%Y-%m-%d}" if data.days else ""
     return (
@@ -226,14 +226,14 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}%"
 
 
-def _card(title: str, figure: str, bad: bool = False) -> str:
+def card(title: str, figure: str, bad: bool = False) -> str:
     return (
         f'<div class="card{" bad" if bad else ""}"><div class="muted">{esc(title)}</div>'
         f'<div class="figure">{esc(figure)}</div></div>'
     )
 
 
-def _section(anchor: str, title: str, body: str) -> str:
+def section(anchor: str, title: str, body: str) -> str:
     return (
         f'<section id="{anchor}"><h2>{esc(title)}</h2><div class="svg-wrap">{body}</div></section>'
     )

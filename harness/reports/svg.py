@@ -205,13 +205,15 @@ def series_chart(
     unit: str = "",
     y_range: tuple[float, float] | None = None,
     markers: Sequence[tuple[int, str]] = (),
+    bands: Sequence[tuple[int, int, str, str]] = (),
     name: str = "chart",
     width: int = 1000,
     height: int = 240,
 ) -> str:
     """Named series over the same labelled x positions (days, hours): one line each, a gap
     where a value is None; `markers` draw a labelled vertical line at an x position (the day a
-    divergence was first seen); `y_range` fixes the axis (else it fits the values)."""
+    divergence was first seen); `bands` shade the spans (first, last, label, colour) behind the
+    lines (a cutover's phases); `y_range` fixes the axis (else it fits the values)."""
     values = [v for points in series.values() for v in points if v is not None]
     if not labels or not values:
         return '<p class="muted">Nothing to draw yet.</p>'
@@ -231,6 +233,14 @@ def series_chart(
         f'<svg class="chart {esc(name)}" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-label="{esc(name)}" xmlns="http://www.w3.org/2000/svg">'
     ]
+    for first, last, label, colour in bands:
+        x1, x2 = x_of(first), x_of(max(first, last))
+        parts.append(
+            f'<rect class="band" data-band="{esc(label)}" x="{x1:.1f}" y="{top}" '
+            f'width="{max(1.0, x2 - x1):.1f}" height="{plot_h}" fill="{esc(colour)}" '
+            f'opacity="0.35"/><text class="band-label" x="{x1 + 3:.1f}" '
+            f'y="{top + plot_h - 6}">{esc(label)}</text>'
+        )
     for tick in nice_ticks(low, high, 5):
         if low <= tick <= high:
             y = y_of(tick)

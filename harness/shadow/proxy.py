@@ -9,6 +9,10 @@ When the primary fails (cannot connect, an answer past a limit) the consumer get
 text names the failure, as from the recording proxy, and nothing is mirrored (there is no
 primary answer to compare with); such failures are counted.
 
+Routing: `route` says, per request, which upstream answers it and which mirror gets the
+copy. The shadow proxy has one route; a cutover's facade (`harness.cutover.facade`) subclasses
+it with a routing table that its plan switches, and counts what consumers got (`served`).
+
 Time: each exchange is stamped with its arrival time, or with the value of `clock_header`
 when the consumer sends one (ISO 8601): a compressed-time consumer lives in simulated days, and
 the store's day partition follows them.
@@ -16,13 +20,20 @@ the store's day partition follows them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from time import perf_counter
+from typing import Protocol
 
-from harness.shadow.source import Mirrored, ShadowSource
+from harness.core.exchange import Request
+from harness.shadow.source import Mirrored
 from harness.transport.errors import Http1Error
 from harness.transport.forwarding import (
+    Forwarded,
     Forwarder,
+    Incoming,
     Receive,
     Scope,
     Send,
@@ -35,6 +46,23 @@ from harness.transport.forwarding import (
 Hook = Callable[[], Awaitable[None]]
 
 
+class Sink(Protocol):
+    """Where an answered exchange is offered for mirroring (never waits)."""
+
+    def offer(self, item: Mirrored) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Who answers one request, and where its copy goes (None: not mirrored)."""
+
+    primary: Forwarder
+    mirror: Sink | None
+    side: str = "primary"
+    write: bool = False  # mirror it even when it changes state (a dual write)
+    hold: asyncio.Event | None = None  # wait for it, then ask for the route again (a switch)
+
+
 class ShadowProxy:
     """The ASGI app; `on_start` and `on_stop` run in the server's lifespan (the mirror's
     engine starts and drains there, in the server's event loop)."""
@@ -42,7 +70,7 @@ class ShadowProxy:
     def __init__(
         self,
         primary: Forwarder,
-        source: ShadowSource,
+        source: Sink | None,
         *,
         clock_header: str | None = None,
         on_start: Hook | None = None,
@@ -50,6 +78,7 @@ class ShadowProxy:
     ) -> None:
         self.primary = primary
         self.source = source
+        self.default_route = Route(primary, source)
         self.clock_header = clock_header.lower().encode() if clock_header else None
         self.on_start = on_start
         self.on_stop = on_stop
@@ -60,25 +89,54 @@ class ShadowProxy:
         if scope["type"] == "lifespan":
             await lifespan(receive, send, self.on_start, self.on_stop)
             return
-        if scope["type"] != "http":
+        if scope["type"] != "http" or await self.control(scope, receive, send):
             return
+        began = perf_counter()
         incoming = await read_incoming(scope, receive)
+        request = incoming.request()
+        route = self.route(incoming, request, scope)
+        while route.hold is not None:  # the facade is switching this request's side
+            await route.hold.wait()
+            route = self.route(incoming, request, scope)
         method = incoming.method
-        try:
-            got = await self.primary.forward(
+        got: Forwarded | None = None
+        try:  # served once, whatever happens (a consumer gone mid-answer still ends its request)
+            got = await route.primary.forward(
                 method, incoming.target, incoming.forwarded, incoming.body
             )
+            headers = passed_back(method, got.headers, got.payload)
+            await answer(send, got.status, headers, got.payload)
         except Http1Error as error:
             self.primary_failed += 1
-            text = f"harness shadow: primary failed: {error}\n"
+            text = f"harness shadow: {route.side} failed: {error}\n"
             await answer(send, 502, [("content-type", "text/plain")], text.encode())
             return
-        await answer(send, got.status, passed_back(method, got.headers, got.payload), got.payload)
+        finally:
+            self.served(route, request, got, began)
         self.answered += 1
-        client = scope.get("client")
-        self.source.offer(
-            Mirrored(self._time_of(scope), incoming.request(), got, client[0] if client else "")
-        )
+        if route.mirror is not None:
+            client = scope.get("client")
+            route.mirror.offer(
+                Mirrored(
+                    self._time_of(scope),
+                    request,
+                    got,
+                    client[0] if client else "",
+                    write=route.write,
+                )
+            )
+
+    # -- what a facade overrides --------------------------------------------------------------
+    async def control(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer a request meant for the proxy itself; False for a consumer's request."""
+        return False
+
+    def route(self, incoming: Incoming, request: Request, scope: Scope) -> Route:
+        return self.default_route
+
+    def served(self, route: Route, request: Request, got: Forwarded | None, began: float) -> None:
+        """A consumer's request was answered (`got`) or failed upstream (None)."""
+        return None
 
     def _time_of(self, scope: Scope) -> datetime:
         if self.clock_header is not None:

@@ -64,6 +64,7 @@ class Mirrored:
     request: Request
     primary: Forwarded
     partition: str = ""  # the consumer's conversation (its address, a correlation header)
+    write: bool = False  # a state-changing request to mirror whatever the rules say (dual write)
 
 
 @dataclass
@@ -71,6 +72,7 @@ class MirrorStats:
     offered: int = 0
     queued: int = 0
     shed: int = 0  # the queue was full: the shadow is slow or down
+    shed_writes: int = 0  # of them, dual writes (the shadowing side's state is incomplete)
     sampled_out: int = 0
     unsafe_skipped: int = 0  # state-changing, and not configured for mirroring
     unreadable: int = 0  # the primary's answer could not be decoded for comparison
@@ -82,6 +84,7 @@ class MirrorStats:
             "offered": self.offered,
             "queued": self.queued,
             "shed": self.shed,
+            "shed_writes": self.shed_writes,
             "sampled_out": self.sampled_out,
             "unsafe_skipped": self.unsafe_skipped,
             "unreadable": self.unreadable,
@@ -113,7 +116,11 @@ class ShadowSource:
         self.stats = MirrorStats()
         self._models = [NoiseModel(), *noise.values()]
         self._noise_index = {service: i + 1 for i, service in enumerate(noise)}
-        self._queue: asyncio.Queue[Mirrored | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[int, Mirrored] | None] = asyncio.Queue()
+        self._sequence = 0  # items queued so far: the next one's number
+        self._taken = 0  # items taken from the queue so far (it is first in, first out)
+        self._unfinished: set[int] = set()  # taken, and not yet judged (or skipped)
+        self._writes: set[int] = set()  # dual writes queued, and not yet sent (or skipped)
         self._random = random.Random(self.rules.seed)
         self._numbers = itertools.count(1)
         self._run = run
@@ -122,7 +129,8 @@ class ShadowSource:
         self._released = asyncio.Event()
         self._released.set()
         self._closed = False
-        self._in_flight: dict[int, tuple[Exchange, bool]] = {}  # id(request sent) -> unit step
+        # id(request sent) -> (unit step, state-changing, item number)
+        self._in_flight: dict[int, tuple[Exchange, bool, int]] = {}
         self.arrivals = _Arrivals(self)
 
     # -- the proxy's side ---------------------------------------------------------------------
@@ -133,15 +141,36 @@ class ShadowSource:
         if self._closed:
             stats.shed += 1
             return False
-        if self.rules.sample < 1.0 and self._random.random() >= self.rules.sample:
+        if (
+            not item.write
+            and self.rules.sample < 1.0
+            and self._random.random() >= self.rules.sample
+        ):
             stats.sampled_out += 1
             return False
         if self._queue.qsize() >= self.capacity:
             stats.shed += 1
+            stats.shed_writes += int(item.write)
             return False
         stats.queued += 1
-        self._queue.put_nowait(item)
+        if item.write:
+            self._writes.add(self._sequence)
+        self._queue.put_nowait((self._sequence, item))
+        self._sequence += 1
         return True
+
+    @property
+    def sequence(self) -> int:
+        """How many items were queued so far (a mark to wait for with `finished_through`)."""
+        return self._sequence
+
+    def finished_through(self, mark: int, writes_only: bool = False) -> bool:
+        """Whether every item queued before `mark` was sent and judged (or skipped): not just as
+        many items as that, since later reads may finish before an earlier, slower write. With
+        `writes_only`, the dual writes among them (what a switch waits for)."""
+        if writes_only:
+            return not any(number < mark for number in self._writes)
+        return self._taken >= mark and not any(number < mark for number in self._unfinished)
 
     def close(self, report_dir: object = None) -> None:
         """No more arrivals: the units already queued still run, then the phase ends."""
@@ -164,10 +193,13 @@ class ShadowSource:
         async def refine(unit: Unit, records: list[ResultRecord]) -> list[ResultRecord]:
             found = self._in_flight.pop(id(unit.steps[0].request), None)
             refined = [self._explained(record) for record in records]
-            if found is not None and found[1]:
-                self._hold -= 1
-                if self._hold == 0:
-                    self._released.set()
+            if found is not None:
+                self._unfinished.discard(found[2])
+                self._writes.discard(found[2])
+                if found[1]:
+                    self._hold -= 1
+                    if self._hold == 0:
+                        self._released.set()
             return refined
 
         return refine
@@ -176,21 +208,26 @@ class ShadowSource:
     async def next_unit(self) -> Unit | None:
         """The next unit to send (None once closed and drained)."""
         while True:
-            item = await self._queue.get()
-            if item is None:
+            queued = await self._queue.get()
+            if queued is None:
                 self._queue.put_nowait(None)  # every other worker ends too
                 return None
+            number, item = queued
+            self._taken = number + 1
+            self._unfinished.add(number)
             while self._hold:  # a state-changing request is in flight: wait for its answer
                 await self._released.wait()
-            unit = self._unit_of(item)
+            unit = self._unit_of(item, number)
             if unit is not None:
                 return unit
+            self._unfinished.discard(number)
+            self._writes.discard(number)
 
-    def _unit_of(self, item: Mirrored) -> Unit | None:
+    def _unit_of(self, item: Mirrored, number: int) -> Unit | None:
         request = item.request
         service, operation = self.classifier.classify(request)
         unsafe = request.method not in SAFE_METHODS
-        if unsafe and not self.rules.allows_unsafe(service, operation, request):
+        if unsafe and not (item.write or self.rules.allows_unsafe(service, operation, request)):
             self.stats.unsafe_skipped += 1
             return None
         try:
@@ -198,9 +235,8 @@ class ShadowSource:
         except Http1Error:
             self.stats.unreadable += 1
             return None
-        number = next(self._numbers)
         exchange = Exchange(
-            id=f"{self._run}-{number:09d}",
+            id=f"{self._run}-{next(self._numbers):09d}",
             service=service,
             operation=operation,
             request=request,
@@ -208,7 +244,7 @@ class ShadowSource:
             source="shadow",
         )
         self._stamps[exchange.id] = item.at
-        self._in_flight[id(request)] = (exchange, unsafe)
+        self._in_flight[id(request)] = (exchange, unsafe, number)
         if unsafe:
             self._hold += 1
             self._released.clear()
@@ -230,7 +266,7 @@ class ShadowSource:
         found = self._in_flight.get(id(request))
         if found is None:
             return
-        exchange, unsafe = found
+        exchange, unsafe, _ = found
         if unsafe and answer is not None:
             self.correlation.learn(exchange.response, answer)
 

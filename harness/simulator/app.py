@@ -17,6 +17,7 @@ from harness.core.operations import OperationIndex
 from harness.simulator.context import SimulatorConfig, SimulatorContext
 from harness.simulator.control import clock_routes
 from harness.simulator.flavour import Spine2Flavour
+from harness.simulator.records import records_routes
 from harness.simulator.service import Service
 
 # Each entry: "module:function" taking a SimulatorContext and returning a Service.
@@ -85,6 +86,7 @@ def build_app(config: SimulatorConfig | None = None) -> Starlette:
 
     routes: list[BaseRoute] = [Route("/openapi.json", openapi, methods=["GET"])]
     routes.extend(clock_routes(context.clock))  # a test control: not in the OpenAPI document
+    routes.extend(records_routes(context))  # the services' written state, for migrations
     for service in services:
         routes.extend(service.routes)
     # The spine2 flavour and drift, when configured, rewrite answers on their way out.

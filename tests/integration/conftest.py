@@ -22,3 +22,13 @@ def scripted() -> Iterator[Callable[..., ScriptedServer]]:
     yield start
     for server in servers:
         server.close()
+
+
+@pytest.fixture
+def two_httpbins() -> Iterator[tuple[str, ...]]:
+    """Two httpbins (Flask, from PyPI) on loopback: a real service this project did not write."""
+    pytest.importorskip("httpbin")
+    from tests.integration.httpbin_support import httpbin_servers
+
+    with httpbin_servers(2) as urls:
+        yield urls

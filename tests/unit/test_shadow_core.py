@@ -1,8 +1,9 @@
-"""The shadow's pure parts: the id map, mirror rules, stored rows and clusters, workloads and
-their schedule, drift that starts at a simulated moment."""
+"""The shadow's pure parts: the id map, mirror rules, the source's settle marks, stored rows and
+clusters, workloads and their schedule, drift that starts at a simulated moment."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 
@@ -11,15 +12,18 @@ import pytest
 
 from harness.core.difference import DiffKind, Verdict
 from harness.core.exchange import Request, Response
+from harness.core.operations import Classifier
 from harness.core.result import ResultDifference, ResultRecord
 from harness.errors import HarnessError
 from harness.monitor.traffic import SimulatedWindow, schedule
 from harness.monitor.workload import load_workload
 from harness.shadow.correlation import Correlation, allocated
-from harness.shadow.source import MirrorRules
+from harness.shadow.source import Mirrored, MirrorRules, ShadowSource
 from harness.shadow.store import cluster_of, row_of
 from harness.simulator.clock import SimulatorClock, moment_of
 from harness.simulator.drift.profile import load_profile
+from harness.transport.forwarding import Forwarded
+from harness.transport.limits import DEFAULT_LIMITS
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON = (("content-type", "application/json"),)
@@ -157,3 +161,33 @@ def test_drift_can_start_at_a_simulated_moment(tmp_path: Path) -> None:
     stamped = [("X-Harness-Simulated-Time", "2031-03-14T10:00:00Z")]
     assert moment_of(stamped, SimulatorClock()) == dt.datetime(2031, 3, 14, 10, tzinfo=dt.UTC)
     assert moment_of([], SimulatorClock()).year == dt.datetime.now(dt.UTC).year
+
+
+def test_a_settle_mark_waits_for_each_earlier_item_not_a_count() -> None:
+    source = ShadowSource(Classifier(None, "http://legacy"), {}, DEFAULT_LIMITS)
+    answered = Forwarded(200, JSON, b"{}", 1.0)
+
+    def offer(method: str, path: str, *, write: bool = False) -> None:
+        at = dt.datetime.now(dt.UTC)
+        assert source.offer(Mirrored(at, Request(method, path), answered, write=write))
+
+    async def scenario() -> None:
+        refine = source.refinement()
+        offer("GET", "/slow")
+        offer("GET", "/fast")
+        offer("POST", "/write", write=True)
+        mark = source.sequence
+        slow, fast, write = [await source.next_unit() for _ in range(3)]
+        assert slow is not None and fast is not None and write is not None
+        await refine(fast, [])  # a later read finished first: the slow one is still owed
+        assert not source.finished_through(mark)
+        assert not source.finished_through(mark, writes_only=True)
+        await refine(write, [])  # every dual write before the mark has landed
+        assert source.finished_through(mark, writes_only=True)
+        assert not source.finished_through(mark)
+        await refine(slow, [])
+        assert source.finished_through(mark)
+        offer("GET", "/later")  # queued after the mark: not waited for
+        assert source.finished_through(mark) and not source.finished_through(source.sequence)
+
+    asyncio.run(scenario())

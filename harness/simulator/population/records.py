@@ -40,6 +40,21 @@ class PatientRecord:
         resource["meta"] = {**resource.get("meta", {}), "versionId": str(version)}
         return replace(self, resource=resource, version=version)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PatientRecord:
+        """The record `to_dict` wrote (a migration between two simulators)."""
+        return cls(
+            nhs_number=str(data["nhs_number"]),
+            resource=dict(data["resource"]),
+            status=data.get("status", "active"),
+            superseded_by=data.get("superseded_by"),
+            restricted=bool(data.get("restricted", False)),
+            version=int(data.get("version", 1)),
+            related=tuple(data.get("related") or ()),
+            previous_postcodes=tuple(data.get("previous_postcodes") or ()),
+            note=str(data.get("note", "")),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "nhs_number": self.nhs_number,
@@ -63,6 +78,9 @@ class Population:
     practice_codes: list[str]
     allocator: NhsNumberAllocator
     _by_birth_date: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    # NHS numbers of the records written since the population was built (created or updated
+    # through the services, or migrated in), in the order first written: what a migration moves
+    written: dict[str, None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._by_birth_date = sorted(
@@ -103,6 +121,7 @@ class Population:
             ):
                 del self._by_birth_date[index]
         self.records[record.nhs_number] = record
+        self.written[record.nhs_number] = None
         if birth := record.resource.get("birthDate"):
             bisect.insort(self._by_birth_date, (str(birth), record.nhs_number))
 

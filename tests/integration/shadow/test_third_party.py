@@ -3,25 +3,14 @@ two instances on loopback, driven by `requests`, a client this project did not w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
 
 from harness.core.operations import Classifier
 from harness.core.rules import NoiseModel
 from harness.shadow.source import MirrorRules
-from tests.integration.httpbin_support import httpbin_servers
 from tests.integration.shadow.support import running_shadow, stored_rows
-
-pytest.importorskip("httpbin")
-
-
-@pytest.fixture
-def two_httpbins() -> Iterator[tuple[str, ...]]:
-    with httpbin_servers(2) as urls:
-        yield urls
 
 
 def test_httpbin_answers_pass_through_and_pairs_are_judged(
