@@ -191,12 +191,24 @@ class CutoverFacade(ShadowProxy):
             "held": self.held,
         }
 
+    def partition_of(self, scope: Scope) -> str:
+        """A named consumer's requests keep their order on the shadowing side, whichever
+        connection they came on (a pharmacy's return before its cancellation)."""
+        named = self._named_consumer(scope)
+        return f"consumer:{named}" if named else super().partition_of(scope)
+
     def _consumer(self, scope: Scope) -> str:
+        named = self._named_consumer(scope)
+        if named:
+            return named
+        client = scope.get("client")
+        return str(client[0]) if client else ""
+
+    def _named_consumer(self, scope: Scope) -> str:
         for name, value in scope["headers"]:
             if name.lower() == self.consumer_header:
                 return str(value.decode("latin-1"))
-        client = scope.get("client")
-        return str(client[0]) if client else ""
+        return ""
 
 
 async def _json(send: Send, document: object, status: int = 200) -> None:

@@ -3,7 +3,8 @@
 A unit is one independent exchange, or one conversation whose steps run in order on one worker
 (a scenario, a generated workflow, a sequence of state-changing requests, a recorded
 conversation whose answers' values later requests carried: `harness.correlation`). Its
-`partition` names that conversation: units of one partition depend on each other, units of
+`partition` names that conversation: units of one partition depend on each other (the runner
+runs them one after another, in the order it took them: `harness.engine.serial`), units of
 different partitions do not, so a later engine may shard them across processes or hosts by
 partition without any source changing. `noise` indexes the noise models the unit's source
 brings (`TrafficSource`).

@@ -46,6 +46,7 @@ from harness.engine.later import LaterObserver, Watch
 from harness.engine.opinion import LegacyTwin, SecondOpinion, ask
 from harness.engine.plan import Unit
 from harness.engine.secrets import NO_SECRETS, Secrets
+from harness.engine.serial import Serial
 from harness.engine.states import StateTargets
 from harness.errors import HarnessError
 from harness.scenario import (
@@ -119,6 +120,7 @@ class Runner:
         self.states = states or StateTargets(
             [(name, side, (urls or {}).get(name, "")) for name, side in live], self.environ
         )
+        self._serial = Serial()  # units of one partition in the order taken
         self.compared = 0
         self.elapsed_s = 0.0
         self.cpu_s = 0.0  # this process's CPU time during the run (benchmarks)
@@ -170,12 +172,15 @@ class Runner:
         return interrupted
 
     async def _work(self, units: Iterator[Unit] | AsyncIterator[Unit], phase: Phase) -> None:
+        """Take units until none is left; a unit waits for its partition's earlier ones."""
         if isinstance(units, AsyncIterator):
             async for unit in units:
-                await self._unit(unit, phase)
+                async with self._serial.of(unit.partition):
+                    await self._unit(unit, phase)
         else:
             for unit in units:
-                await self._unit(unit, phase)
+                async with self._serial.of(unit.partition):
+                    await self._unit(unit, phase)
 
     async def _unit(self, unit: Unit, phase: Phase) -> None:
         offset, observer = phase.noise_offset, phase.observer

@@ -115,13 +115,12 @@ class ShadowProxy:
             self.served(route, request, got, began)
         self.answered += 1
         if route.mirror is not None:
-            client = scope.get("client")
             route.mirror.offer(
                 Mirrored(
                     self._time_of(scope),
                     request,
                     got,
-                    client[0] if client else "",
+                    self.partition_of(scope),
                     write=route.write,
                 )
             )
@@ -133,6 +132,13 @@ class ShadowProxy:
 
     def route(self, incoming: Incoming, request: Request, scope: Scope) -> Route:
         return self.default_route
+
+    def partition_of(self, scope: Scope) -> str:
+        """Whose conversation a request is part of: its copies reach the shadow in the order
+        the primary answered them (`harness.engine.serial`). A client connection (address and
+        port): a consumer's requests one after another on it keep their order."""
+        client = scope.get("client")
+        return f"{client[0]}:{client[1]}" if client else ""
 
     def served(self, route: Route, request: Request, got: Forwarded | None, began: float) -> None:
         """A consumer's request was answered (`got`) or failed upstream (None)."""
