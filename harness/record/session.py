@@ -142,6 +142,9 @@ async def _record(
     twin = transport(twin_url, "twin") if twin_url else None
     channels = request.channels
     if channels is not None:
+        channels.connect("legacy", primary.send)  # inboxes polled as the recording asks
+        if twin is not None:
+            channels.connect("twin", twin.send)
         await channels.start()
     try:
         return await record(
