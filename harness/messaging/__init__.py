@@ -61,6 +61,18 @@ class Channels:
         says); a side never connected is not polled."""
         self.poller.connect(side, send)
 
+    def polling_note(self) -> str | None:
+        """What polling did, when it failed at all (None: it never did, or never had to)."""
+        poller = self.poller
+        if not poller.failures:
+            return None
+        return (
+            f"inboxes listed {poller.polls} times and {poller.fetches} entries read; "
+            f"{poller.failures} of those got no usable answer (an error status, no answer, or "
+            "credentials that cannot sign for the mailbox): what they would have shown is "
+            "missing on that side"
+        )
+
     def is_conversation(self) -> ConversationTest:
         return conversation_test(self.profiles)
 

@@ -62,9 +62,6 @@ class Poller:
         """Poll `side` through `send` (its target's transport, with its credentials)."""
         self._sends[side] = send
 
-    def connected(self, side: str) -> bool:
-        return side in self._sends
-
     def start(
         self,
         side: str,
@@ -78,8 +75,9 @@ class Poller:
         send, book = self._sends.get(side), self.books.get(side)
         if send is None or book is None or not listings:
             return None
+        before = book.count(keys)  # now, at the answer: what comes from here on ends the poll
         task = asyncio.get_running_loop().create_task(
-            self._poll(side, send, book, profile, tuple(listings), keys, until)
+            self._poll(side, send, book, profile, tuple(listings), keys, before, until)
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -99,9 +97,9 @@ class Poller:
         profile: MessagingProfile,
         listings: tuple[Request, ...],
         keys: frozenset[str],
+        before: int,
         until: float,
     ) -> None:
-        before = book.count(keys)
         delay = self.policy.first_s
         while True:
             for listing in listings:

@@ -268,6 +268,9 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
     finally:
         directory.lock.release()
     print_summary(console, tally, decision, directory.path, interrupted)
+    note = None if channels is None else channels.polling_note()
+    if note is not None:
+        console.print(f"note: {note}", highlight=False, markup=False)
     for problem in runner.states.problems:
         console.print(f"warning: {problem}", markup=False, highlight=False)
     if live.asked:

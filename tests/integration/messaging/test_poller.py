@@ -119,6 +119,7 @@ def test_the_watch_gets_the_entry_its_exchange_caused_once_it_is_listed() -> Non
     assert inbox.calls["list"] == 4  # polled until it showed, then no more
     assert inbox.calls["head m1"] == 1
     assert channels.urls("candidate") == {}  # only polled: no delivery URL
+    assert channels.polling_note() is None  # nothing failed: nothing to say
 
 
 def test_each_entry_is_fetched_once_however_many_watches_list_it() -> None:
@@ -134,6 +135,8 @@ def test_a_server_failing_for_a_while_is_polled_again() -> None:
     [[later]], channels = rehearse_sends(inbox, 1)
     assert later.correlation == Correlation("x-refers", "m1")
     assert channels.poller.failures == 3
+    note = channels.polling_note()
+    assert note is not None and "3 of those got no usable answer" in note
 
 
 def test_polling_ends_with_the_timeout_when_nothing_comes() -> None:
