@@ -20,11 +20,16 @@ flight:
   waiting), and the acknowledgement latency the rehearsal measured (summary.json's
   `later_latency`).
 
+- the harness side, MESH: the committed MESH scenarios (`contracts/mesh`) rehearsed `--mesh-runs`
+  times against the same live legacy and spine2 simulators with the inbox channel: the
+  latency of each send's inbox entry (and REPORT) as the rehearsal measured it by polling the
+  inboxes, p50 and p95 per side over every run, and the rehearsals' verdicts.
+
 It prints its figures; nothing is asserted (the machine's speed drifts; compare runs side by
 side).
 
     .venv/bin/python bench/messaging.py [--seconds 8] [--concurrency 16] [--population 1000]
-        [--copies 40]
+        [--copies 40] [--mesh-runs 8] [--harness-only | --mesh-only]
 """
 
 from __future__ import annotations
@@ -354,19 +359,83 @@ def rehearsed_messaging(options: argparse.Namespace) -> None:
         )
 
 
+def rehearsed_mesh_inbox(options: argparse.Namespace) -> None:
+    """contracts/mesh (its scenarios) rehearsed `--mesh-runs` times with the inbox channel."""
+    from rich.console import Console
+
+    from harness.auth import access_for
+    from harness.cli.simulators import signing_the_simulator
+    from harness.config.settings import Settings
+    from harness.messaging import Channels
+    from harness.rehearsal.session import RehearsalRequest, rehearse
+
+    sides = ("legacy", "candidate")
+    access = access_for(signing_the_simulator(Settings(), sides, 0), sides)
+    samples: dict[str, dict[str, list[float]]] = {}
+    verdicts: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        corpus = Path(scratch) / "contracts" / "mesh"
+        shutil.copytree(ROOT / "contracts" / "mesh", corpus)
+        lines = (corpus / "exchanges.jsonl").read_bytes().splitlines()
+        scenarios = [line for line in lines if orjson.loads(line).get("scenario")]
+        (corpus / "exchanges.jsonl").write_bytes(b"\n".join(scenarios) + b"\n")
+        base = ["simulate", "--population", str(options.population)]
+        quiet = Console(file=io.StringIO())
+        with (
+            spawn_harness_server(base) as legacy,
+            spawn_harness_server([*base, "--flavour", "spine2"]) as candidate,
+        ):
+            for run_number in range(options.mesh_runs):
+                channels = Channels(sides)
+                outcome = rehearse(
+                    RehearsalRequest(
+                        candidate=candidate.url,
+                        legacy=legacy.url,
+                        contracts=corpus.parent,
+                        name=f"mesh-{run_number}",
+                        out=Path(scratch) / "reports",
+                        progress=False,
+                        channels=channels,
+                        access=access,
+                    ),
+                    quiet,
+                )
+                for line in (outcome.report_dir / "results.jsonl").read_bytes().splitlines():
+                    result = orjson.loads(line)
+                    verdicts[result["verdict"]] = verdicts.get(result["verdict"], 0) + 1
+                    for side, messages in (result.get("later") or {}).items():
+                        for message in messages:
+                            kind = samples.setdefault(message["kind"], {})
+                            kind.setdefault(side, []).append(message["after_ms"] / 1000)
+    print(
+        f"harness: MESH inbox channel, contracts/mesh scenarios rehearsed {options.mesh_runs} "
+        f"times (legacy + spine2 live, inboxes polled): verdicts {verdicts}"
+    )
+    for kind, by_side in sorted(samples.items()):
+        for side in sides:
+            values = by_side.get(side, [])
+            print(f"  later {kind} on {side} ({len(values)} messages): {ms(values)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--population", type=int, default=1_000)
     parser.add_argument("--copies", type=int, default=40)
+    parser.add_argument("--mesh-runs", type=int, default=8)
     parser.add_argument(
         "--harness-only", action="store_true", help="Only the rehearsed messaging exchanges."
     )
+    parser.add_argument(
+        "--mesh-only", action="store_true", help="Only the MESH inbox channel's rehearsals."
+    )
     options = parser.parse_args()
-    if not options.harness_only:
+    if not options.harness_only and not options.mesh_only:
         asyncio.run(run(options))
-    rehearsed_messaging(options)
+    if not options.mesh_only:
+        rehearsed_messaging(options)
+    rehearsed_mesh_inbox(options)
 
 
 if __name__ == "__main__":

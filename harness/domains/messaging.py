@@ -13,9 +13,12 @@ through a target's transport, how to wait for them and how to judge them
 - `reply(delivery, observed)`: what the harness's endpoint answers a delivery (the default:
   202 and no body), and `refusal(delivery, observed)`: what it answers when told to refuse a
   first delivery, so that a target's retries can be rehearsed (None: never refused);
-- `polls(request, response)` and `entries(listing, answer)`: for an inbox the harness polls,
-  the requests that list it and, from a listing's answer, the requests that fetch each entry
-  (their answers are read as deliveries).
+- `polls(request, response)` and `entries(listing, answer)`: for an inbox the harness polls
+  (`harness.messaging.poller`, through the side's own transport), the requests that list it
+  and, from a listing's answer, the requests that fetch each entry (their answers are read as
+  deliveries). Both must leave the target as it was (list, HEAD: never download or
+  acknowledge). A profile whose messages are only polled says `delivered = False`: the
+  endpoint then offers no URL for its channel.
 
 A profile's `channel` names it: the endpoint path a target delivers to is
 `/<side>/<channel>` (side `legacy`, `candidate`, or a recording's `record`, `twin`).
@@ -97,6 +100,7 @@ class BaseProfile:
     """A profile's defaults: accept every delivery, refuse none, poll nothing."""
 
     channel = "messages"
+    delivered = True  # targets deliver to the endpoint (False: only polled)
 
     def reply(self, delivery: Delivery, observed: Observed | None) -> Answer:
         return ACCEPTED

@@ -4,7 +4,9 @@ the conversations that cause them.
 - `Channels`: the endpoint targets deliver to (`endpoint.InboundEndpoint`: one port, a path
   per side and channel, bound when made so its URLs can be given to targets before they
   start), each side's arrivals (`arrivals`), and the engine's observer over them
-  (`observer.MessagingObserver`, with its `WaitPolicy`);
+  (`observer.MessagingObserver`, with its `WaitPolicy`), and the poller that fetches what a
+  target keeps for the consumer to ask for (`poller.Poller`: an inbox, through each side's
+  own transport, given by `connect`);
 - `MessagingConversations` (`source`): the contract units that cause later messages, a
   `TrafficSource` whose phase carries the observer.
 
@@ -21,6 +23,7 @@ from harness.domains import messaging_profiles
 from harness.domains.messaging import MessagingProfile
 from harness.messaging.endpoint import InboundEndpoint
 from harness.messaging.observer import MessagingObserver, WaitPolicy
+from harness.messaging.poller import Poller, PollPolicy, Send
 from harness.messaging.source import ConversationTest, MessagingConversations, conversation_test
 
 
@@ -36,18 +39,39 @@ class Channels:
         refuse_first: int = 0,
         policy: WaitPolicy | None = None,
         profiles: Sequence[MessagingProfile] | None = None,
+        poll: PollPolicy | None = None,
     ) -> None:
         self.profiles = tuple(messaging_profiles() if profiles is None else profiles)
         self.endpoint = InboundEndpoint(
             self.profiles, sides, host=host, port=port, refuse_first=refuse_first
         )
-        self.observer = MessagingObserver(self.profiles, self.endpoint.books, policy)
+        self.poller = Poller(self.endpoint.books, poll)
+        self.observer = MessagingObserver(self.profiles, self.endpoint.books, policy, self.poller)
 
     def urls(self, side: str) -> dict[str, str]:
-        """Where `side` must deliver, per channel."""
+        """Where `side` must deliver, per channel (a channel that is only polled has none)."""
         return {
-            profile.channel: self.endpoint.url(side, profile.channel) for profile in self.profiles
+            profile.channel: self.endpoint.url(side, profile.channel)
+            for profile in self.profiles
+            if getattr(profile, "delivered", True)
         }
+
+    def connect(self, side: str, send: Send) -> None:
+        """Poll `side`'s inboxes through `send` (its target's transport, signed as its access
+        says); a side never connected is not polled."""
+        self.poller.connect(side, send)
+
+    def polling_note(self) -> str | None:
+        """What polling did, when it failed at all (None: it never did, or never had to)."""
+        poller = self.poller
+        if not poller.failures:
+            return None
+        return (
+            f"inboxes listed {poller.polls} times and {poller.fetches} entries read; "
+            f"{poller.failures} of those got no usable answer (an error status, no answer, or "
+            "credentials that cannot sign for the mailbox): what they would have shown is "
+            "missing on that side"
+        )
 
     def is_conversation(self) -> ConversationTest:
         return conversation_test(self.profiles)
@@ -56,6 +80,7 @@ class Channels:
         await self.endpoint.start()
 
     async def aclose(self) -> None:
+        await self.poller.aclose()
         await self.endpoint.aclose()
 
 
@@ -64,5 +89,7 @@ __all__ = [
     "ConversationTest",
     "MessagingConversations",
     "MessagingObserver",
+    "PollPolicy",
+    "Poller",
     "WaitPolicy",
 ]

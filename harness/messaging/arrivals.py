@@ -17,9 +17,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from time import perf_counter
 
-from harness.domains.messaging import Observed
+from harness.domains.messaging import Delivery, MessagingProfile, Observed
 
 RETENTION_S = 600.0
+
+
+def read_delivery(profile: MessagingProfile, delivery: Delivery) -> Observed | None:
+    """What `profile` reads in `delivery`; None when it cannot (counted by the caller as
+    unreadable: what a target sent never crashes the run)."""
+    try:
+        return profile.read(delivery)
+    except Exception:
+        return None
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from time import perf_counter
 from aiohttp import web
 
 from harness.domains.messaging import Answer, Delivery, MessagingProfile, Observed
-from harness.messaging.arrivals import Arrival, Arrivals
+from harness.messaging.arrivals import Arrival, Arrivals, read_delivery
 
 MAX_DELIVERY_BYTES = 16 * 1024 * 1024
 REMEMBERED_MESSAGES = 100_000  # message ids whose deliveries are counted (oldest forgotten)
@@ -98,10 +98,7 @@ class InboundEndpoint:
             tuple((name, value) for name, value in request.headers.items()),
             await request.read(),
         )
-        try:
-            observed = profile.read(delivery)
-        except Exception:  # a delivery the profile cannot read is counted, never a crash
-            observed = None
+        observed = read_delivery(profile, delivery)
         if observed is None:
             book.unreadable += 1
             return _response(profile.reply(delivery, None))

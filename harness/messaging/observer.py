@@ -23,6 +23,7 @@ from harness.core.exchange import LaterMessage, Request, Response
 from harness.domains.messaging import MessagingProfile
 from harness.engine.later import Watch
 from harness.messaging.arrivals import Arrival, Arrivals
+from harness.messaging.poller import Poller
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class _Watch:
     book: Arrivals
     arrivals: list[Arrival] = field(default_factory=list)
     met_at: float | None = None
+    polling: list[asyncio.Task[None]] = field(default_factory=list)
 
     def take(self) -> None:
         self.arrivals.extend(self.book.claim(self.keys))
@@ -69,10 +71,12 @@ class MessagingObserver:
         profiles: Sequence[MessagingProfile],
         books: Mapping[str, Arrivals],
         policy: WaitPolicy | None = None,
+        poller: Poller | None = None,
     ) -> None:
         self.profiles = tuple(profiles)
         self.books = dict(books)
         self.policy = policy or WaitPolicy()
+        self.poller = poller
         self.watched = 0
 
     def watch(
@@ -82,12 +86,25 @@ class MessagingObserver:
         if book is None:
             return None
         keys: set[str] = set()
+        polled: list[tuple[MessagingProfile, frozenset[str]]] = []
         for profile in self.profiles:
-            keys.update(profile.keys(request, answer))
+            found = profile.keys(request, answer)
+            keys.update(found)
+            if found:
+                polled.append((profile, frozenset(found)))
         if not keys:
             return None
         self.watched += 1
-        return _Watch(side, frozenset(keys), sent_at, book)
+        watch = _Watch(side, frozenset(keys), sent_at, book)
+        if self.poller is not None and answer is not None:
+            until = sent_at + self.policy.timeout_s
+            for profile, found in polled:
+                polls = getattr(profile, "polls", None)  # a profile older than polling has none
+                listings = polls(request, answer) if polls is not None else ()
+                task = self.poller.start(side, profile, listings, found, until)
+                if task is not None:
+                    watch.polling.append(task)
+        return watch
 
     async def wait(self, watches: Sequence[Watch], expected: Sequence[LaterMessage] | None) -> None:
         mine = [w for w in watches if isinstance(w, _Watch)]
@@ -129,6 +146,8 @@ class MessagingObserver:
     def collect(self, watch: Watch, steps_sent_at: Sequence[float]) -> tuple[LaterMessage, ...]:
         if not isinstance(watch, _Watch):
             return ()
+        for task in watch.polling:  # the watch ends: so do its polls
+            task.cancel()
         watch.take()
         return tuple(
             _later_message(arrival, watch, steps_sent_at)

@@ -113,6 +113,9 @@ def run_record(request: RecordRequest, echo: Callable[[str], None] = print) -> b
         echo(line)
     for warning in result.warnings:
         echo(f"warning: {warning}")
+    polled = None if request.channels is None else request.channels.polling_note()
+    if polled is not None:
+        echo(f"note: {polled}")
     for problem in result.problems:
         echo(f"problem: {problem}")
     return not result.problems
@@ -142,6 +145,9 @@ async def _record(
     twin = transport(twin_url, "twin") if twin_url else None
     channels = request.channels
     if channels is not None:
+        channels.connect("legacy", primary.send)  # inboxes polled as the recording asks
+        if twin is not None:
+            channels.connect("twin", twin.send)
         await channels.start()
     try:
         return await record(

@@ -201,6 +201,10 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
         legacy_twin=header.targets.get("legacy_twin"),
         reask=request.reask,
     )
+    if channels is not None:  # inboxes are polled through each side's own transport
+        channels.connect("candidate", targets.candidate.send)
+        if targets.legacy is not None:
+            channels.connect("legacy", targets.legacy.send)
     if not request.resume and len(sources) == 1 and not only:
         header = replace(header, planned=checked.exchanges)
     before = _take(directory, resuming=bool(request.resume))
@@ -264,6 +268,9 @@ def rehearse(request: RehearsalRequest, console: Console) -> RehearsalOutcome:
     finally:
         directory.lock.release()
     print_summary(console, tally, decision, directory.path, interrupted)
+    note = None if channels is None else channels.polling_note()
+    if note is not None:
+        console.print(f"note: {note}", highlight=False, markup=False)
     for problem in runner.states.problems:
         console.print(f"warning: {problem}", markup=False, highlight=False)
     if live.asked:

@@ -25,6 +25,7 @@ class MessagingBehaviour:
     # acknowledgement is sent (asynchronously); None: on time.
     acknowledgement_delay: float | None = None
     deliveries: int = 1  # copies of the message delivered (2: a duplicate)
+    delivered: bool = True  # False: a MESH message is taken but never reaches its recipient
     report: bool = True  # False: no REPORT for an undeliverable or expired message
     chunk_order: ChunkOrder | None = None  # chunks reassembled in another order
 

@@ -66,7 +66,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def rehearse(
     contracts: Path, out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    candidate_app: str = "mesh_sandbox.api:app",
+    candidate_app: str = "mesh_sandbox.api:app", extra: tuple[str, ...] = (),
 ) -> tuple[int, str, list[dict[str, Any]], dict[str, Any]]:  # fmt: skip
     monkeypatch.setenv("MESH_SHARED_KEY", SHARED_KEY)
     monkeypatch.setenv("MESH_PASSWORD", PASSWORD)
@@ -80,6 +80,7 @@ def rehearse(
                 *("--candidate", candidate, "--contracts", str(contracts)),
                 *("--out", str(out), "--name", "r", "--no-progress"),
                 *("--candidate-auth", AUTH, "--legacy-auth", AUTH),
+                *extra,
             ],
             capsys,
         )
@@ -104,6 +105,36 @@ def test_a_fresh_instance_gives_no_false_alarm(
         f"mesh-sandbox {version('mesh-sandbox')}, mesh-client {version('mesh-client')}: "
         f"{len(results)} exchanges live to live, 0 false alarms, "
         f"{sum(len(r.get('cancelled') or ()) for r in results)} differences were legacy's noise"
+    )
+
+
+def test_each_message_is_seen_in_its_recipients_inbox_on_both_sides(
+    recorded: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With the inbox channel, each send's entry is polled for in the recipient's inbox on
+    both sandboxes (signed as the recipient, fetched with a HEAD): still no false alarm."""
+    inbound = ("--inbound", "127.0.0.1:0")
+    code, output, results, summary = rehearse(
+        recorded, tmp_path, monkeypatch, capsys, extra=inbound
+    )
+    bad = [(r["id"], r["operation"], r["differences"][:3], r["error"]) for r in results
+           if r["verdict"] != "match"]  # fmt: skip
+    assert bad == [] and code == 0, output
+    later = [r["later"] for r in results if r.get("later")]
+    assert len(later) == MESSAGES  # one per send
+    for messages in later:
+        for side in ("legacy", "candidate"):
+            assert [(m["kind"], m["code"]) for m in messages[side]] == [("inbox", "00")]
+            assert messages[side][0]["after_ms"] >= 0
+    [latency] = [e for e in summary["later_latency"] if e["kind"] == "inbox"]
+    assert latency["latency_ms"]["candidate"]["count"] == MESSAGES
+    print(
+        f"mesh-sandbox {version('mesh-sandbox')} with the inbox channel: {len(results)} "
+        f"exchanges, {len(later)} inbox entries per side, 0 false alarms; inbox latency "
+        f"{latency['latency_ms']}"
     )
 
 

@@ -104,9 +104,9 @@ class SpinePack(DomainPack):
         }
 
     def messaging(self) -> Sequence[MessagingProfile]:
-        from harness.domains.spine.messaging import MhsProfile
+        from harness.domains.spine.messaging import MeshInboxProfile, MhsProfile
 
-        return (MhsProfile(),)
+        return (MhsProfile(), MeshInboxProfile())
 
     def severities(self) -> Mapping[str, str]:
         # Retrieval operations read patient records, restricted ones included: a broken one is

@@ -10,6 +10,8 @@ These effects change what happens next, not the answer's bytes: each shapes the 
 - `duplicate_delivery`: `copies` copies of what the message causes are delivered (MHS answers;
   MESH messages, each copy with its own id);
 - `missing_report`: no MESH REPORT for an undeliverable or expired message;
+- `lost_delivery`: a MESH message is taken (202, with its id) but never reaches its
+  recipient's inbox, and nobody is told;
 - `chunk_reassembly`: MESH chunks reassembled in another `order` (reverse or rotate).
 """
 
@@ -61,6 +63,14 @@ class MissingReport:
 
     def shape(self, behaviour: MessagingBehaviour) -> MessagingBehaviour:
         return replace(behaviour, report=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LostDelivery:
+    kind: str = "lost_delivery"
+
+    def shape(self, behaviour: MessagingBehaviour) -> MessagingBehaviour:
+        return replace(behaviour, delivered=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from harness.simulator.drift.messaging import (
     DuplicateDelivery,
     LateAcknowledgement,
     LostAcknowledgement,
+    LostDelivery,
     MissingReport,
 )
 from harness.simulator.drift.paths import check_path
@@ -195,6 +196,7 @@ PARSERS: dict[str, Callable[[Fields], AnyEffect]] = {
     "late_acknowledgement": lambda f: LateAcknowledgement(_beyond(f)),
     "duplicate_delivery": lambda f: DuplicateDelivery(_copies(f)),
     "missing_report": lambda f: MissingReport(),
+    "lost_delivery": lambda f: LostDelivery(),
     "chunk_reassembly": lambda f: ChunkReassembly(_chunk_order(f)),
 }
 

@@ -79,6 +79,8 @@ class MeshStore:
 
     def _deliver(self, message: StoredMessage, now: datetime) -> None:
         message.delivery_order = message.chunks.assemble(message.behaviour.chunk_order)
+        if not message.behaviour.delivered:
+            return  # lost on its way: never in an inbox, never reported
         recipient = self.mailboxes.get(message.envelope.recipient)
         if recipient is None or not recipient.active:
             self._fail(message, DEACTIVATED, now)

@@ -57,6 +57,17 @@ def test_a_report_goes_missing(candidate: tuple[str, Simulator]) -> None:
     assert len(reports) == (0 if kind == "drifted" else 1)
 
 
+def test_a_message_is_lost_on_its_way(candidate: tuple[str, Simulator]) -> None:
+    kind, simulator = candidate
+    with simulator.client("X26ABC1") as sender:
+        message_id = sender.send_message("X26ABC3", b"lost?", workflow_id="HARNESS_ACKNOWLEDGE")
+    with simulator.client("X26ABC3") as recipient:
+        listed = recipient.list_messages()
+        for entry in listed:
+            recipient.acknowledge_message(entry)
+    assert listed == ([] if kind == "drifted" else [message_id])
+
+
 def test_chunks_are_reassembled_in_another_order(candidate: tuple[str, Simulator]) -> None:
     kind, simulator = candidate
     context = simulator.app.state.context

@@ -202,6 +202,23 @@ def test_mesh_legacy_against_a_plain_spine2_is_full_parity(
     assert all(r["verdict"] == "match" for r in results), [
         (r["id"], r["differences"], r["error"]) for r in results if r["verdict"] != "match"
     ]
+    # each send's inbox entry (the REPORT, for the undeliverable one) was polled on both sides
+    observed = {r["id"]: r["later"] for r in results if r.get("later")}
+    kinds = {
+        step: ([m["kind"] for m in later["legacy"]], [m["kind"] for m in later["candidate"]])
+        for step, later in observed.items()
+    }
+    assert kinds == {
+        "mesh-send-inbox-download-acknowledge/1": (["inbox"], ["inbox"]),
+        "mesh-chunked-message/1": (["inbox"], ["inbox"]),
+        "mesh-report-undeliverable/0": (["report"], ["report"]),
+        "mesh-acknowledged-stays-acknowledged/0": (["inbox"], ["inbox"]),
+    }
+    report = observed["mesh-report-undeliverable/0"]
+    assert [m["code"] for m in report["legacy"] + report["candidate"]] == ["14", "14"]
+    summary = json.loads((tmp_path / "messaging" / "summary.json").read_text())
+    latency = {(e["operation"], e["kind"]) for e in summary["later_latency"]}
+    assert ("meshSendMessage", "inbox") in latency
 
 
 @pytest.mark.parametrize(
@@ -209,6 +226,8 @@ def test_mesh_legacy_against_a_plain_spine2_is_full_parity(
     [
         ("mesh-duplicate-delivered", "mesh-send-inbox-download-acknowledge/2", "/messages/1"),
         ("mesh-report-missing", "mesh-report-undeliverable/1", "/approx_inbox_count"),
+        ("mesh-report-missing", "mesh-report-undeliverable/0", "later:report"),
+        ("mesh-delivery-lost", "mesh-acknowledged-stays-acknowledged/0", "later:inbox"),
         ("mesh-chunks-reversed", "mesh-chunked-message/3", "/1"),
         (
             "mesh-acknowledgement-lost",

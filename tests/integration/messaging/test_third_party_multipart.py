@@ -16,6 +16,7 @@ from harness.core.exchange import Request
 from harness.core.mime import Part, build_multipart
 from harness.messaging import Channels
 from harness.transport.live import LiveTransport
+from tests.integration.messaging.aiohttp_site import serve
 
 pytestmark = pytest.mark.integration
 
@@ -53,15 +54,6 @@ def ours(code: str = "AA") -> tuple[str, bytes]:
         ),
     ]
     return build_multipart(parts, "ours", {"type": "text/xml", "start": "<envelope@example.org>"})
-
-
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}"
 
 
 def test_an_aiohttp_multipart_answer_compares_equal_to_ours_part_by_part() -> None:

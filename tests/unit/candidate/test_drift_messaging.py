@@ -27,6 +27,7 @@ FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "drift" / "messagin
         ({"kind": "duplicate_delivery"}, MessagingBehaviour(deliveries=2)),
         ({"kind": "duplicate_delivery", "copies": 3}, MessagingBehaviour(deliveries=3)),
         ({"kind": "missing_report"}, MessagingBehaviour(report=False)),
+        ({"kind": "lost_delivery"}, MessagingBehaviour(delivered=False)),
         ({"kind": "chunk_reassembly"}, MessagingBehaviour(chunk_order="reverse")),
         ({"kind": "chunk_reassembly", "order": "rotate"}, MessagingBehaviour(chunk_order="rotate")),
     ],
@@ -86,5 +87,5 @@ def test_the_shipped_messaging_profile_uses_every_messaging_effect() -> None:
     kinds = {entry.effect.kind for entry in profile.entries}
     assert kinds == {
         "lost_acknowledgement", "late_acknowledgement", "duplicate_delivery",
-        "missing_report", "chunk_reassembly",
+        "missing_report", "lost_delivery", "chunk_reassembly",
     }  # fmt: skip

@@ -3,6 +3,7 @@ endpoint (`mhs`) and MESH's inboxes (`mesh`)."""
 
 from __future__ import annotations
 
+from harness.domains.spine.messaging.mesh import MeshInboxProfile
 from harness.domains.spine.messaging.mhs import MhsProfile
 
-__all__ = ["MhsProfile"]
+__all__ = ["MeshInboxProfile", "MhsProfile"]
