@@ -23,7 +23,13 @@ AVAILABILITY_WANTED = 99.9
 
 
 def run_cutover_demo(
-    out: Path, *, population: int, rate: float | None, workers: int, seed: int = 0
+    out: Path,
+    *,
+    population: int,
+    rate: float | None,
+    workers: int,
+    seed: int = 0,
+    plan: Path = PLAN,
 ) -> int:
     from harness.cli.cutover import run_cutover
     from harness.cli.options import interface_of
@@ -35,7 +41,7 @@ def run_cutover_demo(
     run_dir = out / f"demo-cutover-{stamp}"
     base = ["simulate", "--seed", str(seed), "--population", str(population)]
     click.echo(
-        f"Rehearsing the cutover of {PLAN} against the legacy simulator and a spine2 candidate "
+        f"Rehearsing the cutover of {plan} against the legacy simulator and a spine2 candidate "
         f"({DRIFT}), consumers from {CONSUMERS}..."
     )
     with (
@@ -44,7 +50,7 @@ def run_cutover_demo(
     ):
         click.echo(f"legacy {legacy.url}  candidate {candidate.url}")
         code = run_cutover(
-            PLAN,
+            plan,
             legacy.url,
             candidate.url,
             run_dir,

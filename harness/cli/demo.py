@@ -76,6 +76,12 @@ DEFAULT_POLICY = Path("fixtures/policies/demo.yaml")
     help="A three-phase cutover (SDS, PDS, EPS) under consumer load, with a rollback, instead.",
 )
 @click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="With --cutover: the cutover plan [fixtures/cutover/spine-weekend.yaml].",
+)
+@click.option(
     "--rate",
     type=click.FloatRange(min=0.1),
     help="With --cutover: consumer requests/s at the busiest hour [the workload's].",
@@ -119,6 +125,7 @@ def demo(
     concurrency: int,
     shadow: bool,
     cutover: bool,
+    plan_file: Path | None,
     rate: float | None,
     workers: int,
     days: int,
@@ -129,13 +136,14 @@ def demo(
     (with --shadow: mirror weeks of consumer traffic between them, in minutes; with --cutover:
     move SDS, PDS and EPS to the candidate in phases under consumer load, with a rollback)."""
     if cutover:
-        from harness.cli.cutover_demo import run_cutover_demo
+        from harness.cli.cutover_demo import PLAN, run_cutover_demo
 
         return run_cutover_demo(
             out,
             population=population if population is not None else 2_000,
             rate=rate,
             workers=workers,
+            plan=plan_file or PLAN,
         )
     if shadow:
         from harness.cli.shadow_demo import run_shadow_demo

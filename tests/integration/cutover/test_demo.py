@@ -24,9 +24,29 @@ if importlib.util.find_spec("locust") is None:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The demo as shipped, with its plan's observe and soak times shortened (the phases, gates,
+    rollback and state are the shipped plan's), so that the suite stays short."""
     out = tmp_path_factory.mktemp("demo")
+    shipped = (ROOT / "fixtures" / "cutover" / "spine-weekend.yaml").read_text()
+    assert "observe_s: 8 " in shipped and "soak_s: 20 " in shipped and "window_s: 15" in shipped
+    plan = out / "spine-weekend-quick.yaml"
+    plan.write_text(
+        shipped.replace("observe_s: 8 ", "observe_s: 4 ")
+        .replace("soak_s: 20 ", "soak_s: 10 ")
+        .replace("window_s: 15", "window_s: 8")
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "harness", "demo", "--cutover", "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "demo",
+            "--cutover",
+            "--out",
+            str(out),
+            "--plan",
+            str(plan),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
