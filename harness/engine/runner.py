@@ -28,7 +28,7 @@ from time import perf_counter, process_time
 from typing import overload
 
 from harness.core.difference import Verdict
-from harness.core.exchange import Exchange, LaterMessage, Request, Response
+from harness.core.exchange import Exchange, Request, Response
 from harness.core.http import is_credential
 from harness.core.result import ResultRecord
 from harness.core.template import Template, holds_placeholder
@@ -42,12 +42,13 @@ from harness.engine.events import (
     RehearsalStarted,
 )
 from harness.engine.judge import Judge, Outcome
-from harness.engine.later import LaterObserver, Watch
+from harness.engine.later import LaterObserver
 from harness.engine.opinion import LegacyTwin, SecondOpinion, ask
 from harness.engine.plan import Unit
 from harness.engine.secrets import NO_SECRETS, Secrets
 from harness.engine.serial import Serial
 from harness.engine.states import StateTargets
+from harness.engine.watched import Later, Watched, watch_step
 from harness.errors import HarnessError
 from harness.scenario import (
     Step,
@@ -222,7 +223,7 @@ class Runner:
         sent = _redacted(request, exchange, secrets)
         later = None
         if observer is not None:
-            watched = _watch(observer, exchange, request, candidate, request, legacy, sent_at)
+            watched = watch_step(observer, exchange, request, candidate, request, legacy, sent_at)
             await watched.wait(observer, exchange)
             later = watched.collect(observer, exchange, [sent_at])
         try:
@@ -281,8 +282,8 @@ class Runner:
         records: list[ResultRecord | None] = []
         failed: str | None = None  # why an earlier step got no answer, if one did not
         steps_sent: list[float] = []  # when each step was sent (later messages are placed so)
-        watched_steps: list[_Watched] = []
-        deferred: list[tuple[int, _Step, _Watched]] = []
+        watched_steps: list[Watched] = []
+        deferred: list[tuple[int, _Step, Watched]] = []
         cut = Dependence()  # what the steps after a failed one may no longer rely on
         for position, exchange in enumerate(unit.steps):
             noise = offset + unit.noise_of(position)
@@ -336,9 +337,9 @@ class Runner:
             secrets = self.secrets_for(exchange, sent_candidate)
             candidate = _swept(secrets, _outcome_of(candidate_step))
             legacy = None if legacy_step is None else _swept(secrets, _outcome_of(legacy_step))
-            watched: _Watched | None = None
+            watched: Watched | None = None
             if observer is not None:
-                watched = _watch(
+                watched = watch_step(
                     observer, exchange, sent_candidate, candidate, sent_legacy, legacy, sent_at
                 )
                 watched_steps.append(watched)
@@ -382,7 +383,7 @@ class Runner:
         return [record for record in records if record is not None]
 
     async def _judged(
-        self, step: _Step, shapes: Mapping[str, str] | None, later: _Later | None = None
+        self, step: _Step, shapes: Mapping[str, str] | None, later: Later | None = None
     ) -> ResultRecord:
         """A scenario step judged, and, where it differs, legacy's second answer weighed: the
         twin's (it ran the step too), or legacy asked again with the same values (safe steps)."""
@@ -480,58 +481,6 @@ class _Step:
     twin: StepOutcome | None
     sent_twin: Request | None
     twin_vars: Mapping[str, str]
-
-
-# (legacy's later messages, the candidate's); None on a side means: not watched (legacy: the
-# recording's, when there is no live legacy).
-_Later = tuple[tuple[LaterMessage, ...] | None, tuple[LaterMessage, ...] | None]
-
-
-@dataclass(slots=True)
-class _Watched:
-    """One step's watches, on each side that answered."""
-
-    candidate: Watch | None
-    legacy: Watch | None
-    live_legacy: bool
-
-    @property
-    def any(self) -> bool:
-        return self.candidate is not None or self.legacy is not None
-
-    async def wait(self, observer: LaterObserver, exchange: Exchange) -> None:
-        watches = [w for w in (self.candidate, self.legacy) if w is not None]
-        if watches:
-            await observer.wait(watches, exchange.later if exchange.recorded else None)
-
-    def collect(
-        self, observer: LaterObserver, exchange: Exchange | None, steps_sent: Sequence[float]
-    ) -> _Later:
-        candidate = None if self.candidate is None else observer.collect(self.candidate, steps_sent)
-        legacy = None if self.legacy is None else observer.collect(self.legacy, steps_sent)
-        if not self.live_legacy and exchange is not None:
-            legacy = exchange.later  # the recording's
-        return legacy, candidate
-
-
-def _watch(
-    observer: LaterObserver,
-    exchange: Exchange,
-    to_candidate: Request,
-    candidate: Outcome,
-    to_legacy: Request,
-    legacy: Outcome | None,
-    sent_at: float,
-) -> _Watched:
-    """Watches for what one step causes on each side that answered (a side that failed to
-    answer is still watched: a request may have been taken before its answer was lost)."""
-    candidate_answer = candidate if isinstance(candidate, Response) else None
-    legacy_answer = legacy if isinstance(legacy, Response) else None
-    return _Watched(
-        observer.watch("candidate", to_candidate, candidate_answer, sent_at),
-        None if legacy is None else observer.watch("legacy", to_legacy, legacy_answer, sent_at),
-        live_legacy=legacy is not None,
-    )
 
 
 async def _send(transport: Transport, request: Request) -> Outcome:
