@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from harness.core.canonical.sides import anchor_of
 from harness.core.canonical.times import parse_timestamp
 from harness.core.difference import Difference, DiffKind
 from harness.core.exchange import Response
 
+DATE = "header:date"  # each answer's own time, as timestamp rules read it by default
 NOW_WINDOW_S = 5.0  # a Date header has whole seconds; an answer takes a moment to make
 
 
@@ -25,7 +27,7 @@ def now_stamps_removed(
     differences: list[Difference], legacy: Response, candidate: Response
 ) -> list[Difference]:
     """The differences left once values stamped with each answer's own time are dropped."""
-    legacy_date, candidate_date = _date(legacy), _date(candidate)
+    legacy_date, candidate_date = anchor_of(legacy, DATE), anchor_of(candidate, DATE)
     if legacy_date is None or candidate_date is None:
         return differences
     kept = []
@@ -47,8 +49,3 @@ def _both_now(first: object, first_date: datetime, second: object, second_date: 
     offset_a = (a - first_date).total_seconds()
     offset_b = (b - second_date).total_seconds()
     return abs(offset_a - offset_b) <= NOW_WINDOW_S and min(abs(offset_a), abs(offset_b)) <= 3600
-
-
-def _date(response: Response) -> datetime | None:
-    text = response.header("date")
-    return parse_timestamp(text) if text else None

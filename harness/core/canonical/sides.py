@@ -75,7 +75,7 @@ class Sides:
             self._anchors = {}
         key = (side, relative_to)
         if key not in self._anchors:
-            self._anchors[key] = _anchor_of(self.responses[side], relative_to)
+            self._anchors[key] = anchor_of(self.responses[side], relative_to)
         return self._anchors[key]
 
     def known(self, side: int) -> frozenset[str]:
@@ -92,7 +92,8 @@ class Sides:
         return found
 
 
-def _anchor_of(response: Response, relative_to: str) -> datetime | None:
+def anchor_of(response: Response, relative_to: str) -> datetime | None:
+    """An answer's own time for timestamp rules: a header (`header:date`) or a JSON pointer."""
     if relative_to.lower().startswith("header:"):
         text = response.header(relative_to[7:].strip())
     else:
